@@ -1,0 +1,22 @@
+#![doc = include_str!("../README.md")]
+
+pub mod error;
+pub mod lifecycle;
+pub mod model;
+pub mod ports;
+pub mod query;
+pub mod service;
+pub mod sla;
+pub mod ticket;
+
+pub use error::{FieldError, ValidationErrors};
+pub use lifecycle::{StatusChange, TransitionError};
+pub use model::*;
+pub use ports::{Clock, RepositoryError, ShiftedClock, SystemClock, TicketRef, TicketRepository};
+pub use query::{Cursor, ListQuery, Page, PageLimit, TargetStats, TicketFilter, TicketStats};
+pub use service::{DetailsView, IngestOutcome, ServiceError, TicketService};
+pub use sla::{DueTimes, SlaPolicy, SlaState, SlaStatus, SlaTargets};
+pub use ticket::{
+    AlertRecord, Comment, EventType, HistoryEntry, Ingested, NewAlert, Ticket, TicketDetails,
+    TicketDraft, TicketView,
+};

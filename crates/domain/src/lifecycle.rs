@@ -1,0 +1,363 @@
+//! The ticket lifecycle: which status may follow which, and what a change does to the
+//! ticket (assignee, first response, resolution). Mirrors the table of `DESIGN.md`.
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{Reason, Status, UserId};
+use crate::ticket::{HistoryEntry, Ticket};
+
+impl Status {
+    /// Statuses in which a ticket is still being worked and collects repeated alerts.
+    pub fn is_active(self) -> bool {
+        matches!(self, Status::Open | Status::Assigned | Status::InProgress)
+    }
+
+    /// Statuses that end the work (the resolution event of the SLA).
+    pub fn is_resolution(self) -> bool {
+        matches!(
+            self,
+            Status::Resolved | Status::Closed | Status::FalsePositive
+        )
+    }
+
+    /// Every status this one may change to. `Assigned -> Assigned` is a re-assignment.
+    pub fn allowed_targets(self) -> &'static [Status] {
+        use Status::*;
+        match self {
+            Open => &[Assigned, InProgress, Resolved, Closed, FalsePositive],
+            Assigned => &[Open, Assigned, InProgress, Resolved, Closed, FalsePositive],
+            InProgress => &[Open, Assigned, Resolved, Closed, FalsePositive],
+            Resolved => &[Open, InProgress, Closed],
+            Closed => &[],
+            FalsePositive => &[Open, Closed],
+        }
+    }
+
+    pub fn can_transition_to(self, target: Status) -> bool {
+        self.allowed_targets().contains(&target)
+    }
+}
+
+/// A requested status change, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    pub target: Status,
+    pub assignee_id: Option<UserId>,
+    pub reason: Option<Reason>,
+}
+
+/// Why a status change was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    /// Not in the table (including a change to the current status).
+    #[error("a ticket in status {from} cannot move to {to}")]
+    NotAllowed {
+        from: Status,
+        to: Status,
+        allowed: &'static [Status],
+    },
+    /// Moving to `assigned` needs someone to assign it to.
+    #[error("moving to assigned needs an assignee_id")]
+    AssigneeRequired,
+    /// A re-assignment to the user who already has the ticket.
+    #[error("the ticket is already assigned to {0}")]
+    AlreadyAssigned(UserId),
+    /// An assignee was given for a status that has none to set.
+    #[error("assignee_id is only accepted when moving to assigned or in_progress, not {0}")]
+    AssigneeNotApplicable(Status),
+}
+
+/// Applies `change` by `actor` at `now` to `ticket`, giving the changed ticket and its
+/// history row, or the reason it is refused. Pure: the caller stores both atomically.
+pub fn apply(
+    ticket: &Ticket,
+    change: &StatusChange,
+    actor: &UserId,
+    now: DateTime<Utc>,
+) -> Result<(Ticket, HistoryEntry), TransitionError> {
+    let from = ticket.status;
+    let to = change.target;
+    let not_allowed = || TransitionError::NotAllowed {
+        from,
+        to,
+        allowed: from.allowed_targets(),
+    };
+    if !from.can_transition_to(to) {
+        return Err(not_allowed());
+    }
+
+    let mut next = ticket.clone();
+    next.assignee_id = match to {
+        Status::Assigned => {
+            let assignee = change
+                .assignee_id
+                .clone()
+                .or_else(|| (from == Status::InProgress).then(|| ticket.assignee_id.clone())?)
+                .ok_or(TransitionError::AssigneeRequired)?;
+            if from == Status::Assigned && ticket.assignee_id.as_ref() == Some(&assignee) {
+                return Err(TransitionError::AlreadyAssigned(assignee));
+            }
+            Some(assignee)
+        }
+        Status::InProgress => change
+            .assignee_id
+            .clone()
+            .or_else(|| ticket.assignee_id.clone())
+            .or_else(|| Some(actor.clone())),
+        other if change.assignee_id.is_some() => {
+            return Err(TransitionError::AssigneeNotApplicable(other));
+        }
+        // An open ticket is nobody's: moving back to open un-assigns.
+        Status::Open => None,
+        _ => ticket.assignee_id.clone(),
+    };
+
+    // Any user action is a first response; it is recorded once.
+    next.first_responded_at.get_or_insert(now);
+    if to.is_resolution() {
+        // Moving between resolution statuses (resolved -> closed) keeps the resolution time;
+        // reaching one from an active status sets it.
+        if !from.is_resolution() || next.resolved_at.is_none() {
+            next.resolved_at = Some(now);
+        }
+    } else {
+        // A reopen: the SLA due times stay where they are.
+        next.resolved_at = None;
+    }
+    if to == Status::Closed {
+        next.closed_at = Some(now);
+    }
+    next.status = to;
+    next.touch(now);
+
+    let entry = HistoryEntry {
+        ticket_id: ticket.id,
+        from_status: Some(from),
+        to_status: to,
+        actor: Some(actor.clone()),
+        reason: change.reason.clone(),
+        changed_at: next.updated_at,
+    };
+    Ok((next, entry))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::*;
+    use crate::sla::SlaPolicy;
+    use crate::ticket::{NewAlert, TicketDraft};
+    use Status::*;
+    use chrono::{TimeDelta, TimeZone};
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    fn user(name: &str) -> UserId {
+        UserId::parse(name, "user").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn ticket_in(status: Status, assignee: Option<&str>) -> Ticket {
+        let alert = NewAlert {
+            title: Title::parse("Person in zone", "title").unwrap_or_else(|e| panic!("{e}")),
+            description: None,
+            severity: Severity::High,
+            camera_id: CameraId(1),
+            provider_id: ProviderId(uuid::Uuid::nil()),
+            alert_type: None,
+            alert_data: AlertData::empty(),
+            occurred_at: None,
+            external_id: None,
+            dedup_key: None,
+        };
+        let mut t = TicketDraft::new(alert, &SlaPolicy::default(), t0()).ticket;
+        t.status = status;
+        t.assignee_id = assignee.map(user);
+        if status.is_resolution() {
+            t.resolved_at = Some(t0() + TimeDelta::minutes(1));
+            t.first_responded_at = Some(t0() + TimeDelta::minutes(1));
+        }
+        t
+    }
+
+    fn change(target: Status, assignee: Option<&str>) -> StatusChange {
+        StatusChange {
+            target,
+            assignee_id: assignee.map(user),
+            reason: None,
+        }
+    }
+
+    /// The table of DESIGN.md, row by row: `true` where a change is allowed.
+    const TABLE: [(Status, [bool; 6]); 6] = [
+        //                open   assigned in_prog resolved closed false_pos
+        (Open, [false, true, true, true, true, true]),
+        (Assigned, [true, true, true, true, true, true]),
+        (InProgress, [true, true, false, true, true, true]),
+        (Resolved, [true, false, true, false, true, false]),
+        (Closed, [false, false, false, false, false, false]),
+        (FalsePositive, [true, false, false, false, true, false]),
+    ];
+    const COLUMNS: [Status; 6] = [Open, Assigned, InProgress, Resolved, Closed, FalsePositive];
+
+    #[test]
+    fn every_cell_of_the_transition_table() {
+        for (from, row) in TABLE {
+            for (to, allowed) in COLUMNS.into_iter().zip(row) {
+                assert_eq!(from.can_transition_to(to), allowed, "{from} -> {to}");
+                // Apply it too, with what each cell needs (an assignee to assign to).
+                let current = if from == Open { None } else { Some("alice") };
+                let t = ticket_in(from, current);
+                let assignee = (to == Assigned).then_some("bob");
+                let result = apply(&t, &change(to, assignee), &user("carol"), t0());
+                assert_eq!(result.is_ok(), allowed, "{from} -> {to}: {result:?}");
+                if let Err(TransitionError::NotAllowed { allowed, .. }) = result {
+                    assert_eq!(allowed, from.allowed_targets());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn closed_is_terminal() {
+        assert!(Closed.allowed_targets().is_empty());
+    }
+
+    #[test]
+    fn assigning_needs_an_assignee() {
+        let t = ticket_in(Open, None);
+        let err = apply(&t, &change(Assigned, None), &user("carol"), t0());
+        assert_eq!(err, Err(TransitionError::AssigneeRequired));
+        let (next, _) = apply(&t, &change(Assigned, Some("bob")), &user("carol"), t0())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(next.assignee_id, Some(user("bob")));
+    }
+
+    #[test]
+    fn starting_work_unassigned_makes_the_actor_the_assignee() {
+        let t = ticket_in(Open, None);
+        let (next, _) = apply(&t, &change(InProgress, None), &user("carol"), t0())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(next.assignee_id, Some(user("carol")));
+        // An assignee already there stays.
+        let t = ticket_in(Assigned, Some("alice"));
+        let (next, _) = apply(&t, &change(InProgress, None), &user("carol"), t0())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(next.assignee_id, Some(user("alice")));
+    }
+
+    #[test]
+    fn back_to_open_unassigns() {
+        for from in [Assigned, InProgress] {
+            let t = ticket_in(from, Some("alice"));
+            let (next, _) = apply(&t, &change(Open, None), &user("carol"), t0())
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(next.assignee_id, None, "{from}");
+        }
+    }
+
+    #[test]
+    fn reassignment_needs_another_user() {
+        let t = ticket_in(Assigned, Some("alice"));
+        let err = apply(&t, &change(Assigned, Some("alice")), &user("carol"), t0());
+        assert_eq!(err, Err(TransitionError::AlreadyAssigned(user("alice"))));
+        let (next, entry) = apply(&t, &change(Assigned, Some("bob")), &user("carol"), t0())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(next.assignee_id, Some(user("bob")));
+        assert_eq!(
+            (entry.from_status, entry.to_status),
+            (Some(Assigned), Assigned)
+        );
+    }
+
+    #[test]
+    fn same_status_is_refused_except_reassignment() {
+        for status in [Open, InProgress, Resolved, Closed, FalsePositive] {
+            let t = ticket_in(status, Some("alice"));
+            let err = apply(&t, &change(status, None), &user("carol"), t0());
+            assert!(
+                matches!(err, Err(TransitionError::NotAllowed { .. })),
+                "{status}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn assignee_is_refused_where_it_means_nothing() {
+        let t = ticket_in(Assigned, Some("alice"));
+        let err = apply(&t, &change(Resolved, Some("bob")), &user("carol"), t0());
+        assert_eq!(err, Err(TransitionError::AssigneeNotApplicable(Resolved)));
+    }
+
+    #[test]
+    fn a_change_is_a_first_response_recorded_once() {
+        let t = ticket_in(Open, None);
+        let later = t0() + TimeDelta::minutes(3);
+        let (next, _) = apply(&t, &change(Assigned, Some("bob")), &user("carol"), later)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(next.first_responded_at, Some(later));
+        let (again, _) = apply(
+            &next,
+            &change(InProgress, None),
+            &user("bob"),
+            later + TimeDelta::minutes(5),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again.first_responded_at, Some(later));
+    }
+
+    #[test]
+    fn resolution_is_set_on_resolve_kept_on_close_and_cleared_on_reopen() {
+        let t = ticket_in(InProgress, Some("alice"));
+        let t1 = t0() + TimeDelta::minutes(10);
+        let (resolved, _) = apply(&t, &change(Resolved, None), &user("alice"), t1)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(resolved.resolved_at, Some(t1));
+
+        let t2 = t1 + TimeDelta::minutes(10);
+        let (closed, _) = apply(&resolved, &change(Closed, None), &user("alice"), t2)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(closed.resolved_at, Some(t1));
+        assert_eq!(closed.closed_at, Some(t2));
+
+        let (reopened, _) = apply(&resolved, &change(InProgress, None), &user("alice"), t2)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(reopened.resolved_at, None);
+        assert_eq!(reopened.first_response_due_at, t.first_response_due_at);
+        assert_eq!(reopened.resolution_due_at, t.resolution_due_at);
+
+        let t3 = t2 + TimeDelta::minutes(10);
+        let (again, _) = apply(&reopened, &change(Resolved, None), &user("alice"), t3)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again.resolved_at, Some(t3), "the last resolution counts");
+    }
+
+    #[test]
+    fn closing_an_open_ticket_resolves_it() {
+        let t = ticket_in(Open, None);
+        let (closed, _) = apply(&t, &change(Closed, None), &user("carol"), t0())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(closed.resolved_at, Some(t0()));
+        assert_eq!(closed.closed_at, Some(t0()));
+    }
+
+    #[test]
+    fn every_change_bumps_the_version_and_writes_history() {
+        let t = ticket_in(Open, None);
+        let reason = Reason::parse("on it", "reason").unwrap_or_else(|e| panic!("{e}"));
+        let c = StatusChange {
+            target: InProgress,
+            assignee_id: None,
+            reason: Some(reason.clone()),
+        };
+        let (next, entry) = apply(&t, &c, &user("carol"), t0()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(next.version, t.version + 1);
+        assert_eq!(entry.from_status, Some(Open));
+        assert_eq!(entry.to_status, InProgress);
+        assert_eq!(entry.actor, Some(user("carol")));
+        assert_eq!(entry.reason, Some(reason));
+    }
+}

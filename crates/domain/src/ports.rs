@@ -1,0 +1,154 @@
+//! Ports: what the domain needs from the outside world. Adapters implement them
+//! (`ticket-persistence` for PostgreSQL); unit tests use the mockall mocks
+//! (`MockTicketRepository`, feature `mock`).
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::model::{TicketId, TicketNumber, Visibility};
+use crate::query::{ListQuery, Page, TicketFilter, TicketStats};
+use crate::ticket::{Comment, HistoryEntry, Ingested, Ticket, TicketDetails, TicketDraft};
+
+/// A ticket named by its id or by its human number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketRef {
+    Id(TicketId),
+    Number(TicketNumber),
+}
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum RepositoryError {
+    /// The ticket's version is not the one the change was computed from.
+    #[error("the ticket was changed by someone else")]
+    VersionConflict,
+    /// No ticket with that id.
+    #[error("no such ticket")]
+    NotFound,
+    /// The store cannot be reached now (down, pool exhausted); worth retrying later.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Anything else: a bug or corrupt data, never the client's fault.
+    #[error("the database failed")]
+    Failure(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Storage of tickets, their alerts, comments, history and outbox events.
+///
+/// Every write stores the change, its history or comment row and its outbox event
+/// (`notification_logs`) in one transaction: all or nothing.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait TicketRepository: Send + Sync + 'static {
+    /// Takes in one alert. MUST, atomically and under concurrent calls from several
+    /// service instances:
+    /// - return [`Ingested::Replayed`] with the ticket of an earlier alert with the same
+    ///   (`provider_id`, `external_id`), writing nothing;
+    /// - else merge the alert into the active ticket with the same (`provider_id`,
+    ///   `dedup_key`) with [`Ticket::merge_alert`], keep the alert, write an
+    ///   `alert_merged` event and return [`Ingested::Merged`];
+    /// - else insert `draft` (ticket, first alert, creation history row,
+    ///   `ticket_created` event) and return [`Ingested::Created`] with its number set.
+    async fn ingest(
+        &self,
+        draft: TicketDraft,
+        now: DateTime<Utc>,
+    ) -> Result<Ingested, RepositoryError>;
+
+    /// The ticket, or `None`.
+    async fn find(&self, ticket: TicketRef) -> Result<Option<Ticket>, RepositoryError>;
+
+    /// The ticket with its comments (only `visibility` ones when given) and history,
+    /// both oldest first; or `None`.
+    async fn details(
+        &self,
+        ticket: TicketRef,
+        visibility: Option<Visibility>,
+    ) -> Result<Option<TicketDetails>, RepositoryError>;
+
+    /// One page of tickets matching the query, newest first (`created_at`, then `id`).
+    /// `now` decides `sla_breached`.
+    async fn list(
+        &self,
+        query: &ListQuery,
+        now: DateTime<Utc>,
+    ) -> Result<Page<Ticket>, RepositoryError>;
+
+    /// Stores a status change: `ticket` is the new state, computed from the stored one at
+    /// `expected_version`. MUST return [`RepositoryError::VersionConflict`] and write
+    /// nothing if the stored version differs; else writes the ticket, `entry` and a
+    /// `status_changed` event.
+    async fn save_transition(
+        &self,
+        ticket: &Ticket,
+        expected_version: i64,
+        entry: &HistoryEntry,
+    ) -> Result<(), RepositoryError>;
+
+    /// Stores a comment and the ticket it changed (version, first response), under the
+    /// same version rule as [`TicketRepository::save_transition`], with a `comment_added`
+    /// event.
+    async fn save_comment(
+        &self,
+        ticket: &Ticket,
+        expected_version: i64,
+        comment: &Comment,
+    ) -> Result<(), RepositoryError>;
+
+    /// Figures over the tickets matching `filter`, evaluated at `now`.
+    async fn stats(
+        &self,
+        filter: &TicketFilter,
+        now: DateTime<Utc>,
+    ) -> Result<TicketStats, RepositoryError>;
+}
+
+/// The current time. Injected so SLA behaviour can be tested without waiting.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// Truncates to microseconds, the precision PostgreSQL keeps, so a value read back equals
+/// the value written.
+fn to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        to_micros(Utc::now())
+    }
+}
+
+/// A clock that runs with the system clock plus an offset that tests move forward, so a
+/// running server can be sent hours ahead.
+#[derive(Debug, Clone, Default)]
+pub struct ShiftedClock {
+    offset: Arc<Mutex<TimeDelta>>,
+}
+
+impl ShiftedClock {
+    pub fn advance(&self, by: TimeDelta) {
+        let mut offset = self.offset.lock().unwrap_or_else(PoisonError::into_inner);
+        *offset += by;
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> DateTime<Utc> {
+        let offset = *self.offset.lock().unwrap_or_else(PoisonError::into_inner);
+        to_micros(Utc::now() + offset)
+    }
+}
+
+impl<T: Clock> Clock for Arc<T> {
+    fn now(&self) -> DateTime<Utc> {
+        (**self).now()
+    }
+}

@@ -1,0 +1,205 @@
+//! Use cases, generic over the ports. Each reads, decides with the pure rules of
+//! [`crate::lifecycle`] / [`crate::ticket`], and writes with an optimistic version check,
+//! so concurrent changes on several instances are serialised by the store.
+
+use chrono::{DateTime, Utc};
+
+use crate::lifecycle::{self, StatusChange, TransitionError};
+use crate::model::{CommentBody, UserId, Visibility};
+use crate::ports::{Clock, RepositoryError, TicketRef, TicketRepository};
+use crate::query::{ListQuery, Page, TicketFilter, TicketStats};
+use crate::sla::SlaPolicy;
+use crate::ticket::{
+    Comment, HistoryEntry, Ingested, NewAlert, TicketDetails, TicketDraft, TicketView,
+};
+
+/// How many times a write computed from a stale read is recomputed before giving up.
+const MAX_ATTEMPTS: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("no such ticket")]
+    NotFound,
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// The client's `If-Match` names a version that is no longer current.
+    #[error("the ticket is at version {current}, not {expected}")]
+    VersionMismatch { expected: i64, current: i64 },
+    /// Too many concurrent writers on one ticket; the client may retry.
+    #[error("the ticket is being changed concurrently; retry")]
+    Contention,
+    #[error(transparent)]
+    Repository(RepositoryError),
+}
+
+impl From<RepositoryError> for ServiceError {
+    fn from(error: RepositoryError) -> Self {
+        match error {
+            RepositoryError::NotFound => ServiceError::NotFound,
+            other => ServiceError::Repository(other),
+        }
+    }
+}
+
+/// How an alert was taken in (the ticket itself is in the accompanying view).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IngestOutcome {
+    Created,
+    Merged,
+    Replayed,
+}
+
+/// A ticket's details as readers see them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailsView {
+    pub view: TicketView,
+    pub comments: Vec<Comment>,
+    pub history: Vec<HistoryEntry>,
+}
+
+#[derive(Debug)]
+pub struct TicketService<R, C> {
+    repo: R,
+    clock: C,
+    sla: SlaPolicy,
+}
+
+impl<R: TicketRepository, C: Clock> TicketService<R, C> {
+    pub fn new(repo: R, clock: C, sla: SlaPolicy) -> Self {
+        Self { repo, clock, sla }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn repository(&self) -> &R {
+        &self.repo
+    }
+
+    /// Turns an alert into a ticket, merges it into an active one, or replays an earlier
+    /// answer (see [`TicketRepository::ingest`]).
+    pub async fn ingest(
+        &self,
+        alert: NewAlert,
+    ) -> Result<(IngestOutcome, TicketView), ServiceError> {
+        let now = self.clock.now();
+        let draft = TicketDraft::new(alert, &self.sla, now);
+        let (outcome, ticket) = match self.repo.ingest(draft, now).await? {
+            Ingested::Created(t) => (IngestOutcome::Created, t),
+            Ingested::Merged(t) => (IngestOutcome::Merged, t),
+            Ingested::Replayed(t) => (IngestOutcome::Replayed, t),
+        };
+        Ok((outcome, TicketView::at(ticket, now)))
+    }
+
+    pub async fn details(
+        &self,
+        ticket: TicketRef,
+        visibility: Option<Visibility>,
+    ) -> Result<DetailsView, ServiceError> {
+        let TicketDetails {
+            ticket,
+            comments,
+            history,
+        } = self
+            .repo
+            .details(ticket, visibility)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        Ok(DetailsView {
+            view: TicketView::at(ticket, self.clock.now()),
+            comments,
+            history,
+        })
+    }
+
+    pub async fn list(&self, query: &ListQuery) -> Result<Page<TicketView>, ServiceError> {
+        let now = self.clock.now();
+        let page = self.repo.list(query, now).await?;
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(|t| TicketView::at(t, now))
+                .collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    pub async fn stats(&self, filter: &TicketFilter) -> Result<TicketStats, ServiceError> {
+        Ok(self.repo.stats(filter, self.clock.now()).await?)
+    }
+
+    /// Changes a ticket's status. With `if_match`, only from that version; without it,
+    /// the change is re-validated against whatever state it would apply to.
+    pub async fn change_status(
+        &self,
+        ticket: TicketRef,
+        change: &StatusChange,
+        actor: &UserId,
+        if_match: Option<i64>,
+    ) -> Result<TicketView, ServiceError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let current = self.load(ticket, if_match).await?;
+            let now = self.clock.now();
+            let (next, entry) = lifecycle::apply(&current, change, actor, now)?;
+            match self
+                .repo
+                .save_transition(&next, current.version, &entry)
+                .await
+            {
+                Ok(()) => return Ok(TicketView::at(next, now)),
+                Err(RepositoryError::VersionConflict) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(ServiceError::Contention)
+    }
+
+    /// Adds a comment by `author`; a first response if none came before.
+    pub async fn add_comment(
+        &self,
+        ticket: TicketRef,
+        author: &UserId,
+        body: CommentBody,
+        visibility: Visibility,
+        if_match: Option<i64>,
+    ) -> Result<(Comment, TicketView), ServiceError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let current = self.load(ticket, if_match).await?;
+            let now = self.clock.now();
+            let (next, comment) =
+                current.add_comment(author.clone(), body.clone(), visibility, now);
+            match self
+                .repo
+                .save_comment(&next, current.version, &comment)
+                .await
+            {
+                Ok(()) => return Ok((comment, TicketView::at(next, now))),
+                Err(RepositoryError::VersionConflict) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(ServiceError::Contention)
+    }
+
+    async fn load(
+        &self,
+        ticket: TicketRef,
+        if_match: Option<i64>,
+    ) -> Result<crate::ticket::Ticket, ServiceError> {
+        let current = self
+            .repo
+            .find(ticket)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        match if_match {
+            Some(expected) if expected != current.version => Err(ServiceError::VersionMismatch {
+                expected,
+                current: current.version,
+            }),
+            _ => Ok(current),
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! The ticket aggregate and the pure operations on it: creation from an alert, merging a
+//! repeated alert, commenting. Status changes live in [`crate::lifecycle`].
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::model::{
+    AlertData, AlertType, CameraId, CommentBody, CommentId, DedupKey, Description, ExternalId,
+    ProviderId, Reason, Severity, Status, TicketId, TicketNumber, Title, UserId, Visibility,
+};
+use crate::sla::{SlaPolicy, SlaState, SlaStatus};
+
+/// A ticket as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticket {
+    pub id: TicketId,
+    /// Given by the store on insert; `None` only on a ticket not yet stored.
+    pub number: Option<TicketNumber>,
+    pub title: Title,
+    pub description: Option<Description>,
+    pub severity: Severity,
+    pub status: Status,
+    pub camera_id: CameraId,
+    pub provider_id: ProviderId,
+    pub alert_type: Option<AlertType>,
+    pub alert_data: AlertData,
+    pub dedup_key: DedupKey,
+    pub occurred_at: DateTime<Utc>,
+    pub assignee_id: Option<UserId>,
+    pub alert_count: i32,
+    pub first_alert_at: DateTime<Utc>,
+    pub last_alert_at: DateTime<Utc>,
+    pub first_response_due_at: DateTime<Utc>,
+    pub first_responded_at: Option<DateTime<Utc>>,
+    pub resolution_due_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Increases on every change; the ETag.
+    pub version: i64,
+}
+
+/// An alert from a provider, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAlert {
+    pub title: Title,
+    pub description: Option<Description>,
+    pub severity: Severity,
+    pub camera_id: CameraId,
+    pub provider_id: ProviderId,
+    pub alert_type: Option<AlertType>,
+    pub alert_data: AlertData,
+    /// When the provider saw it; `None` means now.
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub external_id: Option<ExternalId>,
+    pub dedup_key: Option<DedupKey>,
+}
+
+/// One alert as kept in a ticket's alert history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRecord {
+    pub ticket_id: TicketId,
+    pub provider_id: ProviderId,
+    pub external_id: Option<ExternalId>,
+    pub title: Title,
+    pub severity: Severity,
+    pub alert_type: Option<AlertType>,
+    pub payload: AlertData,
+    pub occurred_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// What creating a ticket from an alert would write: the ticket, its first alert and its
+/// creation history row. The store decides, atomically, whether it is written, merged into
+/// an active ticket with the same key, or answered by the ticket of an earlier replay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketDraft {
+    pub ticket: Ticket,
+    pub alert: AlertRecord,
+}
+
+impl TicketDraft {
+    pub fn new(alert: NewAlert, policy: &SlaPolicy, now: DateTime<Utc>) -> Self {
+        let id = TicketId::generate();
+        let occurred_at = alert.occurred_at.unwrap_or(now);
+        let dedup_key = alert.dedup_key.clone().unwrap_or_else(|| {
+            DedupKey::derive(
+                alert.provider_id,
+                alert.camera_id,
+                alert.alert_type.as_ref(),
+                &alert.title,
+            )
+        });
+        let due = policy.due_times(alert.severity, now);
+        let record = AlertRecord {
+            ticket_id: id,
+            provider_id: alert.provider_id,
+            external_id: alert.external_id,
+            title: alert.title.clone(),
+            severity: alert.severity,
+            alert_type: alert.alert_type.clone(),
+            payload: alert.alert_data.clone(),
+            occurred_at,
+            received_at: now,
+        };
+        let ticket = Ticket {
+            id,
+            number: None,
+            title: alert.title,
+            description: alert.description,
+            severity: alert.severity,
+            status: Status::Open,
+            camera_id: alert.camera_id,
+            provider_id: alert.provider_id,
+            alert_type: alert.alert_type,
+            alert_data: alert.alert_data,
+            dedup_key,
+            occurred_at,
+            assignee_id: None,
+            alert_count: 1,
+            first_alert_at: occurred_at,
+            last_alert_at: occurred_at,
+            first_response_due_at: due.first_response,
+            first_responded_at: None,
+            resolution_due_at: due.resolution,
+            resolved_at: None,
+            closed_at: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        Self {
+            ticket,
+            alert: record,
+        }
+    }
+
+    /// The history row that records the creation.
+    pub fn history(&self) -> HistoryEntry {
+        HistoryEntry {
+            ticket_id: self.ticket.id,
+            from_status: None,
+            to_status: Status::Open,
+            actor: None,
+            reason: None,
+            changed_at: self.ticket.created_at,
+        }
+    }
+}
+
+impl Ticket {
+    /// Whether a new alert with the same key joins this ticket instead of opening another.
+    pub fn accepts_alerts(&self) -> bool {
+        self.status.is_active()
+    }
+
+    /// Folds a repeated alert into this (active) ticket: one more alert, a later
+    /// `last_alert_at`, and a severity that can only go up. Due times stay where they are.
+    pub fn merge_alert(&self, alert: &AlertRecord, now: DateTime<Utc>) -> Ticket {
+        let mut merged = self.clone();
+        merged.alert_count = self.alert_count.saturating_add(1);
+        merged.first_alert_at = self.first_alert_at.min(alert.occurred_at);
+        merged.last_alert_at = self.last_alert_at.max(alert.occurred_at);
+        merged.severity = self.severity.max(alert.severity);
+        merged.touch(now);
+        merged
+    }
+
+    /// Records a comment by `author`: a user comment is a first response.
+    pub fn add_comment(
+        &self,
+        author: UserId,
+        body: CommentBody,
+        visibility: Visibility,
+        now: DateTime<Utc>,
+    ) -> (Ticket, Comment) {
+        let mut updated = self.clone();
+        updated.first_responded_at.get_or_insert(now);
+        updated.touch(now);
+        let comment = Comment {
+            id: CommentId::generate(),
+            ticket_id: self.id,
+            author_id: author,
+            body,
+            visibility,
+            created_at: now,
+        };
+        (updated, comment)
+    }
+
+    pub(crate) fn touch(&mut self, now: DateTime<Utc>) {
+        self.updated_at = now.max(self.updated_at);
+        self.version += 1;
+    }
+
+    /// Both SLA targets as they stand at `now`.
+    pub fn sla_status(&self, now: DateTime<Utc>) -> SlaStatus {
+        SlaStatus {
+            first_response: SlaState::evaluate(
+                self.first_response_due_at,
+                self.first_responded_at,
+                now,
+            ),
+            resolution: SlaState::evaluate(self.resolution_due_at, self.resolved_at, now),
+        }
+    }
+}
+
+/// A ticket together with its SLA evaluated at one moment: what readers are shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketView {
+    pub ticket: Ticket,
+    pub sla: SlaStatus,
+}
+
+impl TicketView {
+    pub fn at(ticket: Ticket, now: DateTime<Utc>) -> Self {
+        let sla = ticket.sla_status(now);
+        Self { ticket, sla }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Comment {
+    pub id: CommentId,
+    pub ticket_id: TicketId,
+    pub author_id: UserId,
+    pub body: CommentBody,
+    pub visibility: Visibility,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One accepted status change (or the creation, with no `from_status`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub ticket_id: TicketId,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
+    pub actor: Option<UserId>,
+    pub reason: Option<Reason>,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// How an alert was taken in.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ingested {
+    /// A new ticket was opened.
+    Created(Ticket),
+    /// The alert joined an active ticket with the same dedup key.
+    Merged(Ticket),
+    /// The same (`provider_id`, `external_id`) was sent before: its ticket, unchanged.
+    Replayed(Ticket),
+}
+
+impl Ingested {
+    pub fn ticket(&self) -> &Ticket {
+        match self {
+            Ingested::Created(t) | Ingested::Merged(t) | Ingested::Replayed(t) => t,
+        }
+    }
+
+    pub fn into_ticket(self) -> Ticket {
+        match self {
+            Ingested::Created(t) | Ingested::Merged(t) | Ingested::Replayed(t) => t,
+        }
+    }
+}
+
+/// A ticket with its comments and history, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketDetails {
+    pub ticket: Ticket,
+    pub comments: Vec<Comment>,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// The kinds of ticket event written to the notification outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventType {
+    TicketCreated,
+    StatusChanged,
+    CommentAdded,
+    AlertMerged,
+    SlaBreached,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::TicketCreated => "ticket_created",
+            EventType::StatusChanged => "status_changed",
+            EventType::CommentAdded => "comment_added",
+            EventType::AlertMerged => "alert_merged",
+            EventType::SlaBreached => "sla_breached",
+        }
+    }
+}

@@ -1,1 +1,15 @@
+#![doc = include_str!("../README.md")]
 
+mod error;
+mod filter;
+pub mod migrate;
+pub mod pool;
+mod repo;
+mod rows;
+pub mod schema;
+#[cfg(feature = "test-db")]
+pub mod test_db;
+
+pub use migrate::{MigrationError, run_pending};
+pub use pool::{BootstrapError, PgPool, PoolSettings, build_pool, ensure_database};
+pub use repo::PgTicketRepository;

@@ -1,0 +1,1197 @@
+//! `TicketService` against a mocked repository and a fixed clock: what each use case reads,
+//! what it writes, and how it maps the store's answers.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use mockall::Sequence;
+use ticket_domain::ports::MockTicketRepository;
+use ticket_domain::{
+    AlertData, CameraId, Clock, Comment, CommentBody, Cursor, DedupKey, HistoryEntry,
+    IngestOutcome, Ingested, ListQuery, NewAlert, Page, ProviderId, RepositoryError, ServiceError,
+    Severity, SlaPolicy, SlaState, Status, StatusChange, Ticket, TicketDetails, TicketDraft,
+    TicketFilter, TicketNumber, TicketRef, TicketService, TicketStats, Title, TransitionError,
+    UserId, Visibility,
+};
+
+// ----------------------------------------------------------------------------------------
+// Fixtures
+// ----------------------------------------------------------------------------------------
+
+/// A clock that always answers the same time.
+#[derive(Debug, Clone, Copy)]
+struct FixedClock(DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().unwrap()
+}
+
+fn user(name: &str) -> UserId {
+    UserId::parse(name, "user").unwrap()
+}
+
+fn provider() -> ProviderId {
+    ProviderId(uuid::Uuid::from_u128(
+        0x0123_4567_89ab_cdef_0123_4567_89ab_cdef,
+    ))
+}
+
+fn alert(severity: Severity) -> NewAlert {
+    NewAlert {
+        title: Title::parse("Person in restricted zone", "title").unwrap(),
+        description: None,
+        severity,
+        camera_id: CameraId(17),
+        provider_id: provider(),
+        alert_type: None,
+        alert_data: AlertData::empty(),
+        occurred_at: None,
+        external_id: None,
+        dedup_key: None,
+    }
+}
+
+/// A stored ticket created at `t0()` (severity high), put in `status` at `version`.
+fn stored(status: Status, assignee: Option<&str>, version: i64) -> Ticket {
+    let mut t = TicketDraft::new(alert(Severity::High), &SlaPolicy::default(), t0()).ticket;
+    t.number = Some(TicketNumber(1042));
+    t.status = status;
+    t.assignee_id = assignee.map(user);
+    t.version = version;
+    if status != Status::Open {
+        t.first_responded_at = Some(t0() + TimeDelta::minutes(1));
+    }
+    if status.is_resolution() {
+        t.resolved_at = Some(t0() + TimeDelta::minutes(2));
+    }
+    if status == Status::Closed {
+        t.closed_at = Some(t0() + TimeDelta::minutes(2));
+    }
+    t
+}
+
+fn service(
+    repo: MockTicketRepository,
+    now: DateTime<Utc>,
+) -> TicketService<MockTicketRepository, FixedClock> {
+    TicketService::new(repo, FixedClock(now), SlaPolicy::default())
+}
+
+fn change(target: Status) -> StatusChange {
+    StatusChange {
+        target,
+        assignee_id: None,
+        reason: None,
+    }
+}
+
+fn unavailable() -> RepositoryError {
+    RepositoryError::Unavailable(Box::new(std::io::Error::other("connection refused")))
+}
+
+fn body(text: &str) -> CommentBody {
+    CommentBody::parse(text, "body").unwrap()
+}
+
+type SavedTransitions = Arc<Mutex<Vec<(Ticket, i64, HistoryEntry)>>>;
+type SavedComments = Arc<Mutex<Vec<(Ticket, i64, Comment)>>>;
+type SeenDrafts = Arc<Mutex<Vec<(TicketDraft, DateTime<Utc>)>>>;
+/// How the store answers an ingest, and the outcome the service must report for it.
+type IngestCase = (fn(Ticket) -> Ingested, IngestOutcome);
+
+// ----------------------------------------------------------------------------------------
+// ingest
+// ----------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn ingest_passes_an_open_draft_due_at_now_plus_the_severity_targets() {
+    let now = t0() + TimeDelta::seconds(42);
+    let policy = SlaPolicy::default();
+    for &severity in Severity::ALL {
+        let seen: SeenDrafts = Arc::default();
+        let mut repo = MockTicketRepository::new();
+        let record = Arc::clone(&seen);
+        repo.expect_ingest().times(1).returning(move |draft, at| {
+            record.lock().unwrap().push((draft.clone(), at));
+            let mut created = draft.ticket;
+            created.number = Some(TicketNumber(7));
+            Ok(Ingested::Created(created))
+        });
+        let svc = service(repo, now);
+
+        let (outcome, view) = svc.ingest(alert(severity)).await.unwrap();
+
+        assert_eq!(outcome, IngestOutcome::Created, "{severity}");
+        let seen = seen.lock().unwrap();
+        let (draft, at) = &seen[0];
+        assert_eq!(*at, now, "the store is given the clock's time");
+        let targets = policy.targets(severity);
+        let t = &draft.ticket;
+        assert_eq!(t.status, Status::Open, "{severity}");
+        assert_eq!(t.severity, severity);
+        assert_eq!(t.first_response_due_at, now + targets.first_response);
+        assert_eq!(t.resolution_due_at, now + targets.resolution);
+        assert_eq!(t.created_at, now);
+        assert_eq!(t.updated_at, now);
+        assert_eq!(t.occurred_at, now, "occurred_at defaults to now");
+        assert_eq!((t.first_alert_at, t.last_alert_at), (now, now));
+        assert_eq!(t.alert_count, 1);
+        assert_eq!(t.version, 1);
+        assert_eq!(t.number, None, "the store gives the number");
+        assert_eq!(t.assignee_id, None);
+        assert_eq!(t.first_responded_at, None);
+        assert_eq!(t.resolved_at, None);
+        assert_eq!(t.closed_at, None);
+        assert_eq!(
+            t.dedup_key,
+            DedupKey::derive(provider(), CameraId(17), None, &t.title)
+        );
+        assert_eq!(draft.alert.ticket_id, t.id);
+        assert_eq!(draft.alert.received_at, now);
+        // The view is of what the store answered, evaluated now.
+        assert_eq!(view.ticket.number, Some(TicketNumber(7)));
+        assert_eq!(view.sla.first_response, SlaState::Pending);
+        assert_eq!(view.sla.resolution, SlaState::Pending);
+    }
+}
+
+#[tokio::test]
+async fn ingest_uses_the_services_sla_policy_and_the_alerts_occurred_at() {
+    let now = t0();
+    let mut policy = SlaPolicy::default();
+    policy.targets_mut(Severity::Low).first_response = TimeDelta::seconds(90);
+    policy.targets_mut(Severity::Low).resolution = TimeDelta::minutes(30);
+    let occurred = now - TimeDelta::minutes(3);
+
+    let mut repo = MockTicketRepository::new();
+    repo.expect_ingest()
+        .times(1)
+        .returning(|draft, _| Ok(Ingested::Created(draft.ticket)));
+    let svc = TicketService::new(repo, FixedClock(now), policy);
+
+    let mut a = alert(Severity::Low);
+    a.occurred_at = Some(occurred);
+    let (_, view) = svc.ingest(a).await.unwrap();
+
+    assert_eq!(
+        view.ticket.first_response_due_at,
+        now + TimeDelta::seconds(90)
+    );
+    assert_eq!(view.ticket.resolution_due_at, now + TimeDelta::minutes(30));
+    // Due times count from creation, not from when the provider saw it.
+    assert_eq!(view.ticket.created_at, now);
+    assert_eq!(view.ticket.occurred_at, occurred);
+    assert_eq!(view.ticket.first_alert_at, occurred);
+}
+
+#[tokio::test]
+async fn ingest_maps_merged_and_replayed_to_their_outcomes_with_the_stored_ticket() {
+    let cases: [IngestCase; 3] = [
+        (Ingested::Created, IngestOutcome::Created),
+        (Ingested::Merged, IngestOutcome::Merged),
+        (Ingested::Replayed, IngestOutcome::Replayed),
+    ];
+    for (answer, expected) in cases {
+        let existing = stored(Status::Assigned, Some("alice"), 5);
+        let returned = existing.clone();
+        let mut repo = MockTicketRepository::new();
+        repo.expect_ingest()
+            .times(1)
+            .return_once(move |_, _| Ok(answer(returned)));
+        let svc = service(repo, t0() + TimeDelta::minutes(5));
+
+        let (outcome, view) = svc.ingest(alert(Severity::Critical)).await.unwrap();
+
+        assert_eq!(outcome, expected);
+        assert_eq!(
+            view.ticket, existing,
+            "{expected:?}: the store's ticket, not the draft"
+        );
+    }
+}
+
+#[tokio::test]
+async fn ingest_view_flags_a_breach_of_the_ticket_it_merged_into() {
+    // Merged into a ticket created at t0 (high: first response due at +15 min) that
+    // nobody answered; it is now +20 min.
+    let existing = stored(Status::Open, None, 3);
+    let mut repo = MockTicketRepository::new();
+    repo.expect_ingest()
+        .times(1)
+        .return_once(move |_, _| Ok(Ingested::Merged(existing)));
+    let svc = service(repo, t0() + TimeDelta::minutes(20));
+
+    let (outcome, view) = svc.ingest(alert(Severity::High)).await.unwrap();
+
+    assert_eq!(outcome, IngestOutcome::Merged);
+    assert_eq!(view.sla.first_response, SlaState::Breached);
+    assert_eq!(view.sla.resolution, SlaState::Pending);
+}
+
+#[tokio::test]
+async fn ingest_propagates_an_unavailable_repository() {
+    let mut repo = MockTicketRepository::new();
+    repo.expect_ingest()
+        .times(1)
+        .returning(|_, _| Err(unavailable()));
+    let svc = service(repo, t0());
+
+    let err = svc.ingest(alert(Severity::Low)).await.unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            ServiceError::Repository(RepositoryError::Unavailable(_))
+        ),
+        "{err:?}"
+    );
+}
+
+// ----------------------------------------------------------------------------------------
+// change_status
+// ----------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn change_status_saves_the_new_state_with_the_loaded_version() {
+    let now = t0() + TimeDelta::minutes(4);
+    let current = stored(Status::Open, None, 7);
+    let id = current.id;
+    let saved: SavedTransitions = Arc::default();
+
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .withf(move |r| *r == TicketRef::Id(id))
+        .times(1)
+        .return_once(move |_| Ok(Some(current)));
+    let record = Arc::clone(&saved);
+    repo.expect_save_transition()
+        .times(1)
+        .returning(move |t, v, e| {
+            record.lock().unwrap().push((t.clone(), v, e.clone()));
+            Ok(())
+        });
+    let svc = service(repo, now);
+
+    let view = svc
+        .change_status(
+            TicketRef::Id(id),
+            &change(Status::InProgress),
+            &user("carol"),
+            None,
+        )
+        .await
+        .unwrap();
+
+    let saved = saved.lock().unwrap();
+    let (ticket, expected_version, entry) = &saved[0];
+    assert_eq!(*expected_version, 7, "the version it was computed from");
+    assert_eq!(ticket.status, Status::InProgress);
+    assert_eq!(ticket.version, 8);
+    assert_eq!(ticket.assignee_id, Some(user("carol")));
+    assert_eq!(ticket.first_responded_at, Some(now));
+    assert_eq!(ticket.updated_at, now);
+    assert_eq!(entry.ticket_id, id);
+    assert_eq!(entry.from_status, Some(Status::Open));
+    assert_eq!(entry.to_status, Status::InProgress);
+    assert_eq!(entry.actor, Some(user("carol")));
+    assert_eq!(entry.changed_at, now);
+    assert_eq!(&view.ticket, ticket, "the view is of the saved state");
+    assert_eq!(view.sla.first_response, SlaState::Met);
+}
+
+#[tokio::test]
+async fn change_status_accepts_a_matching_if_match() {
+    let current = stored(Status::Assigned, Some("alice"), 5);
+    let id = current.id;
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .times(1)
+        .return_once(move |_| Ok(Some(current)));
+    repo.expect_save_transition()
+        .withf(|t, v, _| *v == 5 && t.version == 6 && t.status == Status::Resolved)
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let svc = service(repo, t0() + TimeDelta::minutes(30));
+
+    let view = svc
+        .change_status(
+            TicketRef::Id(id),
+            &change(Status::Resolved),
+            &user("alice"),
+            Some(5),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(view.ticket.status, Status::Resolved);
+    assert_eq!(view.ticket.resolved_at, Some(t0() + TimeDelta::minutes(30)));
+}
+
+#[tokio::test]
+async fn change_status_retries_a_version_conflict_against_the_reread_state() {
+    let now = t0() + TimeDelta::minutes(10);
+    let first = stored(Status::Open, None, 3);
+    // Meanwhile someone assigned it to alice.
+    let second = stored(Status::Assigned, Some("alice"), 4);
+    let id = first.id;
+    let saved: SavedTransitions = Arc::default();
+
+    let mut seq = Sequence::new();
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .times(1)
+        .in_sequence(&mut seq)
+        .return_once(move |_| Ok(Some(first)));
+    repo.expect_save_transition()
+        .withf(|_, v, _| *v == 3)
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _| Err(RepositoryError::VersionConflict));
+    repo.expect_find()
+        .times(1)
+        .in_sequence(&mut seq)
+        .return_once(move |_| Ok(Some(second)));
+    let record = Arc::clone(&saved);
+    repo.expect_save_transition()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(move |t, v, e| {
+            record.lock().unwrap().push((t.clone(), v, e.clone()));
+            Ok(())
+        });
+    let svc = service(repo, now);
+
+    let view = svc
+        .change_status(
+            TicketRef::Id(id),
+            &change(Status::InProgress),
+            &user("carol"),
+            None,
+        )
+        .await
+        .unwrap();
+
+    let saved = saved.lock().unwrap();
+    let (ticket, expected_version, entry) = &saved[0];
+    assert_eq!(*expected_version, 4, "recomputed from the re-read version");
+    assert_eq!(ticket.version, 5);
+    assert_eq!(
+        entry.from_status,
+        Some(Status::Assigned),
+        "history from the re-read state"
+    );
+    assert_eq!(
+        ticket.assignee_id,
+        Some(user("alice")),
+        "the assignee set meanwhile is kept"
+    );
+    assert_eq!(view.ticket.status, Status::InProgress);
+}
+
+#[tokio::test]
+async fn change_status_revalidates_after_a_conflict_and_refuses_a_now_closed_ticket() {
+    let first = stored(Status::InProgress, Some("alice"), 3);
+    let second = stored(Status::Closed, Some("alice"), 4);
+    let id = first.id;
+
+    let mut seq = Sequence::new();
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .times(1)
+        .in_sequence(&mut seq)
+        .return_once(move |_| Ok(Some(first)));
+    repo.expect_save_transition()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _| Err(RepositoryError::VersionConflict));
+    repo.expect_find()
+        .times(1)
+        .in_sequence(&mut seq)
+        .return_once(move |_| Ok(Some(second)));
+    let svc = service(repo, t0() + TimeDelta::minutes(10));
+
+    let err = svc
+        .change_status(
+            TicketRef::Id(id),
+            &change(Status::Resolved),
+            &user("alice"),
+            None,
+        )
+        .await
+        .unwrap_err();
+
+    match err {
+        ServiceError::Transition(e) => assert_eq!(
+            e,
+            TransitionError::NotAllowed {
+                from: Status::Closed,
+                to: Status::Resolved,
+                allowed: &[],
+            }
+        ),
+        other => panic!("expected a refused transition, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn change_status_gives_contention_after_repeated_conflicts() {
+    let current = stored(Status::Open, None, 3);
+    let id = current.id;
+    let finds = Arc::new(AtomicUsize::new(0));
+    let saves = Arc::new(AtomicUsize::new(0));
+
+    let mut repo = MockTicketRepository::new();
+    let n = Arc::clone(&finds);
+    repo.expect_find().returning(move |_| {
+        n.fetch_add(1, Ordering::SeqCst);
+        Ok(Some(current.clone()))
+    });
+    let n = Arc::clone(&saves);
+    repo.expect_save_transition().returning(move |_, _, _| {
+        n.fetch_add(1, Ordering::SeqCst);
+        Err(RepositoryError::VersionConflict)
+    });
+    let svc = service(repo, t0());
+
+    let err = svc
+        .change_status(
+            TicketRef::Id(id),
+            &change(Status::Resolved),
+            &user("carol"),
+            None,
+        )
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, ServiceError::Contention), "{err:?}");
+    let (finds, saves) = (finds.load(Ordering::SeqCst), saves.load(Ordering::SeqCst));
+    assert!(saves > 1, "it retried ({saves} saves)");
+    assert!(saves <= 100, "it gave up in bounded time ({saves} saves)");
+    assert_eq!(finds, saves, "every attempt re-reads before it saves");
+}
+
+#[tokio::test]
+async fn change_status_refuses_a_stale_if_match_without_saving() {
+    let current = stored(Status::Open, None, 5);
+    let id = current.id;
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .times(1)
+        .return_once(move |_| Ok(Some(current)));
+    repo.expect_save_transition().never();
+    let svc = service(repo, t0());
+
+    let err = svc
+        .change_status(
+            TicketRef::Id(id),
+            &change(Status::InProgress),
+            &user("carol"),
+            Some(4),
+        )
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            ServiceError::VersionMismatch {
+                expected: 4,
+                current: 5
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn change_status_with_if_match_does_not_retry_past_a_concurrent_change() {
+    // The client's version was current at the first read, but the save lost a race:
+    // the change must not be re-applied to a state the client never saw.
+    let first = stored(Status::Open, None, 5);
+    let second = stored(Status::Assigned, Some("alice"), 6);
+    let id = first.id;
+    let mut seq = Sequence::new();
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .times(1)
+        .in_sequence(&mut seq)
+        .return_once(move |_| Ok(Some(first)));
+    repo.expect_save_transition()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _| Err(RepositoryError::VersionConflict));
+    repo.expect_find()
+        .times(1)
+        .in_sequence(&mut seq)
+        .return_once(move |_| Ok(Some(second)));
+    let svc = service(repo, t0());
+
+    let err = svc
+        .change_status(
+            TicketRef::Id(id),
+            &change(Status::InProgress),
+            &user("carol"),
+            Some(5),
+        )
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            ServiceError::VersionMismatch {
+                expected: 5,
+                current: 6
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn change_status_of_an_unknown_ticket_is_not_found() {
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .withf(|r| *r == TicketRef::Number(TicketNumber(99)))
+        .times(1)
+        .returning(|_| Ok(None));
+    repo.expect_save_transition().never();
+    let svc = service(repo, t0());
+
+    let err = svc
+        .change_status(
+            TicketRef::Number(TicketNumber(99)),
+            &change(Status::Closed),
+            &user("carol"),
+            None,
+        )
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, ServiceError::NotFound), "{err:?}");
+}
+
+#[tokio::test]
+async fn change_status_refused_by_the_lifecycle_never_saves() {
+    let current = stored(Status::Closed, Some("alice"), 9);
+    let id = current.id;
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .times(1)
+        .return_once(move |_| Ok(Some(current)));
+    repo.expect_save_transition().never();
+    let svc = service(repo, t0());
+
+    let err = svc
+        .change_status(
+            TicketRef::Id(id),
+            &change(Status::Open),
+            &user("carol"),
+            None,
+        )
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            ServiceError::Transition(TransitionError::NotAllowed {
+                from: Status::Closed,
+                to: Status::Open,
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn change_status_propagates_an_unavailable_repository_on_read() {
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .times(1)
+        .returning(|_| Err(unavailable()));
+    repo.expect_save_transition().never();
+    let svc = service(repo, t0());
+
+    let err = svc
+        .change_status(
+            TicketRef::Number(TicketNumber(1)),
+            &change(Status::Closed),
+            &user("carol"),
+            None,
+        )
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            ServiceError::Repository(RepositoryError::Unavailable(_))
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn change_status_propagates_an_unavailable_repository_on_write_without_retrying() {
+    let current = stored(Status::Open, None, 2);
+    let id = current.id;
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .times(1)
+        .return_once(move |_| Ok(Some(current)));
+    repo.expect_save_transition()
+        .times(1)
+        .returning(|_, _, _| Err(unavailable()));
+    let svc = service(repo, t0());
+
+    let err = svc
+        .change_status(
+            TicketRef::Id(id),
+            &change(Status::Closed),
+            &user("carol"),
+            None,
+        )
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            ServiceError::Repository(RepositoryError::Unavailable(_))
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn change_status_maps_a_ticket_deleted_under_it_to_not_found() {
+    let current = stored(Status::Open, None, 2);
+    let id = current.id;
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .times(1)
+        .return_once(move |_| Ok(Some(current)));
+    repo.expect_save_transition()
+        .times(1)
+        .returning(|_, _, _| Err(RepositoryError::NotFound));
+    let svc = service(repo, t0());
+
+    let err = svc
+        .change_status(
+            TicketRef::Id(id),
+            &change(Status::Closed),
+            &user("carol"),
+            None,
+        )
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, ServiceError::NotFound), "{err:?}");
+}
+
+// ----------------------------------------------------------------------------------------
+// add_comment
+// ----------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn add_comment_sets_the_first_response_and_bumps_the_version() {
+    let now = t0() + TimeDelta::minutes(3);
+    let current = stored(Status::Open, None, 2);
+    let id = current.id;
+    let saved: SavedComments = Arc::default();
+
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .times(1)
+        .return_once(move |_| Ok(Some(current)));
+    let record = Arc::clone(&saved);
+    repo.expect_save_comment()
+        .times(1)
+        .returning(move |t, v, c| {
+            record.lock().unwrap().push((t.clone(), v, c.clone()));
+            Ok(())
+        });
+    let svc = service(repo, now);
+
+    let (comment, view) = svc
+        .add_comment(
+            TicketRef::Id(id),
+            &user("carol"),
+            body("Looking at the footage."),
+            Visibility::External,
+            None,
+        )
+        .await
+        .unwrap();
+
+    let saved = saved.lock().unwrap();
+    let (ticket, expected_version, stored_comment) = &saved[0];
+    assert_eq!(*expected_version, 2);
+    assert_eq!(ticket.version, 3);
+    assert_eq!(ticket.first_responded_at, Some(now));
+    assert_eq!(ticket.updated_at, now);
+    assert_eq!(ticket.status, Status::Open, "a comment changes no status");
+    assert_eq!(stored_comment, &comment);
+    assert_eq!(comment.ticket_id, id);
+    assert_eq!(comment.author_id, user("carol"));
+    assert_eq!(comment.body, body("Looking at the footage."));
+    assert_eq!(comment.visibility, Visibility::External);
+    assert_eq!(comment.created_at, now);
+    assert_eq!(&view.ticket, ticket);
+    assert_eq!(view.sla.first_response, SlaState::Met);
+}
+
+#[tokio::test]
+async fn add_comment_keeps_an_earlier_first_response() {
+    let earlier = t0() + TimeDelta::minutes(1);
+    let now = t0() + TimeDelta::hours(2);
+    let current = stored(Status::Assigned, Some("alice"), 4);
+    assert_eq!(current.first_responded_at, Some(earlier));
+    let id = current.id;
+
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .times(1)
+        .return_once(move |_| Ok(Some(current)));
+    repo.expect_save_comment()
+        .withf(move |t, v, _| *v == 4 && t.version == 5 && t.first_responded_at == Some(earlier))
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let svc = service(repo, now);
+
+    let (_, view) = svc
+        .add_comment(
+            TicketRef::Id(id),
+            &user("bob"),
+            body("second look"),
+            Visibility::Internal,
+            None,
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(view.ticket.first_responded_at, Some(earlier));
+    assert_eq!(view.ticket.updated_at, now);
+}
+
+#[tokio::test]
+async fn add_comment_retries_a_version_conflict_from_the_reread_state() {
+    let now = t0() + TimeDelta::minutes(30);
+    let first = stored(Status::Open, None, 2);
+    let mut second = stored(Status::Open, None, 3);
+    // Someone else responded meanwhile.
+    let their_response = t0() + TimeDelta::minutes(20);
+    second.first_responded_at = Some(their_response);
+    let id = first.id;
+
+    let mut seq = Sequence::new();
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .times(1)
+        .in_sequence(&mut seq)
+        .return_once(move |_| Ok(Some(first)));
+    repo.expect_save_comment()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _| Err(RepositoryError::VersionConflict));
+    repo.expect_find()
+        .times(1)
+        .in_sequence(&mut seq)
+        .return_once(move |_| Ok(Some(second)));
+    repo.expect_save_comment()
+        .withf(move |t, v, _| {
+            *v == 3 && t.version == 4 && t.first_responded_at == Some(their_response)
+        })
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _| Ok(()));
+    let svc = service(repo, now);
+
+    let (_, view) = svc
+        .add_comment(
+            TicketRef::Id(id),
+            &user("carol"),
+            body("me too"),
+            Visibility::Internal,
+            None,
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(view.ticket.version, 4);
+    assert_eq!(view.ticket.first_responded_at, Some(their_response));
+}
+
+#[tokio::test]
+async fn add_comment_refuses_a_stale_if_match_without_saving() {
+    let current = stored(Status::Open, None, 8);
+    let id = current.id;
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .times(1)
+        .return_once(move |_| Ok(Some(current)));
+    repo.expect_save_comment().never();
+    let svc = service(repo, t0());
+
+    let err = svc
+        .add_comment(
+            TicketRef::Id(id),
+            &user("carol"),
+            body("hello"),
+            Visibility::Internal,
+            Some(7),
+        )
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            ServiceError::VersionMismatch {
+                expected: 7,
+                current: 8
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn add_comment_to_an_unknown_ticket_is_not_found() {
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find().times(1).returning(|_| Ok(None));
+    repo.expect_save_comment().never();
+    let svc = service(repo, t0());
+
+    let err = svc
+        .add_comment(
+            TicketRef::Number(TicketNumber(5)),
+            &user("carol"),
+            body("hello"),
+            Visibility::Internal,
+            None,
+        )
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, ServiceError::NotFound), "{err:?}");
+}
+
+#[tokio::test]
+async fn add_comment_gives_contention_after_repeated_conflicts() {
+    let current = stored(Status::Open, None, 1);
+    let id = current.id;
+    let saves = Arc::new(AtomicUsize::new(0));
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .returning(move |_| Ok(Some(current.clone())));
+    let n = Arc::clone(&saves);
+    repo.expect_save_comment().returning(move |_, _, _| {
+        n.fetch_add(1, Ordering::SeqCst);
+        Err(RepositoryError::VersionConflict)
+    });
+    let svc = service(repo, t0());
+
+    let err = svc
+        .add_comment(
+            TicketRef::Id(id),
+            &user("carol"),
+            body("hello"),
+            Visibility::Internal,
+            None,
+        )
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, ServiceError::Contention), "{err:?}");
+    let saves = saves.load(Ordering::SeqCst);
+    assert!((2..=100).contains(&saves), "{saves} saves");
+}
+
+#[tokio::test]
+async fn add_comment_propagates_an_unavailable_repository() {
+    let current = stored(Status::Open, None, 1);
+    let id = current.id;
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .times(1)
+        .return_once(move |_| Ok(Some(current)));
+    repo.expect_save_comment()
+        .times(1)
+        .returning(|_, _, _| Err(unavailable()));
+    let svc = service(repo, t0());
+
+    let err = svc
+        .add_comment(
+            TicketRef::Id(id),
+            &user("carol"),
+            body("hello"),
+            Visibility::Internal,
+            None,
+        )
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            ServiceError::Repository(RepositoryError::Unavailable(_))
+        ),
+        "{err:?}"
+    );
+}
+
+// ----------------------------------------------------------------------------------------
+// details, list, stats: reads evaluate the SLA at the clock's time, and write nothing
+// ----------------------------------------------------------------------------------------
+
+/// A repository on which any write fails the test.
+fn read_only_repo() -> MockTicketRepository {
+    let mut repo = MockTicketRepository::new();
+    repo.expect_ingest().never();
+    repo.expect_save_transition().never();
+    repo.expect_save_comment().never();
+    repo
+}
+
+#[tokio::test]
+async fn details_shows_a_breach_past_the_due_time_without_any_write() {
+    // High: first response due at t0 + 15 min; nobody answered.
+    let ticket = stored(Status::Open, None, 1);
+    let id = ticket.id;
+    let comments = vec![Comment {
+        id: ticket_domain::CommentId(uuid::Uuid::nil()),
+        ticket_id: id,
+        author_id: user("bot"),
+        body: body("external note"),
+        visibility: Visibility::External,
+        created_at: t0(),
+    }];
+    let history = vec![HistoryEntry {
+        ticket_id: id,
+        from_status: None,
+        to_status: Status::Open,
+        actor: None,
+        reason: None,
+        changed_at: t0(),
+    }];
+    let details = TicketDetails {
+        ticket: ticket.clone(),
+        comments: comments.clone(),
+        history: history.clone(),
+    };
+
+    let mut repo = read_only_repo();
+    repo.expect_details()
+        .withf(move |r, v| *r == TicketRef::Id(id) && *v == Some(Visibility::External))
+        .times(1)
+        .return_once(move |_, _| Ok(Some(details)));
+    let svc = service(repo, t0() + TimeDelta::minutes(15) + TimeDelta::seconds(1));
+
+    let view = svc
+        .details(TicketRef::Id(id), Some(Visibility::External))
+        .await
+        .unwrap();
+
+    assert_eq!(view.view.sla.first_response, SlaState::Breached);
+    assert_eq!(view.view.sla.resolution, SlaState::Pending);
+    assert!(view.view.sla.any_breached());
+    assert_eq!(view.view.ticket, ticket, "the ticket itself is unchanged");
+    assert_eq!(view.comments, comments);
+    assert_eq!(view.history, history);
+}
+
+#[tokio::test]
+async fn details_on_the_due_time_is_still_pending() {
+    let ticket = stored(Status::Open, None, 1);
+    let due = ticket.first_response_due_at;
+    let mut repo = read_only_repo();
+    repo.expect_details().times(1).return_once(move |_, _| {
+        Ok(Some(TicketDetails {
+            ticket,
+            comments: vec![],
+            history: vec![],
+        }))
+    });
+    let svc = service(repo, due);
+
+    let view = svc
+        .details(TicketRef::Number(TicketNumber(1042)), None)
+        .await
+        .unwrap();
+
+    assert_eq!(view.view.sla.first_response, SlaState::Pending);
+}
+
+#[tokio::test]
+async fn details_of_an_unknown_ticket_is_not_found() {
+    let mut repo = read_only_repo();
+    repo.expect_details().times(1).returning(|_, _| Ok(None));
+    let svc = service(repo, t0());
+
+    let err = svc
+        .details(TicketRef::Number(TicketNumber(3)), None)
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, ServiceError::NotFound), "{err:?}");
+}
+
+#[tokio::test]
+async fn details_propagates_an_unavailable_repository() {
+    let mut repo = read_only_repo();
+    repo.expect_details()
+        .times(1)
+        .returning(|_, _| Err(unavailable()));
+    let svc = service(repo, t0());
+
+    let err = svc
+        .details(TicketRef::Number(TicketNumber(3)), None)
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            ServiceError::Repository(RepositoryError::Unavailable(_))
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn list_evaluates_every_item_at_the_clocks_time() {
+    let now = t0() + TimeDelta::hours(5);
+    // Open, never answered: both high targets (15 min, 4 h) have passed.
+    let neglected = stored(Status::Open, None, 1);
+    // Answered at +1 min, resolved at +2 min: both met.
+    let handled = stored(Status::Resolved, Some("alice"), 4);
+    // Created just now: both pending.
+    let fresh = {
+        let mut t = TicketDraft::new(alert(Severity::High), &SlaPolicy::default(), now).ticket;
+        t.number = Some(TicketNumber(1043));
+        t
+    };
+    let cursor = Cursor {
+        created_at: t0(),
+        id: neglected.id.0,
+    };
+    let items = vec![fresh.clone(), handled.clone(), neglected.clone()];
+    let query = ListQuery {
+        filter: TicketFilter {
+            sla_breached: None,
+            ..TicketFilter::default()
+        },
+        ..ListQuery::default()
+    };
+    let expected_query = query.clone();
+
+    let mut repo = read_only_repo();
+    repo.expect_list()
+        .withf(move |q, at| *q == expected_query && *at == now)
+        .times(1)
+        .return_once(move |_, _| {
+            Ok(Page {
+                items,
+                next_cursor: Some(cursor),
+            })
+        });
+    let svc = service(repo, now);
+
+    let page = svc.list(&query).await.unwrap();
+
+    assert_eq!(page.next_cursor, Some(cursor));
+    let states: Vec<(SlaState, SlaState)> = page
+        .items
+        .iter()
+        .map(|v| (v.sla.first_response, v.sla.resolution))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            (SlaState::Pending, SlaState::Pending),
+            (SlaState::Met, SlaState::Met),
+            (SlaState::Breached, SlaState::Breached),
+        ]
+    );
+    let tickets: Vec<Ticket> = page.items.into_iter().map(|v| v.ticket).collect();
+    assert_eq!(
+        tickets,
+        vec![fresh, handled, neglected],
+        "order and content as stored"
+    );
+}
+
+#[tokio::test]
+async fn list_propagates_an_unavailable_repository() {
+    let mut repo = read_only_repo();
+    repo.expect_list()
+        .times(1)
+        .returning(|_, _| Err(unavailable()));
+    let svc = service(repo, t0());
+
+    let err = svc.list(&ListQuery::default()).await.unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            ServiceError::Repository(RepositoryError::Unavailable(_))
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn stats_are_asked_at_the_clocks_time() {
+    let now = t0() + TimeDelta::days(2);
+    let filter = TicketFilter {
+        camera_id: Some(CameraId(17)),
+        ..TicketFilter::default()
+    };
+    let expected_filter = filter.clone();
+    let mut repo = read_only_repo();
+    repo.expect_stats()
+        .withf(move |f, at| *f == expected_filter && *at == now)
+        .times(1)
+        .returning(|_, _| {
+            Ok(TicketStats {
+                total: 3,
+                ..TicketStats::default()
+            })
+        });
+    let svc = service(repo, now);
+
+    let stats = svc.stats(&filter).await.unwrap();
+
+    assert_eq!(stats.total, 3);
+}
+
+#[tokio::test]
+async fn stats_propagate_an_unavailable_repository() {
+    let mut repo = read_only_repo();
+    repo.expect_stats()
+        .times(1)
+        .returning(|_, _| Err(unavailable()));
+    let svc = service(repo, t0());
+
+    let err = svc.stats(&TicketFilter::default()).await.unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            ServiceError::Repository(RepositoryError::Unavailable(_))
+        ),
+        "{err:?}"
+    );
+}

@@ -1,0 +1,51 @@
+//! Embedded migrations, run under a PostgreSQL advisory lock so that several instances
+//! starting at once never migrate concurrently: the first migrates, the others wait and
+//! then find nothing pending.
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, ConnectionError};
+use diesel_async::AsyncPgConnection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+/// The SQL files of `migrations/` at the workspace root, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+/// Key of the advisory lock held while migrating ("tickets" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7469_636b_6574_73;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    #[error("cannot connect to the database to migrate it")]
+    Connect(#[from] ConnectionError),
+    #[error("migration failed: {0}")]
+    Migrate(String),
+    #[error("the migration thread panicked")]
+    Panicked,
+}
+
+/// Applies every pending migration; returns the versions applied.
+pub async fn run_pending(database_url: &str) -> Result<Vec<String>, MigrationError> {
+    let url = database_url.to_owned();
+    // diesel_migrations is synchronous. The wrapper blocks on its own runtime, which must not
+    // be nested in the caller's: run it on a plain thread with none.
+    let worker = std::thread::spawn(move || migrate_blocking(&url));
+    tokio::task::spawn_blocking(move || worker.join())
+        .await
+        .map_err(|_| MigrationError::Panicked)?
+        .map_err(|_| MigrationError::Panicked)?
+}
+
+fn migrate_blocking(url: &str) -> Result<Vec<String>, MigrationError> {
+    let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(url)?;
+    let failed = |e: &dyn std::fmt::Display| MigrationError::Migrate(e.to_string());
+    conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+        .map_err(|e| failed(&e))?;
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map(|versions| versions.iter().map(ToString::to_string).collect())
+        .map_err(|e| failed(&*e));
+    // Closing the connection releases the lock too; unlock explicitly all the same.
+    let _ = conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+    applied
+}

@@ -1,0 +1,540 @@
+//! [`TicketRepository`] on PostgreSQL.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Nullable, Text};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::json;
+use ticket_domain::{
+    CameraId, Comment, Cursor, EventType, HistoryEntry, Ingested, ListQuery, Page, ProviderId,
+    RepositoryError, Severity, Status, TargetStats, Ticket, TicketDetails, TicketDraft,
+    TicketFilter, TicketRef, TicketRepository, TicketStats, Visibility,
+};
+use uuid::Uuid;
+
+use crate::error::{DbError, pool_error};
+use crate::filter::{Bind, Conditions};
+use crate::pool::PgPool;
+use crate::rows::{
+    CommentRow, HistoryRow, NewAlertRow, NewHistoryRow, NewNotificationRow, NewTicketRow,
+    TicketChanges, TicketRow,
+};
+use crate::schema::{
+    notification_logs, ticket_alerts, ticket_comments, ticket_state_history, tickets,
+};
+
+/// How often an ingest transaction is retried after losing a uniqueness race to a
+/// concurrent identical alert (the retry then finds the winner's ticket).
+const INGEST_ATTEMPTS: usize = 5;
+
+const ACTIVE: [&str; 3] = ["open", "assigned", "in_progress"];
+
+/// The PostgreSQL adapter. Cheap to clone: it holds the pool.
+#[derive(Clone)]
+pub struct PgTicketRepository {
+    pool: PgPool,
+}
+
+impl std::fmt::Debug for PgTicketRepository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgTicketRepository")
+            .field("pool", &self.pool.status())
+            .finish()
+    }
+}
+
+impl PgTicketRepository {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn conn(
+        &self,
+    ) -> Result<diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection>, RepositoryError>
+    {
+        self.pool.get().await.map_err(pool_error)
+    }
+
+    /// Whether the database answers a trivial query now.
+    pub async fn ping(&self) -> Result<(), RepositoryError> {
+        let mut conn = self.conn().await?;
+        diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .await
+            .map_err(|e| DbError::from(e).into())
+            .map(|_| ())
+    }
+}
+
+/// The outbox row of one event, with what a receiver needs to act without calling back.
+fn event(kind: EventType, ticket: &Ticket, extra: serde_json::Value) -> NewNotificationRow {
+    NewNotificationRow {
+        ticket_id: ticket.id.0,
+        event_type: kind.as_str(),
+        payload: json!({
+            "event_type": kind.as_str(),
+            "ticket_id": ticket.id.0,
+            "number": ticket.number.map(|n| n.to_string()),
+            "status": ticket.status.as_str(),
+            "severity": ticket.severity.as_str(),
+            "camera_id": ticket.camera_id.0,
+            "provider_id": ticket.provider_id.0,
+            "assignee_id": ticket.assignee_id.as_ref().map(|a| a.as_str()),
+            "version": ticket.version,
+            "at": ticket.updated_at,
+            "data": extra,
+        }),
+        next_attempt_at: ticket.updated_at,
+        created_at: ticket.updated_at,
+    }
+}
+
+async fn load_ticket(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Ticket, DbError> {
+    tickets::table
+        .find(id)
+        .select(TicketRow::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(DbError::NotFound)?
+        .try_into()
+}
+
+async fn find_row(
+    conn: &mut AsyncPgConnection,
+    ticket: TicketRef,
+) -> Result<Option<TicketRow>, DbError> {
+    let query = tickets::table.select(TicketRow::as_select());
+    let row = match ticket {
+        TicketRef::Id(id) => query.filter(tickets::id.eq(id.0)).first(conn).await,
+        TicketRef::Number(n) => query.filter(tickets::number.eq(n.0)).first(conn).await,
+    };
+    Ok(row.optional()?)
+}
+
+async fn insert_event(
+    conn: &mut AsyncPgConnection,
+    row: NewNotificationRow,
+) -> Result<(), DbError> {
+    diesel::insert_into(notification_logs::table)
+        .values(&row)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// One ingest attempt, inside a transaction (see the port's contract).
+async fn ingest_once(
+    conn: &mut AsyncPgConnection,
+    draft: &TicketDraft,
+    now: DateTime<Utc>,
+) -> Result<Ingested, DbError> {
+    let alert = &draft.alert;
+    if let Some(external_id) = &alert.external_id {
+        let earlier: Option<Uuid> = ticket_alerts::table
+            .filter(ticket_alerts::provider_id.eq(alert.provider_id.0))
+            .filter(ticket_alerts::external_id.eq(external_id.as_str()))
+            .select(ticket_alerts::ticket_id)
+            .first(conn)
+            .await
+            .optional()?;
+        if let Some(id) = earlier {
+            return Ok(Ingested::Replayed(load_ticket(conn, id).await?));
+        }
+    }
+
+    let active: Option<TicketRow> = tickets::table
+        .filter(tickets::provider_id.eq(draft.ticket.provider_id.0))
+        .filter(tickets::dedup_key.eq(draft.ticket.dedup_key.as_str()))
+        .filter(tickets::status.eq_any(ACTIVE))
+        .select(TicketRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    if let Some(row) = active {
+        let current = Ticket::try_from(row)?;
+        let merged = current.merge_alert(alert, now);
+        diesel::update(tickets::table.find(current.id.0))
+            .set(TicketChanges::from(&merged))
+            .execute(conn)
+            .await?;
+        diesel::insert_into(ticket_alerts::table)
+            .values(NewAlertRow::new(alert, current.id))
+            .execute(conn)
+            .await?;
+        let extra = json!({
+            "alert_count": merged.alert_count,
+            "alert_severity": alert.severity.as_str(),
+            "external_id": alert.external_id.as_ref().map(|e| e.as_str()),
+        });
+        insert_event(conn, event(EventType::AlertMerged, &merged, extra)).await?;
+        return Ok(Ingested::Merged(merged));
+    }
+
+    let row: TicketRow = diesel::insert_into(tickets::table)
+        .values(NewTicketRow::from(&draft.ticket))
+        .returning(TicketRow::as_returning())
+        .get_result(conn)
+        .await?;
+    let created = Ticket::try_from(row)?;
+    diesel::insert_into(ticket_alerts::table)
+        .values(NewAlertRow::new(alert, created.id))
+        .execute(conn)
+        .await?;
+    diesel::insert_into(ticket_state_history::table)
+        .values(NewHistoryRow::from(&draft.history()))
+        .execute(conn)
+        .await?;
+    let extra = json!({ "title": created.title.as_str() });
+    insert_event(conn, event(EventType::TicketCreated, &created, extra)).await?;
+    Ok(Ingested::Created(created))
+}
+
+/// Writes `ticket` only if it is still at `expected_version`.
+async fn update_if_version(
+    conn: &mut AsyncPgConnection,
+    ticket: &Ticket,
+    expected_version: i64,
+) -> Result<(), DbError> {
+    let updated = diesel::update(
+        tickets::table
+            .find(ticket.id.0)
+            .filter(tickets::version.eq(expected_version)),
+    )
+    .set(TicketChanges::from(ticket))
+    .execute(conn)
+    .await?;
+    match updated {
+        1 => Ok(()),
+        _ => {
+            let exists: Option<Uuid> = tickets::table
+                .find(ticket.id.0)
+                .select(tickets::id)
+                .first(conn)
+                .await
+                .optional()?;
+            Err(exists.map_or(DbError::NotFound, |_| DbError::VersionConflict))
+        }
+    }
+}
+
+#[derive(Debug, QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    status: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    severity: Option<String>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
+    provider_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    camera_id: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(Debug, QueryableByName)]
+struct SlaRow {
+    #[diesel(sql_type = BigInt)]
+    fr_met: i64,
+    #[diesel(sql_type = BigInt)]
+    fr_breached: i64,
+    #[diesel(sql_type = BigInt)]
+    fr_pending: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    fr_mean: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    fr_p50: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    fr_p90: Option<f64>,
+    #[diesel(sql_type = BigInt)]
+    res_met: i64,
+    #[diesel(sql_type = BigInt)]
+    res_breached: i64,
+    #[diesel(sql_type = BigInt)]
+    res_pending: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    res_mean: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    res_p50: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    res_p90: Option<f64>,
+}
+
+/// Aggregates for one target: `event` and `due` are its columns, `now` a placeholder.
+fn target_sql(prefix: &str, event: &str, due: &str, now: &str) -> String {
+    let seconds = format!("EXTRACT(EPOCH FROM ({event} - created_at))::float8");
+    format!(
+        "count(*) FILTER (WHERE {event} <= {due}) AS {prefix}_met, \
+         count(*) FILTER (WHERE COALESCE({event} > {due}, {due} < {now})) AS {prefix}_breached, \
+         count(*) FILTER (WHERE {event} IS NULL AND {due} >= {now}) AS {prefix}_pending, \
+         avg({seconds}) AS {prefix}_mean, \
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY {seconds}) AS {prefix}_p50, \
+         percentile_cont(0.9) WITHIN GROUP (ORDER BY {seconds}) AS {prefix}_p90"
+    )
+}
+
+async fn stats_in(
+    conn: &mut AsyncPgConnection,
+    filter: &TicketFilter,
+    now: DateTime<Utc>,
+) -> Result<TicketStats, DbError> {
+    let conditions = Conditions::from_filter(filter, now);
+    let sql = format!(
+        "SELECT status, severity, provider_id, camera_id, count(*) AS n FROM tickets {} \
+         GROUP BY GROUPING SETS ((status), (severity), (provider_id), (camera_id))",
+        conditions.where_sql()
+    );
+    let counts: Vec<CountRow> = conditions.query(sql).load(conn).await?;
+
+    let mut conditions = Conditions::from_filter(filter, now);
+    let now_p = conditions.bind(Bind::Timestamp(now));
+    let sql = format!(
+        "SELECT {}, {} FROM tickets {}",
+        target_sql("fr", "first_responded_at", "first_response_due_at", &now_p),
+        target_sql("res", "resolved_at", "resolution_due_at", &now_p),
+        conditions.where_sql()
+    );
+    let sla: SlaRow = conditions.query(sql).get_result(conn).await?;
+
+    let mut stats = TicketStats::default();
+    for row in counts {
+        let corrupt = |e: ticket_domain::FieldError| DbError::Corrupt(e.to_string());
+        if let Some(s) = row.status {
+            stats.total += row.n;
+            stats
+                .by_status
+                .insert(Status::parse(&s, "status").map_err(corrupt)?, row.n);
+        } else if let Some(s) = row.severity {
+            stats
+                .by_severity
+                .insert(Severity::parse(&s, "severity").map_err(corrupt)?, row.n);
+        } else if let Some(p) = row.provider_id {
+            stats.by_provider.insert(ProviderId(p), row.n);
+        } else if let Some(c) = row.camera_id {
+            stats.by_camera.insert(CameraId(c), row.n);
+        }
+    }
+    stats.first_response = TargetStats {
+        met: sla.fr_met,
+        breached: sla.fr_breached,
+        pending: sla.fr_pending,
+        compliance_pct: None,
+        mean_seconds: sla.fr_mean,
+        p50_seconds: sla.fr_p50,
+        p90_seconds: sla.fr_p90,
+    }
+    .with_compliance();
+    stats.resolution = TargetStats {
+        met: sla.res_met,
+        breached: sla.res_breached,
+        pending: sla.res_pending,
+        compliance_pct: None,
+        mean_seconds: sla.res_mean,
+        p50_seconds: sla.res_p50,
+        p90_seconds: sla.res_p90,
+    }
+    .with_compliance();
+    Ok(stats)
+}
+
+#[async_trait]
+impl TicketRepository for PgTicketRepository {
+    async fn ingest(
+        &self,
+        draft: TicketDraft,
+        now: DateTime<Utc>,
+    ) -> Result<Ingested, RepositoryError> {
+        let mut conn = self.conn().await?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = conn
+                .transaction(async |c| ingest_once(c, &draft, now).await)
+                .await;
+            match result {
+                Err(e) if e.is_unique_violation() && attempt < INGEST_ATTEMPTS => continue,
+                other => return other.map_err(Into::into),
+            }
+        }
+    }
+
+    async fn find(&self, ticket: TicketRef) -> Result<Option<Ticket>, RepositoryError> {
+        let mut conn = self.conn().await?;
+        let row = find_row(&mut conn, ticket).await?;
+        Ok(row.map(Ticket::try_from).transpose()?)
+    }
+
+    async fn details(
+        &self,
+        ticket: TicketRef,
+        visibility: Option<Visibility>,
+    ) -> Result<Option<TicketDetails>, RepositoryError> {
+        let mut conn = self.conn().await?;
+        let details = conn
+            .build_transaction()
+            .read_only()
+            .repeatable_read()
+            .run(async |c| {
+                let Some(row) = find_row(c, ticket).await? else {
+                    return Ok(None);
+                };
+                let ticket = Ticket::try_from(row)?;
+                let mut comments = ticket_comments::table
+                    .filter(ticket_comments::ticket_id.eq(ticket.id.0))
+                    .order((ticket_comments::created_at, ticket_comments::id))
+                    .select(CommentRow::as_select())
+                    .into_boxed();
+                if let Some(v) = visibility {
+                    comments = comments.filter(ticket_comments::visibility.eq(v.as_str()));
+                }
+                let comments: Vec<CommentRow> = comments.load(c).await?;
+                let history: Vec<HistoryRow> = ticket_state_history::table
+                    .filter(ticket_state_history::ticket_id.eq(ticket.id.0))
+                    .order(ticket_state_history::id)
+                    .select(HistoryRow::as_select())
+                    .load(c)
+                    .await?;
+                Ok::<_, DbError>(Some(TicketDetails {
+                    ticket,
+                    comments: comments
+                        .into_iter()
+                        .map(Comment::try_from)
+                        .collect::<Result<_, _>>()?,
+                    history: history
+                        .into_iter()
+                        .map(HistoryEntry::try_from)
+                        .collect::<Result<_, _>>()?,
+                }))
+            })
+            .await?;
+        Ok(details)
+    }
+
+    async fn list(
+        &self,
+        query: &ListQuery,
+        now: DateTime<Utc>,
+    ) -> Result<Page<Ticket>, RepositoryError> {
+        let mut conditions = Conditions::from_filter(&query.filter, now);
+        if let Some(cursor) = query.cursor {
+            let at = conditions.bind(Bind::Timestamp(cursor.created_at));
+            let id = conditions.bind(Bind::Uuid(cursor.id));
+            conditions.push(format!("(created_at, id) < ({at}, {id})"));
+        }
+        let limit = i64::from(query.limit.get());
+        let limit_p = conditions.bind(Bind::Int8(limit + 1));
+        let sql = format!(
+            "SELECT * FROM tickets {} ORDER BY created_at DESC, id DESC LIMIT {limit_p}",
+            conditions.where_sql()
+        );
+        let mut conn = self.conn().await?;
+        let rows: Vec<TicketRow> = conditions
+            .query(sql)
+            .load(&mut conn)
+            .await
+            .map_err(DbError::from)?;
+        let mut items = rows
+            .into_iter()
+            .map(Ticket::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next_cursor = if items.len() as i64 > limit {
+            items.truncate(limit as usize);
+            items.last().map(|t| Cursor {
+                created_at: t.created_at,
+                id: t.id.0,
+            })
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn save_transition(
+        &self,
+        ticket: &Ticket,
+        expected_version: i64,
+        entry: &HistoryEntry,
+    ) -> Result<(), RepositoryError> {
+        let mut conn = self.conn().await?;
+        conn.transaction(async |c| {
+            update_if_version(c, ticket, expected_version).await?;
+            diesel::insert_into(ticket_state_history::table)
+                .values(NewHistoryRow::from(entry))
+                .execute(c)
+                .await?;
+            let extra = json!({
+                "from_status": entry.from_status.map(Status::as_str),
+                "to_status": entry.to_status.as_str(),
+                "actor": entry.actor.as_ref().map(|a| a.as_str()),
+                "reason": entry.reason.as_ref().map(|r| r.as_str()),
+            });
+            insert_event(c, event(EventType::StatusChanged, ticket, extra)).await
+        })
+        .await
+        .map_err(Into::into)
+    }
+
+    async fn save_comment(
+        &self,
+        ticket: &Ticket,
+        expected_version: i64,
+        comment: &Comment,
+    ) -> Result<(), RepositoryError> {
+        let mut conn = self.conn().await?;
+        conn.transaction(async |c| {
+            update_if_version(c, ticket, expected_version).await?;
+            diesel::insert_into(ticket_comments::table)
+                .values(CommentRow::from(comment))
+                .execute(c)
+                .await?;
+            let extra = json!({
+                "comment_id": comment.id.0,
+                "author_id": comment.author_id.as_str(),
+                "visibility": comment.visibility.as_str(),
+            });
+            insert_event(c, event(EventType::CommentAdded, ticket, extra)).await
+        })
+        .await
+        .map_err(Into::into)
+    }
+
+    async fn stats(
+        &self,
+        filter: &TicketFilter,
+        now: DateTime<Utc>,
+    ) -> Result<TicketStats, RepositoryError> {
+        let mut conn = self.conn().await?;
+        let stats = conn
+            .build_transaction()
+            .read_only()
+            .repeatable_read()
+            .run(async |c| stats_in(c, filter, now).await)
+            .await?;
+        Ok(stats)
+    }
+}
+
+/// `breached_sql` is used by the filter; keep the stats definition in step with it.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::breached_sql;
+
+    #[test]
+    fn breach_definitions_agree() {
+        let list = breached_sql("$1");
+        let stats = target_sql("fr", "first_responded_at", "first_response_due_at", "$1");
+        assert!(list.contains(
+            "COALESCE(first_responded_at > first_response_due_at, first_response_due_at < $1)"
+        ));
+        assert!(stats.contains(
+            "COALESCE(first_responded_at > first_response_due_at, first_response_due_at < $1)"
+        ));
+    }
+}

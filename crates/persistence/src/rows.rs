@@ -1,0 +1,331 @@
+//! Row types and their conversion to and from domain values. Stored values are parsed
+//! back through the domain's constructors: a row that does not parse is reported as
+//! corrupt, never passed on.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use ticket_domain::{
+    AlertData, AlertRecord, AlertType, CameraId, Comment, CommentBody, CommentId, DedupKey,
+    Description, FieldError, HistoryEntry, ProviderId, Reason, Severity, Status, Ticket, TicketId,
+    TicketNumber, Title, UserId, Visibility,
+};
+use uuid::Uuid;
+
+use crate::error::DbError;
+use crate::schema::{
+    notification_logs, ticket_alerts, ticket_comments, ticket_state_history, tickets,
+};
+
+fn corrupt(error: FieldError) -> DbError {
+    DbError::Corrupt(error.to_string())
+}
+
+#[derive(Debug, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = tickets, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct TicketRow {
+    id: Uuid,
+    number: i64,
+    title: String,
+    description: Option<String>,
+    severity: String,
+    status: String,
+    camera_id: i64,
+    provider_id: Uuid,
+    alert_type: Option<String>,
+    alert_data: serde_json::Value,
+    dedup_key: String,
+    occurred_at: DateTime<Utc>,
+    assignee_id: Option<String>,
+    alert_count: i32,
+    first_alert_at: DateTime<Utc>,
+    last_alert_at: DateTime<Utc>,
+    first_response_due_at: DateTime<Utc>,
+    first_responded_at: Option<DateTime<Utc>>,
+    resolution_due_at: DateTime<Utc>,
+    resolved_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    version: i64,
+}
+
+impl TryFrom<TicketRow> for Ticket {
+    type Error = DbError;
+
+    fn try_from(r: TicketRow) -> Result<Self, DbError> {
+        Ok(Ticket {
+            id: TicketId(r.id),
+            number: Some(TicketNumber(r.number)),
+            title: Title::parse(&r.title, "title").map_err(corrupt)?,
+            description: r
+                .description
+                .map(|d| Description::parse(&d, "description"))
+                .transpose()
+                .map_err(corrupt)?,
+            severity: Severity::parse(&r.severity, "severity").map_err(corrupt)?,
+            status: Status::parse(&r.status, "status").map_err(corrupt)?,
+            camera_id: CameraId(r.camera_id),
+            provider_id: ProviderId(r.provider_id),
+            alert_type: r
+                .alert_type
+                .map(|t| AlertType::parse(&t, "alert_type"))
+                .transpose()
+                .map_err(corrupt)?,
+            alert_data: AlertData::parse(r.alert_data, "alert_data").map_err(corrupt)?,
+            dedup_key: DedupKey::parse(&r.dedup_key, "dedup_key").map_err(corrupt)?,
+            occurred_at: r.occurred_at,
+            assignee_id: r
+                .assignee_id
+                .map(|a| UserId::parse(&a, "assignee_id"))
+                .transpose()
+                .map_err(corrupt)?,
+            alert_count: r.alert_count,
+            first_alert_at: r.first_alert_at,
+            last_alert_at: r.last_alert_at,
+            first_response_due_at: r.first_response_due_at,
+            first_responded_at: r.first_responded_at,
+            resolution_due_at: r.resolution_due_at,
+            resolved_at: r.resolved_at,
+            closed_at: r.closed_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        })
+    }
+}
+
+/// A new ticket; `number` comes from the sequence.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = tickets)]
+pub(crate) struct NewTicketRow<'a> {
+    id: Uuid,
+    title: &'a str,
+    description: Option<&'a str>,
+    severity: &'static str,
+    status: &'static str,
+    camera_id: i64,
+    provider_id: Uuid,
+    alert_type: Option<&'a str>,
+    alert_data: &'a serde_json::Value,
+    dedup_key: &'a str,
+    occurred_at: DateTime<Utc>,
+    assignee_id: Option<&'a str>,
+    alert_count: i32,
+    first_alert_at: DateTime<Utc>,
+    last_alert_at: DateTime<Utc>,
+    first_response_due_at: DateTime<Utc>,
+    first_responded_at: Option<DateTime<Utc>>,
+    resolution_due_at: DateTime<Utc>,
+    resolved_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    version: i64,
+}
+
+impl<'a> From<&'a Ticket> for NewTicketRow<'a> {
+    fn from(t: &'a Ticket) -> Self {
+        Self {
+            id: t.id.0,
+            title: t.title.as_str(),
+            description: t.description.as_ref().map(Description::as_str),
+            severity: t.severity.as_str(),
+            status: t.status.as_str(),
+            camera_id: t.camera_id.0,
+            provider_id: t.provider_id.0,
+            alert_type: t.alert_type.as_ref().map(AlertType::as_str),
+            alert_data: t.alert_data.as_json(),
+            dedup_key: t.dedup_key.as_str(),
+            occurred_at: t.occurred_at,
+            assignee_id: t.assignee_id.as_ref().map(UserId::as_str),
+            alert_count: t.alert_count,
+            first_alert_at: t.first_alert_at,
+            last_alert_at: t.last_alert_at,
+            first_response_due_at: t.first_response_due_at,
+            first_responded_at: t.first_responded_at,
+            resolution_due_at: t.resolution_due_at,
+            resolved_at: t.resolved_at,
+            closed_at: t.closed_at,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            version: t.version,
+        }
+    }
+}
+
+/// Everything a change may move on a stored ticket. `None` writes NULL.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = tickets, treat_none_as_null = true)]
+pub(crate) struct TicketChanges<'a> {
+    severity: &'static str,
+    status: &'static str,
+    assignee_id: Option<&'a str>,
+    alert_count: i32,
+    first_alert_at: DateTime<Utc>,
+    last_alert_at: DateTime<Utc>,
+    first_responded_at: Option<DateTime<Utc>>,
+    resolved_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+    updated_at: DateTime<Utc>,
+    version: i64,
+}
+
+impl<'a> From<&'a Ticket> for TicketChanges<'a> {
+    fn from(t: &'a Ticket) -> Self {
+        Self {
+            severity: t.severity.as_str(),
+            status: t.status.as_str(),
+            assignee_id: t.assignee_id.as_ref().map(UserId::as_str),
+            alert_count: t.alert_count,
+            first_alert_at: t.first_alert_at,
+            last_alert_at: t.last_alert_at,
+            first_responded_at: t.first_responded_at,
+            resolved_at: t.resolved_at,
+            closed_at: t.closed_at,
+            updated_at: t.updated_at,
+            version: t.version,
+        }
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = ticket_alerts)]
+pub(crate) struct NewAlertRow<'a> {
+    ticket_id: Uuid,
+    provider_id: Uuid,
+    external_id: Option<&'a str>,
+    title: &'a str,
+    severity: &'static str,
+    alert_type: Option<&'a str>,
+    payload: &'a serde_json::Value,
+    occurred_at: DateTime<Utc>,
+    received_at: DateTime<Utc>,
+}
+
+impl<'a> NewAlertRow<'a> {
+    /// The alert row, filed under `ticket_id` (the draft's own id, or the merge target's).
+    pub(crate) fn new(a: &'a AlertRecord, ticket_id: TicketId) -> Self {
+        Self {
+            ticket_id: ticket_id.0,
+            provider_id: a.provider_id.0,
+            external_id: a.external_id.as_ref().map(|e| e.as_str()),
+            title: a.title.as_str(),
+            severity: a.severity.as_str(),
+            alert_type: a.alert_type.as_ref().map(AlertType::as_str),
+            payload: a.payload.as_json(),
+            occurred_at: a.occurred_at,
+            received_at: a.received_at,
+        }
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ticket_comments, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct CommentRow {
+    id: Uuid,
+    ticket_id: Uuid,
+    author_id: String,
+    body: String,
+    visibility: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<&Comment> for CommentRow {
+    fn from(c: &Comment) -> Self {
+        Self {
+            id: c.id.0,
+            ticket_id: c.ticket_id.0,
+            author_id: c.author_id.as_str().to_owned(),
+            body: c.body.as_str().to_owned(),
+            visibility: c.visibility.as_str().to_owned(),
+            created_at: c.created_at,
+        }
+    }
+}
+
+impl TryFrom<CommentRow> for Comment {
+    type Error = DbError;
+
+    fn try_from(r: CommentRow) -> Result<Self, DbError> {
+        Ok(Comment {
+            id: CommentId(r.id),
+            ticket_id: TicketId(r.ticket_id),
+            author_id: UserId::parse(&r.author_id, "author_id").map_err(corrupt)?,
+            body: CommentBody::parse(&r.body, "body").map_err(corrupt)?,
+            visibility: Visibility::parse(&r.visibility, "visibility").map_err(corrupt)?,
+            created_at: r.created_at,
+        })
+    }
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = ticket_state_history, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct HistoryRow {
+    ticket_id: Uuid,
+    from_status: Option<String>,
+    to_status: String,
+    actor: Option<String>,
+    reason: Option<String>,
+    changed_at: DateTime<Utc>,
+}
+
+impl TryFrom<HistoryRow> for HistoryEntry {
+    type Error = DbError;
+
+    fn try_from(r: HistoryRow) -> Result<Self, DbError> {
+        Ok(HistoryEntry {
+            ticket_id: TicketId(r.ticket_id),
+            from_status: r
+                .from_status
+                .map(|s| Status::parse(&s, "from_status"))
+                .transpose()
+                .map_err(corrupt)?,
+            to_status: Status::parse(&r.to_status, "to_status").map_err(corrupt)?,
+            actor: r
+                .actor
+                .map(|a| UserId::parse(&a, "actor"))
+                .transpose()
+                .map_err(corrupt)?,
+            reason: r
+                .reason
+                .map(|a| Reason::parse(&a, "reason"))
+                .transpose()
+                .map_err(corrupt)?,
+            changed_at: r.changed_at,
+        })
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = ticket_state_history)]
+pub(crate) struct NewHistoryRow<'a> {
+    ticket_id: Uuid,
+    from_status: Option<&'static str>,
+    to_status: &'static str,
+    actor: Option<&'a str>,
+    reason: Option<&'a str>,
+    changed_at: DateTime<Utc>,
+}
+
+impl<'a> From<&'a HistoryEntry> for NewHistoryRow<'a> {
+    fn from(h: &'a HistoryEntry) -> Self {
+        Self {
+            ticket_id: h.ticket_id.0,
+            from_status: h.from_status.map(Status::as_str),
+            to_status: h.to_status.as_str(),
+            actor: h.actor.as_ref().map(UserId::as_str),
+            reason: h.reason.as_ref().map(Reason::as_str),
+            changed_at: h.changed_at,
+        }
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = notification_logs)]
+pub(crate) struct NewNotificationRow {
+    pub(crate) ticket_id: Uuid,
+    pub(crate) event_type: &'static str,
+    pub(crate) payload: serde_json::Value,
+    pub(crate) next_attempt_at: DateTime<Utc>,
+    pub(crate) created_at: DateTime<Utc>,
+}

@@ -1,0 +1,97 @@
+//! Diesel's view of the tables created by `migrations/`. Written by hand (no diesel CLI on
+//! the build machine); `tests` in this crate check it against the migrated database.
+
+diesel::table! {
+    tickets (id) {
+        id -> Uuid,
+        number -> Int8,
+        title -> Text,
+        description -> Nullable<Text>,
+        severity -> Text,
+        status -> Text,
+        camera_id -> Int8,
+        provider_id -> Uuid,
+        alert_type -> Nullable<Text>,
+        alert_data -> Jsonb,
+        dedup_key -> Text,
+        occurred_at -> Timestamptz,
+        assignee_id -> Nullable<Text>,
+        alert_count -> Int4,
+        first_alert_at -> Timestamptz,
+        last_alert_at -> Timestamptz,
+        first_response_due_at -> Timestamptz,
+        first_responded_at -> Nullable<Timestamptz>,
+        resolution_due_at -> Timestamptz,
+        resolved_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    ticket_alerts (id) {
+        id -> Int8,
+        ticket_id -> Uuid,
+        provider_id -> Uuid,
+        external_id -> Nullable<Text>,
+        title -> Text,
+        severity -> Text,
+        alert_type -> Nullable<Text>,
+        payload -> Jsonb,
+        occurred_at -> Timestamptz,
+        received_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    ticket_comments (id) {
+        id -> Uuid,
+        ticket_id -> Uuid,
+        author_id -> Text,
+        body -> Text,
+        visibility -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    ticket_state_history (id) {
+        id -> Int8,
+        ticket_id -> Uuid,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        changed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notification_logs (id) {
+        id -> Int8,
+        ticket_id -> Uuid,
+        event_type -> Text,
+        payload -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Timestamptz,
+        created_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(ticket_alerts -> tickets (ticket_id));
+diesel::joinable!(ticket_comments -> tickets (ticket_id));
+diesel::joinable!(ticket_state_history -> tickets (ticket_id));
+diesel::joinable!(notification_logs -> tickets (ticket_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    tickets,
+    ticket_alerts,
+    ticket_comments,
+    ticket_state_history,
+    notification_logs,
+);

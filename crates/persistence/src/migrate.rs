@@ -12,7 +12,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
 /// Key of the advisory lock held while migrating ("tickets" in ASCII).
-const MIGRATION_LOCK: i64 = 0x7469_636b_6574_73;
+const MIGRATION_LOCK: i64 = 0x0074_6963_6b65_7473;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MigrationError {

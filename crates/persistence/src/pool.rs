@@ -86,8 +86,8 @@ fn maintenance_url(database_url: &str) -> Option<(String, String)> {
 pub async fn ensure_database(database_url: &str) -> Result<bool, BootstrapError> {
     match AsyncPgConnection::establish(database_url).await {
         Ok(_) => return Ok(false),
-        Err(diesel::ConnectionError::BadConnection(message))
-            if message.contains("does not exist") => {}
+        // PostgreSQL's error 3D000 reaches us only as text.
+        Err(e) if e.to_string().contains("does not exist") => {}
         Err(source) => {
             return Err(BootstrapError::Connect {
                 url: redact(database_url),

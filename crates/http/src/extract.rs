@@ -1,0 +1,175 @@
+//! Turning raw HTTP (body bytes, headers, query strings) into parsed values, with an error
+//! that names the field at fault. Handlers take only infallible extractors and call these,
+//! so no framework default (plain-text 400s) ever reaches a client.
+
+use actix_web::HttpRequest;
+use actix_web::web::{Bytes, Payload};
+use serde::de::DeserializeOwned;
+use ticket_domain::{FieldError, UserId, ValidationErrors};
+
+use crate::problem::ApiError;
+
+/// Largest request body accepted: room for a 256 KiB `alert_data` plus the other fields.
+pub const MAX_BODY_BYTES: usize = 512 * 1024;
+
+/// The header carrying the acting user, set by the API gateway.
+pub const USER_HEADER: &str = "x-user-id";
+
+/// Reads the whole body, refusing more than [`MAX_BODY_BYTES`] with a 413.
+pub async fn read_body(payload: Payload) -> Result<Bytes, ApiError> {
+    match payload.to_bytes_limited(MAX_BODY_BYTES).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(ApiError::Malformed(ValidationErrors::single(
+            "body",
+            "could not read the request body",
+        ))),
+        Err(_) => Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES)),
+    }
+}
+
+/// Parses a JSON body into `T`. Syntax errors are 400; a field of the wrong type or a
+/// missing field is 422 naming that field.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::Malformed(ValidationErrors::single(
+            "body",
+            "a JSON object is required",
+        )));
+    }
+    // serde would read a struct from an array too; a body is always an object here.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(_) => ApiError::invalid("body", "must be a JSON object"),
+            Err(e) => malformed(&strip_position(&e.to_string())),
+        });
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        let message = strip_position(&inner.to_string());
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let field = missing_field(&message).unwrap_or(path);
+                let field = if field == "." {
+                    "body".to_owned()
+                } else {
+                    field
+                };
+                ApiError::Invalid(ValidationErrors(vec![FieldError::new(field, message)]))
+            }
+            _ => malformed(&message),
+        }
+    })?;
+    de.end()
+        .map_err(|e| malformed(&strip_position(&e.to_string())))?;
+    Ok(value)
+}
+
+fn malformed(message: &str) -> ApiError {
+    ApiError::Malformed(ValidationErrors::single(
+        "body",
+        format!("invalid JSON: {message}"),
+    ))
+}
+
+/// serde's "missing field `title`" names the field in the message, not the path.
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    Some(rest.split('`').next()?.to_owned())
+}
+
+/// Drops serde_json's " at line 1 column 5" suffix, meaningless to most clients.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// The acting user from `X-User-Id`: 401 when absent or blank.
+pub fn actor(req: &HttpRequest) -> Result<UserId, ApiError> {
+    let Some(value) = req.headers().get(USER_HEADER) else {
+        return Err(ApiError::MissingActor);
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::invalid("X-User-Id", "must be visible ASCII"))?;
+    if text.trim().is_empty() {
+        return Err(ApiError::MissingActor);
+    }
+    UserId::parse(text, "X-User-Id").map_err(|e| ApiError::Invalid(ValidationErrors(vec![e])))
+}
+
+/// The version named by `If-Match` (`"3"`, `W/"3"` or `3`); `*` or no header is `None`.
+pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    let Some(value) = req.headers().get(actix_web::http::header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let invalid = || ApiError::invalid("If-Match", "must be an ETag of this ticket, e.g. \"3\"");
+    let text = value.to_str().map_err(|_| invalid())?.trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    text.parse::<i64>().map(Some).map_err(|_| invalid())
+}
+
+/// An ETag for a ticket version.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// Query-string pairs, decoded, in order.
+pub fn query_pairs(req: &HttpRequest) -> Vec<(String, String)> {
+    form_urlencoded::parse(req.query_string().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        title: String,
+        camera_id: i64,
+    }
+
+    fn field_of(result: Result<Body, ApiError>) -> (u16, String) {
+        let error = result.unwrap_err();
+        let problem = error.problem();
+        (problem.status, problem.errors[0].field.clone())
+    }
+
+    #[test]
+    fn wrong_type_names_the_field() {
+        let r = parse_json::<Body>(br#"{"title": "x", "camera_id": "one"}"#);
+        assert_eq!(field_of(r), (422, "camera_id".to_owned()));
+    }
+
+    #[test]
+    fn missing_field_is_named() {
+        let r = parse_json::<Body>(br#"{"camera_id": 1}"#);
+        assert_eq!(field_of(r), (422, "title".to_owned()));
+    }
+
+    #[test]
+    fn syntax_error_is_400() {
+        let r = parse_json::<Body>(br#"{"title": "#);
+        assert_eq!(field_of(r), (400, "body".to_owned()));
+        let r = parse_json::<Body>(b"");
+        assert_eq!(field_of(r), (400, "body".to_owned()));
+        let r = parse_json::<Body>(br#"{"title": "x", "camera_id": 1} trailing"#);
+        assert_eq!(field_of(r), (400, "body".to_owned()));
+    }
+
+    #[test]
+    fn not_an_object_is_422_on_the_body() {
+        let r = parse_json::<Body>(b"[1, 2]");
+        assert_eq!(field_of(r), (422, "body".to_owned()));
+    }
+}

@@ -1,0 +1,228 @@
+//! RFC 9457 problem details: every error this service answers is one of these, as
+//! `application/problem+json`, naming the field(s) at fault for bad input.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use ticket_domain::{
+    FieldError, RepositoryError, ServiceError, Status, TransitionError, ValidationErrors,
+};
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One invalid field: `field` as the API names it, `pointer` as a JSON pointer into the
+/// request body (RFC 9457 §3), `detail` for a human.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvalidField {
+    pub field: String,
+    pub pointer: String,
+    pub detail: String,
+}
+
+impl From<FieldError> for InvalidField {
+    fn from(e: FieldError) -> Self {
+        Self {
+            pointer: format!("#/{}", e.field.replace('.', "/")),
+            field: e.field,
+            detail: e.message,
+        }
+    }
+}
+
+/// The problem document.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<InvalidField>,
+    /// For a refused transition: where the ticket may go from its current status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_transitions: Option<Vec<Status>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_status: Option<Status>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+}
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The body is not JSON at all.
+    #[error("malformed request: {0}")]
+    Malformed(ValidationErrors),
+    /// Well-formed, but a field, parameter or header is invalid.
+    #[error("{0}")]
+    Invalid(ValidationErrors),
+    #[error("this action needs the acting user in the X-User-Id header")]
+    MissingActor,
+    #[error("no ticket with this id or number")]
+    NotFound,
+    #[error("no route {0}")]
+    NoRoute(String),
+    #[error("method {0} is not allowed here")]
+    MethodNotAllowed(String),
+    #[error(transparent)]
+    Transition(TransitionError),
+    #[error("the ticket is at version {current}, not {expected} (If-Match)")]
+    VersionMismatch { expected: i64, current: i64 },
+    #[error("the ticket is being changed concurrently; retry")]
+    Contention,
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("the database is unavailable; retry shortly")]
+    Unavailable,
+    #[error("internal error")]
+    Internal,
+}
+
+impl ApiError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Invalid(ValidationErrors::single(field, message))
+    }
+
+    fn slug(&self) -> &'static str {
+        match self {
+            ApiError::Malformed(_) => "malformed-request",
+            ApiError::Invalid(_) => "validation-error",
+            ApiError::MissingActor => "missing-actor",
+            ApiError::NotFound => "ticket-not-found",
+            ApiError::NoRoute(_) => "not-found",
+            ApiError::MethodNotAllowed(_) => "method-not-allowed",
+            ApiError::Transition(TransitionError::NotAllowed { .. }) => "invalid-transition",
+            ApiError::Transition(TransitionError::AlreadyAssigned(_)) => "already-assigned",
+            ApiError::Transition(_) => "validation-error",
+            ApiError::VersionMismatch { .. } => "version-conflict",
+            ApiError::Contention => "concurrent-modification",
+            ApiError::PayloadTooLarge(_) => "payload-too-large",
+            ApiError::Unavailable => "service-unavailable",
+            ApiError::Internal => "internal-error",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            ApiError::Malformed(_) => "Malformed request",
+            ApiError::Invalid(_) => "Invalid request",
+            ApiError::MissingActor => "Acting user required",
+            ApiError::NotFound => "Ticket not found",
+            ApiError::NoRoute(_) => "Not found",
+            ApiError::MethodNotAllowed(_) => "Method not allowed",
+            ApiError::Transition(TransitionError::NotAllowed { .. }) => "Transition not allowed",
+            ApiError::Transition(TransitionError::AlreadyAssigned(_)) => "Already assigned",
+            ApiError::Transition(_) => "Invalid request",
+            ApiError::VersionMismatch { .. } => "Version conflict",
+            ApiError::Contention => "Concurrent modification",
+            ApiError::PayloadTooLarge(_) => "Request body too large",
+            ApiError::Unavailable => "Service unavailable",
+            ApiError::Internal => "Internal server error",
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let mut problem = Problem {
+            kind: format!("urn:ticket-service:problem:{}", self.slug()),
+            title: self.title(),
+            status: self.status_code().as_u16(),
+            detail: self.to_string(),
+            errors: Vec::new(),
+            allowed_transitions: None,
+            current_status: None,
+            current_version: None,
+        };
+        match self {
+            ApiError::Malformed(errors) | ApiError::Invalid(errors) => {
+                problem.errors = errors.0.iter().cloned().map(InvalidField::from).collect();
+            }
+            ApiError::Transition(TransitionError::NotAllowed { from, allowed, .. }) => {
+                problem.allowed_transitions = Some(allowed.to_vec());
+                problem.current_status = Some(*from);
+            }
+            ApiError::Transition(
+                TransitionError::AssigneeRequired | TransitionError::AssigneeNotApplicable(_),
+            ) => {
+                problem.errors = vec![InvalidField::from(FieldError::new(
+                    "assignee_id",
+                    self.to_string(),
+                ))];
+            }
+            ApiError::VersionMismatch { current, .. } => {
+                problem.current_version = Some(*current);
+            }
+            _ => {}
+        }
+        problem
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::MissingActor => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound | ApiError::NoRoute(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Transition(
+                TransitionError::NotAllowed { .. } | TransitionError::AlreadyAssigned(_),
+            ) => StatusCode::CONFLICT,
+            ApiError::Transition(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::VersionMismatch { .. } | ApiError::Contention => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        match self {
+            ApiError::Unavailable => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+            }
+            ApiError::MethodNotAllowed(allow) => {
+                if let Ok(value) = HeaderValue::from_str(allow) {
+                    response.insert_header((header::ALLOW, value));
+                }
+            }
+            _ => {}
+        }
+        response.json(self.problem())
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::NotFound => ApiError::NotFound,
+            ServiceError::Transition(e) => ApiError::Transition(e),
+            ServiceError::VersionMismatch { expected, current } => {
+                ApiError::VersionMismatch { expected, current }
+            }
+            ServiceError::Contention => ApiError::Contention,
+            ServiceError::Repository(e) => e.into(),
+        }
+    }
+}
+
+impl From<RepositoryError> for ApiError {
+    fn from(error: RepositoryError) -> Self {
+        match error {
+            RepositoryError::NotFound => ApiError::NotFound,
+            RepositoryError::VersionConflict => ApiError::Contention,
+            RepositoryError::Unavailable(source) => {
+                tracing::warn!(error = %source, "database unavailable");
+                ApiError::Unavailable
+            }
+            RepositoryError::Failure(source) => {
+                tracing::error!(error = ?source, "database failure");
+                ApiError::Internal
+            }
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! Configuration from environment variables (a `.env` file is read first by `main`; real
+//! variables win). Every invalid value is reported at once, each naming its variable.
+//!
+//! | variable | default |
+//! |---|---|
+//! | `DATABASE_URL` | `postgres://postgres@localhost:5432/tickets` |
+//! | `SERVICE_NAME` | `ticket-service` |
+//! | `LOG_LEVEL` | `INFO` (`TRACE`, `DEBUG`, `INFO`, `WARNING`/`WARN`, `ERROR`, `CRITICAL`) |
+//! | `HOST`, `PORT` | `0.0.0.0`, `8000` |
+//! | `DATABASE_POOL_SIZE` | 4 per CPU core, at least 8, at most 64 |
+//! | `DATABASE_POOL_TIMEOUT` | `2s`: wait for a free connection before answering 503 |
+//! | `DATABASE_CONNECT_TIMEOUT` | `3s` |
+//! | `SLA_<SEVERITY>_FIRST_RESPONSE`, `SLA_<SEVERITY>_RESOLUTION` | the SLA table |
+//! | `SLA_CHECK_INTERVAL` | `30s` |
+//! | `NOTIFICATION_URL`, `NOTIFICATION_SECRET` | unset |
+//!
+//! Durations are written `90s`, `5m`, `4h`, `7d` (or combined, `1h 30m`).
+
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use ticket_domain::{Severity, SlaPolicy};
+use ticket_persistence::PoolSettings;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub service_name: String,
+    pub log_level: tracing::Level,
+    pub host: IpAddr,
+    pub port: u16,
+    pub pool: PoolSettings,
+    pub sla: SlaPolicy,
+    pub sla_check_interval: Duration,
+    pub notification_url: Option<String>,
+    pub notification_secret: Option<String>,
+    /// HTTP worker threads; `None` is one per core. Not read from the environment.
+    pub workers: Option<usize>,
+}
+
+/// One variable with an invalid value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.message)
+    }
+}
+
+/// All invalid variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invalid configuration:")?;
+        for e in &self.0 {
+            writeln!(f, "  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// Parses a duration like `90s`, `5m`, `4h`, `7d`; zero is refused.
+pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(raw.trim())
+        .map_err(|e| format!("{e}; expected a duration like 90s, 5m, 4h or 7d"))?;
+    if d.is_zero() {
+        return Err("must be greater than zero".to_owned());
+    }
+    Ok(d)
+}
+
+fn parse_level(raw: &str) -> Result<tracing::Level, String> {
+    match raw.trim().to_ascii_uppercase().as_str() {
+        "TRACE" => Ok(tracing::Level::TRACE),
+        "DEBUG" => Ok(tracing::Level::DEBUG),
+        "INFO" => Ok(tracing::Level::INFO),
+        "WARN" | "WARNING" => Ok(tracing::Level::WARN),
+        "ERROR" | "CRITICAL" => Ok(tracing::Level::ERROR),
+        _ => Err("must be one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL".to_owned()),
+    }
+}
+
+fn default_pool_size() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    (cores * 4).clamp(8, 64)
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigErrors> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigErrors> {
+        let mut errors = Vec::new();
+        let mut get = |name: &str, parse: &dyn Fn(&str) -> Result<(), String>| {
+            let value = lookup(name).filter(|v| !v.trim().is_empty());
+            if let Some(v) = &value
+                && let Err(message) = parse(v)
+            {
+                errors.push(ConfigError {
+                    variable: name.to_owned(),
+                    message: format!("{message} (got {v:?})"),
+                });
+                return None;
+            }
+            value
+        };
+        let ok = |_: &str| Ok(());
+
+        let database_url = get("DATABASE_URL", &|v| {
+            if v.starts_with("postgres://") || v.starts_with("postgresql://") {
+                Ok(())
+            } else {
+                Err("must be a postgres:// URL".to_owned())
+            }
+        })
+        .unwrap_or_else(|| "postgres://postgres@localhost:5432/tickets".to_owned());
+        let service_name = get("SERVICE_NAME", &ok).unwrap_or_else(|| "ticket-service".to_owned());
+        let log_level = get("LOG_LEVEL", &|v| parse_level(v).map(drop))
+            .and_then(|v| parse_level(&v).ok())
+            .unwrap_or(tracing::Level::INFO);
+        let host = get("HOST", &|v| {
+            v.trim()
+                .parse::<IpAddr>()
+                .map(drop)
+                .map_err(|_| "must be an IP address, e.g. 0.0.0.0".to_owned())
+        })
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let port = get("PORT", &|v| {
+            v.trim()
+                .parse::<u16>()
+                .map(drop)
+                .map_err(|_| "must be a port number, 0 to 65535".to_owned())
+        })
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(8000);
+        let pool_size = get("DATABASE_POOL_SIZE", &|v| match v.trim().parse::<usize>() {
+            Ok(n) if (1..=1000).contains(&n) => Ok(()),
+            _ => Err("must be a whole number from 1 to 1000".to_owned()),
+        })
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(default_pool_size);
+        let mut duration = |name: &str, default: Duration| {
+            get(name, &|v| parse_duration(v).map(drop))
+                .and_then(|v| parse_duration(&v).ok())
+                .unwrap_or(default)
+        };
+        let wait_timeout = duration("DATABASE_POOL_TIMEOUT", Duration::from_secs(2));
+        let connect_timeout = duration("DATABASE_CONNECT_TIMEOUT", Duration::from_secs(3));
+        let sla_check_interval = duration("SLA_CHECK_INTERVAL", Duration::from_secs(30));
+
+        let mut sla = SlaPolicy::default();
+        for &severity in Severity::ALL {
+            let upper = severity.as_str().to_ascii_uppercase();
+            let targets = sla.targets_mut(severity);
+            for (suffix, slot) in [
+                ("FIRST_RESPONSE", &mut targets.first_response),
+                ("RESOLUTION", &mut targets.resolution),
+            ] {
+                let name = format!("SLA_{upper}_{suffix}");
+                let default = slot.to_std().unwrap_or_default();
+                let value = duration(&name, default);
+                *slot = TimeDelta::from_std(value).unwrap_or(*slot);
+            }
+        }
+
+        let notification_url = get("NOTIFICATION_URL", &|v| {
+            if v.starts_with("http://") || v.starts_with("https://") {
+                Ok(())
+            } else {
+                Err("must be an http:// or https:// URL".to_owned())
+            }
+        });
+        let notification_secret = get("NOTIFICATION_SECRET", &ok);
+
+        if !errors.is_empty() {
+            return Err(ConfigErrors(errors));
+        }
+        Ok(Config {
+            database_url,
+            service_name,
+            log_level,
+            host,
+            port,
+            pool: PoolSettings {
+                max_size: pool_size,
+                wait_timeout,
+                connect_timeout,
+            },
+            sla,
+            sla_check_interval,
+            notification_url,
+            notification_secret,
+            workers: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigErrors> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_match_the_design() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, "postgres://postgres@localhost:5432/tickets");
+        assert_eq!(c.service_name, "ticket-service");
+        assert_eq!(c.log_level, tracing::Level::INFO);
+        assert_eq!(c.port, 8000);
+        assert_eq!(c.host.to_string(), "0.0.0.0");
+        assert_eq!(c.sla, SlaPolicy::default());
+        assert_eq!(c.sla_check_interval, Duration::from_secs(30));
+        assert!(c.pool.max_size >= 8);
+    }
+
+    #[test]
+    fn sla_targets_are_read_per_severity() {
+        let c = config(&[
+            ("SLA_CRITICAL_FIRST_RESPONSE", "90s"),
+            ("SLA_INFO_RESOLUTION", "7d"),
+            ("SLA_LOW_FIRST_RESPONSE", "1h 30m"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.sla.targets(Severity::Critical).first_response,
+            TimeDelta::seconds(90)
+        );
+        assert_eq!(c.sla.targets(Severity::Info).resolution, TimeDelta::days(7));
+        assert_eq!(
+            c.sla.targets(Severity::Low).first_response,
+            TimeDelta::minutes(90)
+        );
+        assert_eq!(
+            c.sla.targets(Severity::High),
+            SlaPolicy::default().targets(Severity::High)
+        );
+    }
+
+    #[test]
+    fn every_invalid_variable_is_named() {
+        let errors = config(&[
+            ("PORT", "eighty"),
+            ("LOG_LEVEL", "LOUD"),
+            ("SLA_HIGH_RESOLUTION", "soon"),
+            ("SLA_CHECK_INTERVAL", "0s"),
+            ("DATABASE_POOL_SIZE", "0"),
+            ("DATABASE_URL", "mysql://x"),
+            ("HOST", "everywhere"),
+            ("NOTIFICATION_URL", "ftp://x"),
+        ])
+        .unwrap_err();
+        let names: Vec<&str> = errors.0.iter().map(|e| e.variable.as_str()).collect();
+        for expected in [
+            "PORT",
+            "LOG_LEVEL",
+            "SLA_HIGH_RESOLUTION",
+            "SLA_CHECK_INTERVAL",
+            "DATABASE_POOL_SIZE",
+            "DATABASE_URL",
+            "HOST",
+            "NOTIFICATION_URL",
+        ] {
+            assert!(
+                names.contains(&expected),
+                "{expected} missing from {names:?}"
+            );
+        }
+        assert!(errors.to_string().contains("SLA_HIGH_RESOLUTION"));
+    }
+
+    #[test]
+    fn seed_log_levels_are_accepted() {
+        for (raw, level) in [
+            ("debug", tracing::Level::DEBUG),
+            ("WARNING", tracing::Level::WARN),
+            ("CRITICAL", tracing::Level::ERROR),
+        ] {
+            assert_eq!(config(&[("LOG_LEVEL", raw)]).unwrap().log_level, level);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+#![doc = include_str!("../README.md")]
+
+pub mod config;
+pub mod telemetry;
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{NormalizePath, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use ticket_domain::{Clock, TicketService};
+use ticket_http::{ServiceInfo, configure, no_route};
+use ticket_persistence::{PgTicketRepository, build_pool, ensure_database, run_pending};
+
+pub use config::Config;
+
+/// How long start-up keeps trying to reach the database before giving up.
+const STARTUP_DB_WAIT: Duration = Duration::from_secs(30);
+
+/// Creates the database if missing and applies pending migrations, waiting for the
+/// database to come up if it is still starting.
+pub async fn prepare_database(database_url: &str) -> anyhow::Result<Vec<String>> {
+    let started = std::time::Instant::now();
+    loop {
+        match ensure_database(database_url).await {
+            Ok(created) => {
+                if created {
+                    tracing::info!("created the database");
+                }
+                break;
+            }
+            Err(e) if started.elapsed() < STARTUP_DB_WAIT => {
+                tracing::warn!(error = %e, "database not reachable yet; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(e) => return Err(e).context("database not reachable"),
+        }
+    }
+    let applied = run_pending(database_url)
+        .await
+        .context("applying migrations")?;
+    for version in &applied {
+        tracing::info!(%version, "applied migration");
+    }
+    Ok(applied)
+}
+
+/// The service, bound to its port and ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish()
+    }
+}
+
+impl Application {
+    /// Prepares the database, builds the pool and binds `HOST:PORT` (port 0 picks a free
+    /// one). `clock` is injected so tests can move time.
+    pub async fn build<C: Clock>(config: &Config, clock: C) -> anyhow::Result<Self> {
+        prepare_database(&config.database_url).await?;
+        let pool = build_pool(&config.database_url, &config.pool)?;
+        let repository = PgTicketRepository::new(pool);
+        let service = web::Data::new(TicketService::new(repository, clock, config.sla.clone()));
+        let info = web::Data::new(ServiceInfo {
+            name: config.service_name.clone(),
+            version: env!("CARGO_PKG_VERSION"),
+        });
+        let listener = TcpListener::bind((config.host, config.port))
+            .with_context(|| format!("cannot listen on {}:{}", config.host, config.port))?;
+        let port = listener.local_addr()?.port();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(NormalizePath::trim())
+                .wrap(from_fn(telemetry::request_log))
+                .app_data(service.clone())
+                .app_data(info.clone())
+                .configure(configure::<PgTicketRepository, C>)
+                .default_service(web::to(no_route))
+        })
+        .listen(listener)?
+        .shutdown_timeout(30);
+        if let Some(workers) = config.workers {
+            server = server.workers(workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests and returns.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,10 @@
+//! Black-box tests of the service over HTTP: each test starts the real application on a
+//! free port against a private PostgreSQL database (see `ticket_persistence::test_db`).
+//! All HTTP tests form this one binary, so the workspace is linked once.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod harness;
+
+mod lifecycle;
+mod tickets;

@@ -29,6 +29,9 @@ CREATE TABLE tickets (
     resolution_due_at      TIMESTAMPTZ NOT NULL,
     resolved_at            TIMESTAMPTZ,
     closed_at              TIMESTAMPTZ,
+    -- When the sla_breached event of each target was written (once per target per ticket).
+    first_response_breach_notified_at  TIMESTAMPTZ,
+    resolution_breach_notified_at      TIMESTAMPTZ,
     created_at             TIMESTAMPTZ NOT NULL,
     updated_at             TIMESTAMPTZ NOT NULL,
     version                BIGINT NOT NULL DEFAULT 1 CHECK (version >= 1),
@@ -47,11 +50,14 @@ CREATE INDEX tickets_camera_created_idx ON tickets (camera_id, created_at DESC, 
 CREATE INDEX tickets_provider_created_idx ON tickets (provider_id, created_at DESC, id DESC);
 CREATE INDEX tickets_assignee_created_idx ON tickets (assignee_id, created_at DESC, id DESC)
     WHERE assignee_id IS NOT NULL;
--- Tickets whose SLA events have not come yet, by due time: what breach checks scan.
-CREATE INDEX tickets_first_response_due_idx ON tickets (first_response_due_at)
-    WHERE first_responded_at IS NULL;
-CREATE INDEX tickets_resolution_due_idx ON tickets (resolution_due_at)
-    WHERE resolved_at IS NULL;
+-- Targets that may still need an sla_breached event, by due time: what the breach worker
+-- scans. A target met in time, or already notified, leaves the index.
+CREATE INDEX tickets_first_response_watch_idx ON tickets (first_response_due_at)
+    WHERE first_response_breach_notified_at IS NULL
+      AND (first_responded_at IS NULL OR first_responded_at > first_response_due_at);
+CREATE INDEX tickets_resolution_watch_idx ON tickets (resolution_due_at)
+    WHERE resolution_breach_notified_at IS NULL
+      AND (resolved_at IS NULL OR resolved_at > resolution_due_at);
 -- At most one active ticket per provider and dedup key: concurrent identical alerts
 -- cannot open two tickets, whatever instance they reach.
 CREATE UNIQUE INDEX tickets_active_dedup_key ON tickets (provider_id, dedup_key)
@@ -115,6 +121,9 @@ CREATE TABLE notification_logs (
     created_at       TIMESTAMPTZ NOT NULL,
     delivered_at     TIMESTAMPTZ
 );
+-- What dispatchers claim: pending events by due time, and the oldest pending per ticket.
 CREATE INDEX notification_logs_pending_idx ON notification_logs (next_attempt_at, id)
+    WHERE status = 'pending';
+CREATE INDEX notification_logs_pending_ticket_idx ON notification_logs (ticket_id, id)
     WHERE status = 'pending';
 CREATE INDEX notification_logs_ticket_idx ON notification_logs (ticket_id, id);

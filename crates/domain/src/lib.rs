@@ -3,6 +3,7 @@
 pub mod error;
 pub mod lifecycle;
 pub mod model;
+pub mod notification;
 pub mod ports;
 pub mod query;
 pub mod service;
@@ -12,11 +13,17 @@ pub mod ticket;
 pub use error::{FieldError, ValidationErrors};
 pub use lifecycle::{StatusChange, TransitionError};
 pub use model::*;
-pub use ports::{Clock, RepositoryError, ShiftedClock, SystemClock, TicketRef, TicketRepository};
+pub use notification::{
+    DeliveryStatus, DispatchReport, Dispatcher, Notification, NotificationFilter,
+    NotificationSender, OutboxRepository, RetryPolicy,
+};
+pub use ports::{
+    Clock, HealthCheck, RepositoryError, ShiftedClock, SystemClock, TicketRef, TicketRepository,
+};
 pub use query::{Cursor, ListQuery, Page, PageLimit, TargetStats, TicketFilter, TicketStats};
 pub use service::{DetailsView, IngestOutcome, ServiceError, TicketService};
 pub use sla::{DueTimes, SlaPolicy, SlaState, SlaStatus, SlaTargets};
 pub use ticket::{
-    AlertRecord, Comment, EventType, HistoryEntry, Ingested, NewAlert, Ticket, TicketDetails,
-    TicketDraft, TicketView,
+    AlertRecord, Comment, EventType, HistoryEntry, Ingested, NewAlert, StoredAlert, Ticket,
+    TicketDetails, TicketDraft, TicketView,
 };

@@ -9,7 +9,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::model::{TicketId, TicketNumber, Visibility};
 use crate::query::{ListQuery, Page, TicketFilter, TicketStats};
-use crate::ticket::{Comment, HistoryEntry, Ingested, Ticket, TicketDetails, TicketDraft};
+use crate::ticket::{
+    Comment, HistoryEntry, Ingested, StoredAlert, Ticket, TicketDetails, TicketDraft,
+};
 
 /// A ticket named by its id or by its human number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,12 +99,38 @@ pub trait TicketRepository: Send + Sync + 'static {
         comment: &Comment,
     ) -> Result<(), RepositoryError>;
 
+    /// The alerts taken into a ticket, newest first: at most `limit`, with ids below
+    /// `before` when given. `None` when the ticket does not exist.
+    async fn alerts(
+        &self,
+        ticket: TicketRef,
+        limit: i64,
+        before: Option<i64>,
+    ) -> Result<Option<Vec<StoredAlert>>, RepositoryError>;
+
+    /// Records the SLA breaches that happened by `now`: for each ticket and target breached
+    /// at `now` (see [`crate::SlaState::evaluate`]) and not yet recorded, MUST write exactly
+    /// one `sla_breached` event and mark the target recorded, atomically, handling at most
+    /// `limit` targets per call. Several callers (instances) may run at once and MUST NOT
+    /// record one breach twice. Returns how many breaches were recorded.
+    async fn record_sla_breaches(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<usize, RepositoryError>;
+
     /// Figures over the tickets matching `filter`, evaluated at `now`.
     async fn stats(
         &self,
         filter: &TicketFilter,
         now: DateTime<Utc>,
     ) -> Result<TicketStats, RepositoryError>;
+}
+
+/// Whether the service's dependencies answer now (readiness, not liveness).
+#[async_trait]
+pub trait HealthCheck: Send + Sync + 'static {
+    async fn ready(&self) -> Result<(), RepositoryError>;
 }
 
 /// The current time. Injected so SLA behaviour can be tested without waiting.

@@ -10,7 +10,7 @@ use crate::ports::{Clock, RepositoryError, TicketRef, TicketRepository};
 use crate::query::{ListQuery, Page, TicketFilter, TicketStats};
 use crate::sla::SlaPolicy;
 use crate::ticket::{
-    Comment, HistoryEntry, Ingested, NewAlert, TicketDetails, TicketDraft, TicketView,
+    Comment, HistoryEntry, Ingested, NewAlert, StoredAlert, TicketDetails, TicketDraft, TicketView,
 };
 
 /// How many times a write computed from a stale read is recomputed before giving up.
@@ -125,6 +125,34 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
                 .collect(),
             next_cursor: page.next_cursor,
         })
+    }
+
+    /// The alerts merged into a ticket, newest first.
+    pub async fn alerts(
+        &self,
+        ticket: TicketRef,
+        limit: i64,
+        before: Option<i64>,
+    ) -> Result<Vec<StoredAlert>, ServiceError> {
+        self.repo
+            .alerts(ticket, limit, before)
+            .await?
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// Records the SLA breaches that happened by now (one event per target per ticket),
+    /// in batches, until none is left. Returns how many were recorded.
+    pub async fn record_sla_breaches(&self) -> Result<usize, ServiceError> {
+        const BATCH: i64 = 500;
+        let now = self.clock.now();
+        let mut total = 0;
+        loop {
+            let recorded = self.repo.record_sla_breaches(now, BATCH).await?;
+            total += recorded;
+            if (recorded as i64) < BATCH {
+                return Ok(total);
+            }
+        }
     }
 
     pub async fn stats(&self, filter: &TicketFilter) -> Result<TicketStats, ServiceError> {

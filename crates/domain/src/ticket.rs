@@ -71,6 +71,13 @@ pub struct AlertRecord {
     pub received_at: DateTime<Utc>,
 }
 
+/// An alert as stored, with its position in the ticket's alert history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredAlert {
+    pub id: i64,
+    pub alert: AlertRecord,
+}
+
 /// What creating a ticket from an alert would write: the ticket, its first alert and its
 /// creation history row. The store decides, atomically, whether it is written, merged into
 /// an active ticket with the same key, or answered by the ticket of an earlier replay.

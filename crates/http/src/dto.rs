@@ -364,3 +364,69 @@ impl From<TicketStats> for StatsResponse {
         }
     }
 }
+
+/// One alert of a ticket's alert history.
+#[derive(Debug, Serialize)]
+pub struct AlertResponse {
+    pub id: i64,
+    pub ticket_id: Uuid,
+    pub provider_id: Uuid,
+    pub external_id: Option<String>,
+    pub title: String,
+    pub severity: Severity,
+    pub alert_type: Option<String>,
+    pub alert_data: Value,
+    pub occurred_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+}
+
+impl From<ticket_domain::StoredAlert> for AlertResponse {
+    fn from(s: ticket_domain::StoredAlert) -> Self {
+        let a = s.alert;
+        Self {
+            id: s.id,
+            ticket_id: a.ticket_id.0,
+            provider_id: a.provider_id.0,
+            external_id: a.external_id.map(ExternalId::into_inner),
+            title: a.title.into_inner(),
+            severity: a.severity,
+            alert_type: a.alert_type.map(AlertType::into_inner),
+            alert_data: a.payload.into_json(),
+            occurred_at: a.occurred_at,
+            received_at: a.received_at,
+        }
+    }
+}
+
+/// One outbox event and its delivery state.
+#[derive(Debug, Serialize)]
+pub struct NotificationResponse {
+    pub id: i64,
+    pub event_type: ticket_domain::EventType,
+    pub ticket_id: Uuid,
+    pub status: ticket_domain::DeliveryStatus,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub payload: Value,
+}
+
+impl From<ticket_domain::Notification> for NotificationResponse {
+    fn from(n: ticket_domain::Notification) -> Self {
+        let pending = n.status == ticket_domain::DeliveryStatus::Pending;
+        Self {
+            id: n.id,
+            event_type: n.event_type,
+            ticket_id: n.ticket_id.0,
+            status: n.status,
+            attempts: n.attempts,
+            last_error: n.last_error,
+            next_attempt_at: pending.then_some(n.next_attempt_at),
+            created_at: n.created_at,
+            delivered_at: n.delivered_at,
+            payload: n.payload,
+        }
+    }
+}

@@ -53,7 +53,7 @@ pub struct Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// The body is not JSON at all.
-    #[error("malformed request: {0}")]
+    #[error("the request body is not a valid JSON document")]
     Malformed(ValidationErrors),
     /// Well-formed, but a field, parameter or header is invalid.
     #[error("{0}")]
@@ -64,7 +64,8 @@ pub enum ApiError {
     NotFound,
     #[error("no route {0}")]
     NoRoute(String),
-    #[error("method {0} is not allowed here")]
+    /// The methods the resource does allow, for the `Allow` header.
+    #[error("this method is not allowed here; allowed: {0}")]
     MethodNotAllowed(String),
     #[error(transparent)]
     Transition(TransitionError),

@@ -2,8 +2,8 @@
 //! domain value; an unknown parameter or value is a 422 naming it, never silently ignored.
 
 use ticket_domain::{
-    CameraId, Cursor, FieldError, ListQuery, PageLimit, ProviderId, Severity, Status, TicketFilter,
-    UserId, ValidationErrors, Visibility,
+    CameraId, Cursor, DeliveryStatus, FieldError, ListQuery, NotificationFilter, PageLimit,
+    ProviderId, Severity, Status, TicketFilter, TicketId, UserId, ValidationErrors, Visibility,
 };
 
 use crate::dto::parse_time;
@@ -137,6 +137,53 @@ pub fn details_visibility(pairs: &[(String, String)]) -> Result<Option<Visibilit
     }
     errors.into_result().map_err(ApiError::Invalid)?;
     Ok(visibility)
+}
+
+/// `limit` (1..=500, default 50) and an id `cursor`, for lists paged by row id.
+pub fn id_page(
+    pairs: &[(String, String)],
+    mut extra: impl FnMut(&str, &str) -> Option<Result<(), FieldError>>,
+) -> Result<(i64, Option<i64>), ApiError> {
+    let mut limit = None;
+    let mut cursor = None;
+    let mut errors = ValidationErrors::default();
+    for (key, value) in pairs {
+        let key = key.as_str();
+        let result = match key {
+            "limit" => parse_i64(value, key)
+                .and_then(|v| PageLimit::parse(v, key))
+                .and_then(|v| set_once(&mut limit, v, key)),
+            "cursor" => parse_i64(value, key)
+                .map_err(|_| FieldError::new(key, "is not a cursor this service issued"))
+                .and_then(|v| set_once(&mut cursor, v, key)),
+            other => extra(other, value).unwrap_or_else(|| {
+                Err(FieldError::new(
+                    other,
+                    "is not a parameter of this endpoint",
+                ))
+            }),
+        };
+        errors.collect(result);
+    }
+    errors.into_result().map_err(ApiError::Invalid)?;
+    Ok((i64::from(limit.unwrap_or_default().get()), cursor))
+}
+
+/// `GET /api/notifications`: `ticket_id`, `status`, and id paging.
+pub fn notification_query(
+    pairs: &[(String, String)],
+) -> Result<(NotificationFilter, i64, Option<i64>), ApiError> {
+    let mut filter = NotificationFilter::default();
+    let (limit, cursor) = id_page(pairs, |key, value| match key {
+        "ticket_id" => {
+            Some(TicketId::parse(value, key).and_then(|v| set_once(&mut filter.ticket_id, v, key)))
+        }
+        "status" => Some(
+            DeliveryStatus::parse(value, key).and_then(|v| set_once(&mut filter.status, v, key)),
+        ),
+        _ => None,
+    })?;
+    Ok((filter, limit, cursor))
 }
 
 #[cfg(test)]

@@ -4,16 +4,17 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use ticket_domain::{
-    Clock, IngestOutcome, TicketId, TicketNumber, TicketRef, TicketRepository, TicketService,
+    Clock, HealthCheck, IngestOutcome, OutboxRepository, TicketId, TicketNumber, TicketRef,
+    TicketRepository, TicketService,
 };
 
 use crate::dto::{
-    CommentRequest, CommentResponse, CreateTicketRequest, PageResponse, StatsResponse,
-    StatusChangeRequest, TicketDetailsResponse, TicketResponse,
+    AlertResponse, CommentRequest, CommentResponse, CreateTicketRequest, NotificationResponse,
+    PageResponse, StatsResponse, StatusChangeRequest, TicketDetailsResponse, TicketResponse,
 };
 use crate::extract::{actor, etag, if_match, parse_json, query_pairs, read_body};
 use crate::problem::ApiError;
-use crate::query::{details_visibility, list_query, stats_filter};
+use crate::query::{details_visibility, id_page, list_query, notification_query, stats_filter};
 
 type Service<R, C> = web::Data<TicketService<R, C>>;
 
@@ -45,6 +46,51 @@ async fn health(info: web::Data<ServiceInfo>) -> HttpResponse {
         "service": info.name,
         "version": info.version,
     }))
+}
+
+/// Readiness: 200 when the database answers, else 503 problem+json.
+async fn ready(check: web::Data<dyn HealthCheck>) -> Result<HttpResponse, ApiError> {
+    check.ready().await?;
+    Ok(HttpResponse::Ok().json(json!({"status": "ready"})))
+}
+
+async fn list_alerts<R: TicketRepository, C: Clock>(
+    service: Service<R, C>,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let ticket = ticket_ref(&path)?;
+    let (limit, before) = id_page(&query_pairs(&req), |_, _| None)?;
+    let alerts = service.alerts(ticket, limit + 1, before).await?;
+    Ok(HttpResponse::Ok().json(id_paged(alerts, limit, |a| a.id, AlertResponse::from)))
+}
+
+async fn list_notifications(
+    outbox: web::Data<dyn OutboxRepository>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (filter, limit, before) = notification_query(&query_pairs(&req))?;
+    let rows = outbox.list(&filter, limit + 1, before).await?;
+    Ok(HttpResponse::Ok().json(id_paged(rows, limit, |n| n.id, NotificationResponse::from)))
+}
+
+/// A page of a list fetched with one row more than `limit`: that row, if present, says
+/// another page follows, starting below the last id shown.
+fn id_paged<T, U>(
+    mut rows: Vec<T>,
+    limit: i64,
+    id: impl Fn(&T) -> i64,
+    into: impl Fn(T) -> U,
+) -> PageResponse<U> {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    let next_cursor = more
+        .then(|| rows.last().map(|r| id(r).to_string()))
+        .flatten();
+    PageResponse {
+        items: rows.into_iter().map(into).collect(),
+        next_cursor,
+    }
 }
 
 async fn create_ticket<R: TicketRepository, C: Clock>(
@@ -155,8 +201,8 @@ pub async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::NoRoute(req.path().to_owned()))
 }
 
-/// Registers every route. The caller provides `web::Data<TicketService<R, C>>` and
-/// `web::Data<ServiceInfo>`.
+/// Registers every route. The caller provides `web::Data<TicketService<R, C>>`,
+/// `web::Data<ServiceInfo>`, `web::Data<dyn OutboxRepository>` and `web::Data<dyn HealthCheck>`.
 pub fn configure<R: TicketRepository, C: Clock>(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/health")
@@ -189,5 +235,20 @@ pub fn configure<R: TicketRepository, C: Clock>(cfg: &mut web::ServiceConfig) {
         web::resource("/api/tickets/{id}/comments")
             .route(web::post().to(add_comment::<R, C>))
             .default_service(method_not_allowed("POST")),
+    )
+    .service(
+        web::resource("/api/tickets/{id}/alerts")
+            .route(web::get().to(list_alerts::<R, C>))
+            .default_service(method_not_allowed("GET")),
+    )
+    .service(
+        web::resource("/api/notifications")
+            .route(web::get().to(list_notifications))
+            .default_service(method_not_allowed("GET")),
+    )
+    .service(
+        web::resource("/ready")
+            .route(web::get().to(ready))
+            .default_service(method_not_allowed("GET")),
     );
 }

@@ -3,6 +3,7 @@
 mod error;
 mod filter;
 pub mod migrate;
+mod outbox;
 pub mod pool;
 mod repo;
 mod rows;
@@ -11,5 +12,6 @@ pub mod schema;
 pub mod test_db;
 
 pub use migrate::{MigrationError, run_pending};
+pub use outbox::PgOutbox;
 pub use pool::{BootstrapError, PgPool, PoolSettings, build_pool, ensure_database};
 pub use repo::PgTicketRepository;

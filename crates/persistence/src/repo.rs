@@ -3,13 +3,13 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Nullable, Text};
+use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 use ticket_domain::{
-    CameraId, Comment, Cursor, EventType, HistoryEntry, Ingested, ListQuery, Page, ProviderId,
-    RepositoryError, Severity, Status, TargetStats, Ticket, TicketDetails, TicketDraft,
-    TicketFilter, TicketRef, TicketRepository, TicketStats, Visibility,
+    CameraId, Comment, Cursor, EventType, HealthCheck, HistoryEntry, Ingested, ListQuery, Page,
+    ProviderId, RepositoryError, Severity, Status, StoredAlert, TargetStats, Ticket, TicketDetails,
+    TicketDraft, TicketFilter, TicketRef, TicketRepository, TicketStats, Visibility,
 };
 use uuid::Uuid;
 
@@ -17,7 +17,7 @@ use crate::error::{DbError, pool_error};
 use crate::filter::{Bind, Conditions};
 use crate::pool::PgPool;
 use crate::rows::{
-    CommentRow, HistoryRow, NewAlertRow, NewHistoryRow, NewNotificationRow, NewTicketRow,
+    AlertRow, CommentRow, HistoryRow, NewAlertRow, NewHistoryRow, NewNotificationRow, NewTicketRow,
     TicketChanges, TicketRow,
 };
 use crate::schema::{
@@ -59,9 +59,12 @@ impl PgTicketRepository {
     {
         self.pool.get().await.map_err(pool_error)
     }
+}
 
+#[async_trait]
+impl HealthCheck for PgTicketRepository {
     /// Whether the database answers a trivial query now.
-    pub async fn ping(&self) -> Result<(), RepositoryError> {
+    async fn ready(&self) -> Result<(), RepositoryError> {
         let mut conn = self.conn().await?;
         diesel::sql_query("SELECT 1")
             .execute(&mut conn)
@@ -264,6 +267,62 @@ struct SlaRow {
     res_p50: Option<f64>,
     #[diesel(sql_type = Nullable<Double>)]
     res_p90: Option<f64>,
+}
+
+/// The columns of one SLA target.
+struct Target {
+    name: &'static str,
+    event: &'static str,
+    due: &'static str,
+    notified: &'static str,
+}
+
+const FIRST_RESPONSE: Target = Target {
+    name: "first_response",
+    event: "first_responded_at",
+    due: "first_response_due_at",
+    notified: "first_response_breach_notified_at",
+};
+
+const RESOLUTION: Target = Target {
+    name: "resolution",
+    event: "resolved_at",
+    due: "resolution_due_at",
+    notified: "resolution_breach_notified_at",
+};
+
+impl Target {
+    /// Marks up to `$2` targets breached at `$1` and not yet recorded, and writes their
+    /// `sla_breached` events, in one statement. `SKIP LOCKED` lets instances share the work;
+    /// a row another instance just marked is re-checked after its lock and left out, so a
+    /// breach is recorded once. The WHERE clause matches the partial watch index.
+    fn sql(&self) -> String {
+        let Target {
+            name,
+            event,
+            due,
+            notified,
+        } = self;
+        format!(
+            "WITH due AS ( \
+               SELECT id FROM tickets \
+               WHERE {notified} IS NULL AND ({event} IS NULL OR {event} > {due}) AND {due} < $1 \
+               ORDER BY {due} LIMIT $2 FOR UPDATE SKIP LOCKED \
+             ), marked AS ( \
+               UPDATE tickets t SET {notified} = $1 FROM due WHERE t.id = due.id \
+               RETURNING t.* \
+             ) \
+             INSERT INTO notification_logs (ticket_id, event_type, payload, next_attempt_at, created_at) \
+             SELECT id, 'sla_breached', jsonb_build_object( \
+               'event_type', 'sla_breached', 'ticket_id', id, 'number', 'TCK-' || number, \
+               'status', status, 'severity', severity, 'camera_id', camera_id, \
+               'provider_id', provider_id, 'assignee_id', assignee_id, 'version', version, \
+               'at', $1, \
+               'data', jsonb_build_object('target', '{name}', 'due_at', {due}, 'event_at', {event})), \
+               $1, $1 \
+             FROM marked"
+        )
+    }
 }
 
 /// Aggregates for one target: `event` and `due` are its columns, `now` a placeholder.
@@ -502,6 +561,55 @@ impl TicketRepository for PgTicketRepository {
         })
         .await
         .map_err(Into::into)
+    }
+
+    async fn alerts(
+        &self,
+        ticket: TicketRef,
+        limit: i64,
+        before: Option<i64>,
+    ) -> Result<Option<Vec<StoredAlert>>, RepositoryError> {
+        let mut conn = self.conn().await?;
+        let Some(row) = find_row(&mut conn, ticket).await? else {
+            return Ok(None);
+        };
+        let mut query = ticket_alerts::table
+            .filter(ticket_alerts::ticket_id.eq(Ticket::try_from(row)?.id.0))
+            .order(ticket_alerts::id.desc())
+            .limit(limit)
+            .select(AlertRow::as_select())
+            .into_boxed();
+        if let Some(before) = before {
+            query = query.filter(ticket_alerts::id.lt(before));
+        }
+        let rows: Vec<AlertRow> = query.load(&mut conn).await.map_err(DbError::from)?;
+        let alerts = rows
+            .into_iter()
+            .map(StoredAlert::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(Some(alerts))
+    }
+
+    async fn record_sla_breaches(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<usize, RepositoryError> {
+        let mut conn = self.conn().await?;
+        let recorded = conn
+            .transaction(async |c| {
+                let mut total = 0;
+                for target in [FIRST_RESPONSE, RESOLUTION] {
+                    total += diesel::sql_query(target.sql())
+                        .bind::<Timestamptz, _>(now)
+                        .bind::<BigInt, _>(limit)
+                        .execute(c)
+                        .await?;
+                }
+                Ok::<_, DbError>(total)
+            })
+            .await?;
+        Ok(recorded)
     }
 
     async fn stats(

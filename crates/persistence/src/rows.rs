@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ticket_domain::{
     AlertData, AlertRecord, AlertType, CameraId, Comment, CommentBody, CommentId, DedupKey,
-    Description, FieldError, HistoryEntry, ProviderId, Reason, Severity, Status, Ticket, TicketId,
-    TicketNumber, Title, UserId, Visibility,
+    DeliveryStatus, Description, EventType, ExternalId, FieldError, HistoryEntry, Notification,
+    ProviderId, Reason, Severity, Status, StoredAlert, Ticket, TicketId, TicketNumber, Title,
+    UserId, Visibility,
 };
 use uuid::Uuid;
 
@@ -328,4 +329,96 @@ pub(crate) struct NewNotificationRow {
     pub(crate) payload: serde_json::Value,
     pub(crate) next_attempt_at: DateTime<Utc>,
     pub(crate) created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = notification_logs, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct NotificationRow {
+    id: i64,
+    ticket_id: Uuid,
+    event_type: String,
+    payload: serde_json::Value,
+    status: String,
+    attempts: i32,
+    last_error: Option<String>,
+    next_attempt_at: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+    delivered_at: Option<DateTime<Utc>>,
+}
+
+impl NotificationRow {
+    pub(crate) fn id(&self) -> i64 {
+        self.id
+    }
+}
+
+impl TryFrom<NotificationRow> for Notification {
+    type Error = DbError;
+
+    fn try_from(r: NotificationRow) -> Result<Self, DbError> {
+        let event_type = match r.event_type.as_str() {
+            "ticket_created" => EventType::TicketCreated,
+            "status_changed" => EventType::StatusChanged,
+            "comment_added" => EventType::CommentAdded,
+            "alert_merged" => EventType::AlertMerged,
+            "sla_breached" => EventType::SlaBreached,
+            other => return Err(DbError::Corrupt(format!("event_type {other:?}"))),
+        };
+        Ok(Notification {
+            id: r.id,
+            ticket_id: TicketId(r.ticket_id),
+            event_type,
+            payload: r.payload,
+            status: DeliveryStatus::parse(&r.status, "status").map_err(corrupt)?,
+            attempts: r.attempts,
+            last_error: r.last_error,
+            next_attempt_at: r.next_attempt_at,
+            created_at: r.created_at,
+            delivered_at: r.delivered_at,
+        })
+    }
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = ticket_alerts, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct AlertRow {
+    id: i64,
+    ticket_id: Uuid,
+    provider_id: Uuid,
+    external_id: Option<String>,
+    title: String,
+    severity: String,
+    alert_type: Option<String>,
+    payload: serde_json::Value,
+    occurred_at: DateTime<Utc>,
+    received_at: DateTime<Utc>,
+}
+
+impl TryFrom<AlertRow> for StoredAlert {
+    type Error = DbError;
+
+    fn try_from(r: AlertRow) -> Result<Self, DbError> {
+        Ok(StoredAlert {
+            id: r.id,
+            alert: AlertRecord {
+                ticket_id: TicketId(r.ticket_id),
+                provider_id: ProviderId(r.provider_id),
+                external_id: r
+                    .external_id
+                    .map(|e| ExternalId::parse(&e, "external_id"))
+                    .transpose()
+                    .map_err(corrupt)?,
+                title: Title::parse(&r.title, "title").map_err(corrupt)?,
+                severity: Severity::parse(&r.severity, "severity").map_err(corrupt)?,
+                alert_type: r
+                    .alert_type
+                    .map(|t| AlertType::parse(&t, "alert_type"))
+                    .transpose()
+                    .map_err(corrupt)?,
+                payload: AlertData::parse(r.payload, "payload").map_err(corrupt)?,
+                occurred_at: r.occurred_at,
+                received_at: r.received_at,
+            },
+        })
+    }
 }

@@ -1,5 +1,6 @@
 //! Diesel's view of the tables created by `migrations/`. Written by hand (no diesel CLI on
-//! the build machine); `tests` in this crate check it against the migrated database.
+//! the build machine); every query of the repository runs against the migrated database in
+//! the HTTP tests, so a column out of step fails them.
 
 diesel::table! {
     tickets (id) {
@@ -24,6 +25,8 @@ diesel::table! {
         resolution_due_at -> Timestamptz,
         resolved_at -> Nullable<Timestamptz>,
         closed_at -> Nullable<Timestamptz>,
+        first_response_breach_notified_at -> Nullable<Timestamptz>,
+        resolution_breach_notified_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int8,

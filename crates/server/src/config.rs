@@ -13,6 +13,8 @@
 //! | `SLA_<SEVERITY>_FIRST_RESPONSE`, `SLA_<SEVERITY>_RESOLUTION` | the SLA table |
 //! | `SLA_CHECK_INTERVAL` | `30s` |
 //! | `NOTIFICATION_URL`, `NOTIFICATION_SECRET` | unset |
+//! | `NOTIFICATION_POLL_INTERVAL` | `1s` |
+//! | `NOTIFICATION_MAX_ATTEMPTS` | `10` (back-off 1s, doubling, at most 5m apart) |
 //!
 //! Durations are written `90s`, `5m`, `4h`, `7d` (or combined, `1h 30m`).
 
@@ -21,7 +23,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use ticket_domain::{Severity, SlaPolicy};
+use ticket_domain::{RetryPolicy, Severity, SlaPolicy};
 use ticket_persistence::PoolSettings;
 
 #[derive(Debug, Clone)]
@@ -36,6 +38,10 @@ pub struct Config {
     pub sla_check_interval: Duration,
     pub notification_url: Option<String>,
     pub notification_secret: Option<String>,
+    /// How often due notifications are looked for.
+    pub notification_poll_interval: Duration,
+    /// Back-off and attempts of notification delivery.
+    pub notification_retry: RetryPolicy,
     /// HTTP worker threads; `None` is one per core. Not read from the environment.
     pub workers: Option<usize>,
 }
@@ -161,6 +167,8 @@ impl Config {
         let wait_timeout = duration("DATABASE_POOL_TIMEOUT", Duration::from_secs(2));
         let connect_timeout = duration("DATABASE_CONNECT_TIMEOUT", Duration::from_secs(3));
         let sla_check_interval = duration("SLA_CHECK_INTERVAL", Duration::from_secs(30));
+        let notification_poll_interval =
+            duration("NOTIFICATION_POLL_INTERVAL", Duration::from_secs(1));
 
         let mut sla = SlaPolicy::default();
         for &severity in Severity::ALL {
@@ -177,14 +185,25 @@ impl Config {
             }
         }
 
+        // Deliveries go to an in-cluster service; the binary carries no TLS stack (see
+        // docs/OPERATIONS.md for a TLS-terminating sidecar).
         let notification_url = get("NOTIFICATION_URL", &|v| {
-            if v.starts_with("http://") || v.starts_with("https://") {
+            if v.starts_with("http://") {
                 Ok(())
             } else {
-                Err("must be an http:// or https:// URL".to_owned())
+                Err("must be an http:// URL (TLS is not supported)".to_owned())
             }
         });
         let notification_secret = get("NOTIFICATION_SECRET", &ok);
+        let notification_max_attempts = get("NOTIFICATION_MAX_ATTEMPTS", &|v| match v
+            .trim()
+            .parse::<i32>()
+        {
+            Ok(n) if n >= 1 => Ok(()),
+            _ => Err("must be a whole number of at least 1".to_owned()),
+        })
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(RetryPolicy::default().max_attempts);
 
         if !errors.is_empty() {
             return Err(ConfigErrors(errors));
@@ -204,6 +223,11 @@ impl Config {
             sla_check_interval,
             notification_url,
             notification_secret,
+            notification_poll_interval,
+            notification_retry: RetryPolicy {
+                max_attempts: notification_max_attempts,
+                ..RetryPolicy::default()
+            },
             workers: None,
         })
     }

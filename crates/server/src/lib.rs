@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod telemetry;
+pub mod workers;
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -10,9 +11,13 @@ use actix_web::dev::Server;
 use actix_web::middleware::{NormalizePath, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use ticket_domain::{Clock, TicketService};
+use std::sync::Arc;
+
+use ticket_domain::{Clock, Dispatcher, HealthCheck, OutboxRepository, TicketService};
+use ticket_http::outbound::WebhookSender;
 use ticket_http::{ServiceInfo, configure, no_route};
-use ticket_persistence::{PgTicketRepository, build_pool, ensure_database, run_pending};
+use ticket_persistence::{PgOutbox, PgTicketRepository, build_pool, ensure_database, run_pending};
+use workers::Workers;
 
 pub use config::Config;
 
@@ -51,6 +56,7 @@ pub async fn prepare_database(database_url: &str) -> anyhow::Result<Vec<String>>
 pub struct Application {
     port: u16,
     server: Server,
+    workers: Workers,
 }
 
 impl std::fmt::Debug for Application {
@@ -64,11 +70,34 @@ impl std::fmt::Debug for Application {
 impl Application {
     /// Prepares the database, builds the pool and binds `HOST:PORT` (port 0 picks a free
     /// one). `clock` is injected so tests can move time.
-    pub async fn build<C: Clock>(config: &Config, clock: C) -> anyhow::Result<Self> {
+    pub async fn build<C: Clock + Clone>(config: &Config, clock: C) -> anyhow::Result<Self> {
         prepare_database(&config.database_url).await?;
         let pool = build_pool(&config.database_url, &config.pool)?;
-        let repository = PgTicketRepository::new(pool);
-        let service = web::Data::new(TicketService::new(repository, clock, config.sla.clone()));
+        let repository = PgTicketRepository::new(pool.clone());
+        let outbox = PgOutbox::new(pool);
+        let health: web::Data<dyn HealthCheck> =
+            web::Data::from(Arc::new(repository.clone()) as Arc<dyn HealthCheck>);
+        let outbox_data: web::Data<dyn OutboxRepository> =
+            web::Data::from(Arc::new(outbox.clone()) as Arc<dyn OutboxRepository>);
+        let service = web::Data::new(TicketService::new(
+            repository,
+            clock.clone(),
+            config.sla.clone(),
+        ));
+
+        let mut workers = Workers::default();
+        workers::sla_monitor(&mut workers, service.clone(), config.sla_check_interval);
+        match &config.notification_url {
+            Some(url) => {
+                let sender = WebhookSender::new(url.clone(), config.notification_secret.clone());
+                let dispatcher = Dispatcher::new(outbox, sender, clock, config.notification_retry);
+                workers::dispatcher(&mut workers, dispatcher, config.notification_poll_interval);
+            }
+            None => tracing::warn!(
+                "NOTIFICATION_URL is not set: ticket events are kept in notification_logs \
+                 as pending and not delivered"
+            ),
+        }
         let info = web::Data::new(ServiceInfo {
             name: config.service_name.clone(),
             version: env!("CARGO_PKG_VERSION"),
@@ -82,6 +111,8 @@ impl Application {
                 .wrap(from_fn(telemetry::request_log))
                 .app_data(service.clone())
                 .app_data(info.clone())
+                .app_data(health.clone())
+                .app_data(outbox_data.clone())
                 .configure(configure::<PgTicketRepository, C>)
                 .default_service(web::to(no_route))
         })
@@ -93,6 +124,7 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            workers,
         })
     }
 
@@ -100,8 +132,12 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests and returns.
+    /// Serves until SIGINT/SIGTERM, then stops accepting, finishes in-flight requests and
+    /// the background workers' current rounds, and returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        tracing::info!("HTTP server stopped; stopping background work");
+        self.workers.shutdown().await;
+        served
     }
 }

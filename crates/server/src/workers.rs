@@ -1,0 +1,115 @@
+//! Background work of each instance: recording SLA breaches and delivering the outbox.
+//! Both are safe to run on every instance at once (the store shares the work out), and
+//! both finish their current round before stopping.
+
+use std::time::Duration;
+
+use actix_web::rt::task::JoinHandle;
+use actix_web::web;
+use ticket_domain::{
+    Clock, Dispatcher, NotificationSender, OutboxRepository, TicketRepository, TicketService,
+};
+use tokio::sync::watch;
+use tokio::time::MissedTickBehavior;
+
+/// The running workers and the signal that stops them.
+#[derive(Debug)]
+pub struct Workers {
+    stop: watch::Sender<bool>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl Default for Workers {
+    fn default() -> Self {
+        Self {
+            stop: watch::channel(false).0,
+            handles: Vec::new(),
+        }
+    }
+}
+
+impl Workers {
+    /// Runs `round` every `interval` until stopped; a round that reports more work left
+    /// (`true`) is followed at once by another.
+    pub fn every<F, Fut>(&mut self, name: &'static str, interval: Duration, mut round: F)
+    where
+        F: FnMut() -> Fut + 'static,
+        Fut: Future<Output = bool> + 'static,
+    {
+        let mut stop = self.stop.subscribe();
+        self.handles.push(actix_web::rt::spawn(async move {
+            let mut ticker = tokio::time::interval(interval);
+            ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            tracing::debug!(worker = name, ?interval, "started");
+            loop {
+                tokio::select! {
+                    _ = ticker.tick() => {}
+                    _ = stop.changed() => break,
+                }
+                while round().await {
+                    if *stop.borrow() {
+                        break;
+                    }
+                }
+            }
+            tracing::debug!(worker = name, "stopped");
+        }));
+    }
+
+    /// Signals every worker to stop and waits for their current rounds to finish.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for handle in self.handles {
+            let _ = handle.await;
+        }
+    }
+}
+
+/// Records SLA breaches every `interval`.
+pub fn sla_monitor<R: TicketRepository, C: Clock>(
+    workers: &mut Workers,
+    service: web::Data<TicketService<R, C>>,
+    interval: Duration,
+) {
+    workers.every("sla-monitor", interval, move || {
+        let service = service.clone();
+        async move {
+            match service.record_sla_breaches().await {
+                Ok(0) => {}
+                Ok(recorded) => tracing::info!(recorded, "recorded SLA breaches"),
+                Err(error) => tracing::warn!(%error, "SLA breach check failed"),
+            }
+            false
+        }
+    });
+}
+
+/// Delivers due outbox events every `interval`, and at once again while batches come full.
+pub fn dispatcher<O: OutboxRepository, S: NotificationSender, C: Clock>(
+    workers: &mut Workers,
+    dispatcher: Dispatcher<O, S, C>,
+    interval: Duration,
+) {
+    let dispatcher = std::rc::Rc::new(dispatcher);
+    workers.every("dispatcher", interval, move || {
+        let dispatcher = dispatcher.clone();
+        async move {
+            match dispatcher.dispatch_once().await {
+                Ok(report) => {
+                    if report.failed > 0 {
+                        tracing::warn!(
+                            sent = report.sent,
+                            failed = report.failed,
+                            "notification deliveries failed"
+                        );
+                    }
+                    report.claimed as i64 == dispatcher.batch
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "notification dispatch failed");
+                    false
+                }
+            }
+        }
+    });
+}

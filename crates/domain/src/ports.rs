@@ -29,6 +29,10 @@ pub enum RepositoryError {
     /// No ticket with that id.
     #[error("no such ticket")]
     NotFound,
+    /// The change would make a second active ticket with the same provider and dedup key
+    /// (e.g. reopening a ticket whose incident has a newer active ticket).
+    #[error("another active ticket has the same dedup key")]
+    DuplicateActive,
     /// The store cannot be reached now (down, pool exhausted); worth retrying later.
     #[error("the database is unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -89,15 +93,17 @@ pub trait TicketRepository: Send + Sync + 'static {
         entry: &HistoryEntry,
     ) -> Result<(), RepositoryError>;
 
-    /// Stores a comment and the ticket it changed (version, first response), under the
-    /// same version rule as [`TicketRepository::save_transition`], with a `comment_added`
-    /// event.
+    /// Stores `comment` and its effect on its ticket, atomically: version + 1, `updated_at`
+    /// moved to the comment's time, `first_responded_at` set to it if unset (the rule of
+    /// [`Ticket::add_comment`]), plus a `comment_added` event. These changes commute, so
+    /// concurrent comments never conflict; with `expected_version`, MUST return
+    /// [`RepositoryError::VersionConflict`] and write nothing if the stored version differs.
+    /// Returns the ticket as stored after the change.
     async fn save_comment(
         &self,
-        ticket: &Ticket,
-        expected_version: i64,
         comment: &Comment,
-    ) -> Result<(), RepositoryError>;
+        expected_version: Option<i64>,
+    ) -> Result<Ticket, RepositoryError>;
 
     /// The alerts taken into a ticket, newest first: at most `limit`, with ids below
     /// `before` when given. `None` when the ticket does not exist.

@@ -14,7 +14,7 @@ use crate::ticket::{
 };
 
 /// How many times a write computed from a stale read is recomputed before giving up.
-const MAX_ATTEMPTS: usize = 8;
+const MAX_ATTEMPTS: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -28,6 +28,9 @@ pub enum ServiceError {
     /// Too many concurrent writers on one ticket; the client may retry.
     #[error("the ticket is being changed concurrently; retry")]
     Contention,
+    /// Reopening would make a second active ticket for one incident.
+    #[error("another active ticket has the same dedup key; work on that one")]
+    DuplicateActive,
     #[error(transparent)]
     Repository(RepositoryError),
 }
@@ -36,6 +39,7 @@ impl From<RepositoryError> for ServiceError {
     fn from(error: RepositoryError) -> Self {
         match error {
             RepositoryError::NotFound => ServiceError::NotFound,
+            RepositoryError::DuplicateActive => ServiceError::DuplicateActive,
             other => ServiceError::Repository(other),
         }
     }
@@ -178,6 +182,7 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
                 .await
             {
                 Ok(()) => return Ok(TicketView::at(next, now)),
+                // Re-read and re-validate; with `if_match` the re-read reports the mismatch.
                 Err(RepositoryError::VersionConflict) => continue,
                 Err(other) => return Err(other.into()),
             }
@@ -185,7 +190,8 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
         Err(ServiceError::Contention)
     }
 
-    /// Adds a comment by `author`; a first response if none came before.
+    /// Adds a comment by `author`; a first response if none came before. Concurrent
+    /// comments never conflict; with `if_match`, only on that version.
     pub async fn add_comment(
         &self,
         ticket: TicketRef,
@@ -194,22 +200,21 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
         visibility: Visibility,
         if_match: Option<i64>,
     ) -> Result<(Comment, TicketView), ServiceError> {
-        for _ in 0..MAX_ATTEMPTS {
-            let current = self.load(ticket, if_match).await?;
-            let now = self.clock.now();
-            let (next, comment) =
-                current.add_comment(author.clone(), body.clone(), visibility, now);
-            match self
-                .repo
-                .save_comment(&next, current.version, &comment)
-                .await
-            {
-                Ok(()) => return Ok((comment, TicketView::at(next, now))),
-                Err(RepositoryError::VersionConflict) => continue,
-                Err(other) => return Err(other.into()),
+        let current = self.load(ticket, if_match).await?;
+        let now = self.clock.now();
+        let (_, comment) = current.add_comment(author.clone(), body, visibility, now);
+        match self.repo.save_comment(&comment, if_match).await {
+            Ok(stored) => Ok((comment, TicketView::at(stored, now))),
+            // Only possible with `if_match`: changed between our read and our write.
+            Err(RepositoryError::VersionConflict) => {
+                let current = self.load(ticket, None).await?;
+                Err(ServiceError::VersionMismatch {
+                    expected: if_match.unwrap_or(current.version),
+                    current: current.version,
+                })
             }
+            Err(other) => Err(other.into()),
         }
-        Err(ServiceError::Contention)
     }
 
     async fn load(

@@ -103,7 +103,7 @@ fn body(text: &str) -> CommentBody {
 }
 
 type SavedTransitions = Arc<Mutex<Vec<(Ticket, i64, HistoryEntry)>>>;
-type SavedComments = Arc<Mutex<Vec<(Ticket, i64, Comment)>>>;
+type SavedComments = Arc<Mutex<Vec<(Comment, Option<i64>)>>>;
 type SeenDrafts = Arc<Mutex<Vec<(TicketDraft, DateTime<Utc>)>>>;
 /// How the store answers an ingest, and the outcome the service must report for it.
 type IngestCase = (fn(Ticket) -> Ingested, IngestOutcome);
@@ -705,10 +705,14 @@ async fn change_status_maps_a_ticket_deleted_under_it_to_not_found() {
 // ----------------------------------------------------------------------------------------
 
 #[tokio::test]
-async fn add_comment_sets_the_first_response_and_bumps_the_version() {
+async fn add_comment_builds_the_comment_and_returns_the_stored_ticket() {
     let now = t0() + TimeDelta::minutes(3);
     let current = stored(Status::Open, None, 2);
     let id = current.id;
+    let mut after = current.clone();
+    after.version = 3;
+    after.first_responded_at = Some(now);
+    after.updated_at = now;
     let saved: SavedComments = Arc::default();
 
     let mut repo = MockTicketRepository::new();
@@ -718,9 +722,9 @@ async fn add_comment_sets_the_first_response_and_bumps_the_version() {
     let record = Arc::clone(&saved);
     repo.expect_save_comment()
         .times(1)
-        .returning(move |t, v, c| {
-            record.lock().unwrap().push((t.clone(), v, c.clone()));
-            Ok(())
+        .return_once(move |c, v| {
+            record.lock().unwrap().push((c.clone(), v));
+            Ok(after)
         });
     let svc = service(repo, now);
 
@@ -736,39 +740,37 @@ async fn add_comment_sets_the_first_response_and_bumps_the_version() {
         .unwrap();
 
     let saved = saved.lock().unwrap();
-    let (ticket, expected_version, stored_comment) = &saved[0];
-    assert_eq!(*expected_version, 2);
-    assert_eq!(ticket.version, 3);
-    assert_eq!(ticket.first_responded_at, Some(now));
-    assert_eq!(ticket.updated_at, now);
-    assert_eq!(ticket.status, Status::Open, "a comment changes no status");
+    let (stored_comment, expected_version) = &saved[0];
+    assert_eq!(
+        *expected_version, None,
+        "no If-Match: comments never conflict"
+    );
     assert_eq!(stored_comment, &comment);
     assert_eq!(comment.ticket_id, id);
     assert_eq!(comment.author_id, user("carol"));
     assert_eq!(comment.body, body("Looking at the footage."));
     assert_eq!(comment.visibility, Visibility::External);
     assert_eq!(comment.created_at, now);
-    assert_eq!(&view.ticket, ticket);
+    assert_eq!(view.ticket.version, 3);
+    assert_eq!(view.ticket.first_responded_at, Some(now));
     assert_eq!(view.sla.first_response, SlaState::Met);
 }
 
 #[tokio::test]
-async fn add_comment_keeps_an_earlier_first_response() {
-    let earlier = t0() + TimeDelta::minutes(1);
-    let now = t0() + TimeDelta::hours(2);
+async fn add_comment_passes_if_match_to_the_store() {
     let current = stored(Status::Assigned, Some("alice"), 4);
-    assert_eq!(current.first_responded_at, Some(earlier));
     let id = current.id;
-
+    let mut after = current.clone();
+    after.version = 5;
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
         .times(1)
         .return_once(move |_| Ok(Some(current)));
     repo.expect_save_comment()
-        .withf(move |t, v, _| *v == 4 && t.version == 5 && t.first_responded_at == Some(earlier))
+        .withf(|_, v| *v == Some(4))
         .times(1)
-        .returning(|_, _, _| Ok(()));
-    let svc = service(repo, now);
+        .return_once(move |_, _| Ok(after));
+    let svc = service(repo, t0());
 
     let (_, view) = svc
         .add_comment(
@@ -776,25 +778,18 @@ async fn add_comment_keeps_an_earlier_first_response() {
             &user("bob"),
             body("second look"),
             Visibility::Internal,
-            None,
+            Some(4),
         )
         .await
         .unwrap();
-
-    assert_eq!(view.ticket.first_responded_at, Some(earlier));
-    assert_eq!(view.ticket.updated_at, now);
+    assert_eq!(view.ticket.version, 5);
 }
 
 #[tokio::test]
-async fn add_comment_retries_a_version_conflict_from_the_reread_state() {
-    let now = t0() + TimeDelta::minutes(30);
-    let first = stored(Status::Open, None, 2);
-    let mut second = stored(Status::Open, None, 3);
-    // Someone else responded meanwhile.
-    let their_response = t0() + TimeDelta::minutes(20);
-    second.first_responded_at = Some(their_response);
+async fn add_comment_reports_a_change_between_read_and_write_under_if_match() {
+    let first = stored(Status::Open, None, 4);
+    let second = stored(Status::Open, None, 6);
     let id = first.id;
-
     let mut seq = Sequence::new();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
@@ -804,33 +799,33 @@ async fn add_comment_retries_a_version_conflict_from_the_reread_state() {
     repo.expect_save_comment()
         .times(1)
         .in_sequence(&mut seq)
-        .returning(|_, _, _| Err(RepositoryError::VersionConflict));
+        .returning(|_, _| Err(RepositoryError::VersionConflict));
     repo.expect_find()
         .times(1)
         .in_sequence(&mut seq)
         .return_once(move |_| Ok(Some(second)));
-    repo.expect_save_comment()
-        .withf(move |t, v, _| {
-            *v == 3 && t.version == 4 && t.first_responded_at == Some(their_response)
-        })
-        .times(1)
-        .in_sequence(&mut seq)
-        .returning(|_, _, _| Ok(()));
-    let svc = service(repo, now);
+    let svc = service(repo, t0());
 
-    let (_, view) = svc
+    let err = svc
         .add_comment(
             TicketRef::Id(id),
             &user("carol"),
             body("me too"),
             Visibility::Internal,
-            None,
+            Some(4),
         )
         .await
-        .unwrap();
-
-    assert_eq!(view.ticket.version, 4);
-    assert_eq!(view.ticket.first_responded_at, Some(their_response));
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ServiceError::VersionMismatch {
+                expected: 4,
+                current: 6
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -889,37 +884,6 @@ async fn add_comment_to_an_unknown_ticket_is_not_found() {
 }
 
 #[tokio::test]
-async fn add_comment_gives_contention_after_repeated_conflicts() {
-    let current = stored(Status::Open, None, 1);
-    let id = current.id;
-    let saves = Arc::new(AtomicUsize::new(0));
-    let mut repo = MockTicketRepository::new();
-    repo.expect_find()
-        .returning(move |_| Ok(Some(current.clone())));
-    let n = Arc::clone(&saves);
-    repo.expect_save_comment().returning(move |_, _, _| {
-        n.fetch_add(1, Ordering::SeqCst);
-        Err(RepositoryError::VersionConflict)
-    });
-    let svc = service(repo, t0());
-
-    let err = svc
-        .add_comment(
-            TicketRef::Id(id),
-            &user("carol"),
-            body("hello"),
-            Visibility::Internal,
-            None,
-        )
-        .await
-        .unwrap_err();
-
-    assert!(matches!(err, ServiceError::Contention), "{err:?}");
-    let saves = saves.load(Ordering::SeqCst);
-    assert!((2..=100).contains(&saves), "{saves} saves");
-}
-
-#[tokio::test]
 async fn add_comment_propagates_an_unavailable_repository() {
     let current = stored(Status::Open, None, 1);
     let id = current.id;
@@ -929,7 +893,7 @@ async fn add_comment_propagates_an_unavailable_repository() {
         .return_once(move |_| Ok(Some(current)));
     repo.expect_save_comment()
         .times(1)
-        .returning(|_, _, _| Err(unavailable()));
+        .returning(|_, _| Err(unavailable()));
     let svc = service(repo, t0());
 
     let err = svc

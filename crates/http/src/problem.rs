@@ -73,6 +73,10 @@ pub enum ApiError {
     VersionMismatch { expected: i64, current: i64 },
     #[error("the ticket is being changed concurrently; retry")]
     Contention,
+    #[error(
+        "another active ticket holds this incident (same provider and dedup key); work on that one or resolve it first"
+    )]
+    DuplicateActive,
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
     #[error("the database is unavailable; retry shortly")]
@@ -99,6 +103,7 @@ impl ApiError {
             ApiError::Transition(_) => "validation-error",
             ApiError::VersionMismatch { .. } => "version-conflict",
             ApiError::Contention => "concurrent-modification",
+            ApiError::DuplicateActive => "duplicate-active-ticket",
             ApiError::PayloadTooLarge(_) => "payload-too-large",
             ApiError::Unavailable => "service-unavailable",
             ApiError::Internal => "internal-error",
@@ -118,6 +123,7 @@ impl ApiError {
             ApiError::Transition(_) => "Invalid request",
             ApiError::VersionMismatch { .. } => "Version conflict",
             ApiError::Contention => "Concurrent modification",
+            ApiError::DuplicateActive => "Another active ticket exists",
             ApiError::PayloadTooLarge(_) => "Request body too large",
             ApiError::Unavailable => "Service unavailable",
             ApiError::Internal => "Internal server error",
@@ -172,7 +178,9 @@ impl ResponseError for ApiError {
                 TransitionError::NotAllowed { .. } | TransitionError::AlreadyAssigned(_),
             ) => StatusCode::CONFLICT,
             ApiError::Transition(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::VersionMismatch { .. } | ApiError::Contention => StatusCode::CONFLICT,
+            ApiError::VersionMismatch { .. } | ApiError::Contention | ApiError::DuplicateActive => {
+                StatusCode::CONFLICT
+            }
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -206,6 +214,7 @@ impl From<ServiceError> for ApiError {
                 ApiError::VersionMismatch { expected, current }
             }
             ServiceError::Contention => ApiError::Contention,
+            ServiceError::DuplicateActive => ApiError::DuplicateActive,
             ServiceError::Repository(e) => e.into(),
         }
     }
@@ -216,6 +225,7 @@ impl From<RepositoryError> for ApiError {
         match error {
             RepositoryError::NotFound => ApiError::NotFound,
             RepositoryError::VersionConflict => ApiError::Contention,
+            RepositoryError::DuplicateActive => ApiError::DuplicateActive,
             RepositoryError::Unavailable(source) => {
                 tracing::warn!(error = %source, "database unavailable");
                 ApiError::Unavailable

@@ -14,11 +14,28 @@ pub(crate) enum DbError {
     VersionConflict,
     #[error("no such ticket")]
     NotFound,
+    #[error("another active ticket has the same dedup key")]
+    DuplicateActive,
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
 }
 
+/// The unique index that allows one active ticket per (provider, dedup key).
+pub(crate) const ACTIVE_DEDUP_INDEX: &str = "tickets_active_dedup_key";
+
 impl DbError {
+    /// A write that would make a second active ticket for one dedup key.
+    pub(crate) fn from_update(error: DieselError) -> Self {
+        match &error {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
+                if info.constraint_name() == Some(ACTIVE_DEDUP_INDEX) =>
+            {
+                DbError::DuplicateActive
+            }
+            _ => DbError::Diesel(error),
+        }
+    }
+
     pub(crate) fn is_unique_violation(&self) -> bool {
         matches!(
             self,
@@ -35,6 +52,7 @@ impl From<DbError> for RepositoryError {
         match error {
             DbError::VersionConflict => RepositoryError::VersionConflict,
             DbError::NotFound => RepositoryError::NotFound,
+            DbError::DuplicateActive => RepositoryError::DuplicateActive,
             DbError::Diesel(e) => diesel_error(e),
             DbError::Corrupt(_) => RepositoryError::Failure(Box::new(error)),
         }

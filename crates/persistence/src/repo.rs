@@ -212,7 +212,8 @@ async fn update_if_version(
     )
     .set(TicketChanges::from(ticket))
     .execute(conn)
-    .await?;
+    .await
+    .map_err(DbError::from_update)?;
     match updated {
         1 => Ok(()),
         _ => {
@@ -541,13 +542,33 @@ impl TicketRepository for PgTicketRepository {
 
     async fn save_comment(
         &self,
-        ticket: &Ticket,
-        expected_version: i64,
         comment: &Comment,
-    ) -> Result<(), RepositoryError> {
+        expected_version: Option<i64>,
+    ) -> Result<Ticket, RepositoryError> {
         let mut conn = self.conn().await?;
         conn.transaction(async |c| {
-            update_if_version(c, ticket, expected_version).await?;
+            // The rule of `Ticket::add_comment`, applied in place: these changes commute,
+            // so concurrent comments serialise on the row lock instead of conflicting.
+            let row: Option<TicketRow> = diesel::sql_query(
+                "UPDATE tickets SET version = version + 1, \
+                   updated_at = GREATEST(updated_at, $2), \
+                   first_responded_at = COALESCE(first_responded_at, $2) \
+                 WHERE id = $1 AND ($3::bigint IS NULL OR version = $3) \
+                 RETURNING *",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(comment.ticket_id.0)
+            .bind::<Timestamptz, _>(comment.created_at)
+            .bind::<Nullable<BigInt>, _>(expected_version)
+            .get_result(c)
+            .await
+            .optional()?;
+            let ticket = match row {
+                Some(row) => Ticket::try_from(row)?,
+                None => {
+                    let exists = find_row(c, TicketRef::Id(comment.ticket_id)).await?;
+                    return Err(exists.map_or(DbError::NotFound, |_| DbError::VersionConflict));
+                }
+            };
             diesel::insert_into(ticket_comments::table)
                 .values(CommentRow::from(comment))
                 .execute(c)
@@ -557,7 +578,8 @@ impl TicketRepository for PgTicketRepository {
                 "author_id": comment.author_id.as_str(),
                 "visibility": comment.visibility.as_str(),
             });
-            insert_event(c, event(EventType::CommentAdded, ticket, extra)).await
+            insert_event(c, event(EventType::CommentAdded, &ticket, extra)).await?;
+            Ok(ticket)
         })
         .await
         .map_err(Into::into)

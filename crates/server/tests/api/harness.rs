@@ -60,9 +60,11 @@ impl Reply {
 pub struct TestApp {
     pub base: String,
     pub clock: ShiftedClock,
+    /// The database this instance serves; other instances may share it.
+    pub database_url: String,
     client: awc::Client,
-    // Dropped last: the database outlives the requests.
-    _db: TestDatabase,
+    // Dropped last: the database outlives the requests. `None` on a second instance.
+    _db: Option<TestDatabase>,
 }
 
 impl TestApp {
@@ -73,8 +75,15 @@ impl TestApp {
     /// Starts the service with the default configuration, changed by `configure`.
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
         let db = TestDatabase::new().await;
+        let mut app = Self::spawn_on(&db.url(), configure).await;
+        app._db = Some(db);
+        app
+    }
+
+    /// Starts another instance on the database of `database_url` (owned elsewhere).
+    pub async fn spawn_on(database_url: &str, configure: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::from_lookup(|_| None).expect("default configuration");
-        config.database_url = db.url();
+        config.database_url = database_url.to_owned();
         config.host = IpAddr::V4(Ipv4Addr::LOCALHOST);
         config.port = 0;
         config.workers = Some(1);
@@ -92,8 +101,9 @@ impl TestApp {
         Self {
             base,
             clock,
+            database_url: database_url.to_owned(),
             client,
-            _db: db,
+            _db: None,
         }
     }
 

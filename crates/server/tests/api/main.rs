@@ -6,5 +6,8 @@
 
 mod harness;
 
+mod concurrency;
+mod dedup;
 mod lifecycle;
 mod tickets;
+mod workers;

@@ -1,0 +1,351 @@
+//! Background work: SLA breach events and delivery of the notification outbox, against a
+//! local HTTP receiver standing in for the Notification Service.
+
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use chrono::TimeDelta;
+use serde_json::{Value, json};
+use ticket_http::outbound::signature;
+
+use crate::harness::TestApp;
+
+const SECRET: &str = "s3cret";
+
+/// One request the receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    delivery: String,
+    event: String,
+    ticket_id: String,
+    timestamp: i64,
+    signature: Option<String>,
+    body: Vec<u8>,
+    at: Instant,
+    answered: u16,
+}
+
+type Log = Arc<Mutex<Vec<Received>>>;
+
+/// A local Notification Service. `decide(payload, attempt)` gives the status to answer for
+/// the `attempt`-th request (1-based) of one delivery id.
+fn receiver(decide: fn(&Value, usize) -> u16) -> (String, Log) {
+    let log: Log = Arc::default();
+    let shared = log.clone();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/events", listener.local_addr().unwrap());
+    let server = HttpServer::new(move || {
+        let log = shared.clone();
+        App::new().default_service(web::to(move |req: HttpRequest, body: web::Bytes| {
+            let log = log.clone();
+            async move {
+                let header = |name: &str| {
+                    req.headers()
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned)
+                };
+                let payload: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                let delivery = header("x-ticket-delivery").unwrap_or_default();
+                let mut log = log.lock().unwrap();
+                let attempt = log.iter().filter(|r| r.delivery == delivery).count() + 1;
+                let answered = decide(&payload, attempt);
+                log.push(Received {
+                    delivery,
+                    event: header("x-ticket-event").unwrap_or_default(),
+                    ticket_id: payload["ticket_id"].as_str().unwrap_or_default().to_owned(),
+                    timestamp: header("x-ticket-timestamp")
+                        .and_then(|t| t.parse().ok())
+                        .unwrap_or_default(),
+                    signature: header("x-ticket-signature"),
+                    body: body.to_vec(),
+                    at: Instant::now(),
+                    answered,
+                });
+                HttpResponse::build(actix_web::http::StatusCode::from_u16(answered).unwrap())
+                    .finish()
+            }
+        }))
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    actix_web::rt::spawn(server);
+    (url, log)
+}
+
+/// Waits up to 15 s for `done` to hold over the log.
+async fn wait_for(log: &Log, done: impl Fn(&[Received]) -> bool) {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(15) {
+        if done(&log.lock().unwrap()) {
+            return;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("timed out; received: {:#?}", log.lock().unwrap());
+}
+
+fn delivered(log: &[Received]) -> Vec<&Received> {
+    log.iter().filter(|r| r.answered < 300).collect()
+}
+
+fn notifying(url: &str, base: Duration, attempts: i32) -> impl FnOnce(&mut ticket_server::Config) {
+    let url = url.to_owned();
+    move |c| {
+        c.notification_url = Some(url);
+        c.notification_secret = Some(SECRET.to_owned());
+        c.notification_poll_interval = Duration::from_millis(20);
+        c.notification_retry.base = base;
+        c.notification_retry.max_attempts = attempts;
+    }
+}
+
+async fn events_of(app: &TestApp, ticket: &str) -> Vec<Value> {
+    let reply = app
+        .get(&format!("/api/notifications?ticket_id={ticket}&limit=500"))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body["items"].as_array().unwrap().clone()
+}
+
+#[actix_web::test]
+async fn an_sla_breach_is_recorded_once_with_two_instances_running() {
+    let fast = |c: &mut ticket_server::Config| c.sla_check_interval = Duration::from_millis(30);
+    let a = TestApp::spawn_with(fast).await;
+    let b = TestApp::spawn_on(&a.database_url, fast).await;
+    let t = a.create(json!({"severity": "critical"})).await;
+    let id = t["id"].as_str().unwrap();
+    let breaches = |events: &[Value]| -> Vec<Value> {
+        events
+            .iter()
+            .filter(|e| e["event_type"] == "sla_breached")
+            .map(|e| e["payload"]["data"]["target"].clone())
+            .collect()
+    };
+    actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    assert!(breaches(&events_of(&a, id).await).is_empty());
+
+    // Nobody responds: six minutes later the first-response target (5 min) is breached.
+    a.clock.advance(TimeDelta::minutes(6));
+    b.clock.advance(TimeDelta::minutes(6));
+    actix_web::rt::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        breaches(&events_of(&a, id).await),
+        vec![json!("first_response")]
+    );
+
+    // Past the hour the resolution target goes too; still one event per target.
+    a.clock.advance(TimeDelta::minutes(60));
+    b.clock.advance(TimeDelta::minutes(60));
+    actix_web::rt::time::sleep(Duration::from_millis(400)).await;
+    let mut targets = breaches(&events_of(&b, id).await);
+    targets.sort_by_key(ToString::to_string);
+    assert_eq!(targets, vec![json!("first_response"), json!("resolution")]);
+
+    let ticket = a.get(&format!("/api/tickets/{id}")).await.body;
+    assert_eq!(ticket["first_response_breached"], true);
+    assert_eq!(ticket["resolution_breached"], true);
+    assert_eq!(
+        ticket["version"], 1,
+        "recording a breach is not a change of the ticket"
+    );
+}
+
+#[actix_web::test]
+async fn a_target_met_in_time_records_no_breach() {
+    let app = TestApp::spawn_with(|c| c.sla_check_interval = Duration::from_millis(30)).await;
+    let t = app.create(json!({"severity": "critical"})).await;
+    let id = t["id"].as_str().unwrap();
+    app.transition(id, "alice", json!({"status": "resolved"}))
+        .await;
+    app.clock.advance(TimeDelta::hours(2));
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    let events = events_of(&app, id).await;
+    assert!(
+        events.iter().all(|e| e["event_type"] != "sla_breached"),
+        "{events:?}"
+    );
+}
+
+#[actix_web::test]
+async fn events_are_delivered_signed_in_order_after_backing_off() {
+    // Every delivery fails twice, then succeeds.
+    let (url, log) = receiver(|_, attempt| if attempt <= 2 { 500 } else { 204 });
+    let base = Duration::from_millis(150);
+    let app = TestApp::spawn_with(notifying(&url, base, 10)).await;
+    let t = app.create(json!({})).await;
+    let id = t["id"].as_str().unwrap().to_owned();
+    app.transition(&id, "alice", json!({"status": "in_progress"}))
+        .await;
+    let reply = app
+        .post(
+            &format!("/api/tickets/{id}/comments"),
+            Some("alice"),
+            &json!({"body": "on site"}),
+        )
+        .await;
+    assert_eq!(reply.status, 201);
+
+    wait_for(&log, |log| delivered(log).len() == 3).await;
+    let log = log.lock().unwrap().clone();
+
+    // In order per ticket.
+    let kinds: Vec<&str> = delivered(&log).iter().map(|r| r.event.as_str()).collect();
+    assert_eq!(
+        kinds,
+        vec!["ticket_created", "status_changed", "comment_added"]
+    );
+    for r in &log {
+        assert_eq!(r.ticket_id, id);
+        // The signature covers the timestamp and the body.
+        let expected = signature(SECRET.as_bytes(), r.timestamp, &r.body);
+        assert_eq!(r.signature.as_deref(), Some(expected.as_str()), "{r:?}");
+    }
+    // Back-off: the second attempt waits the base, the third twice that.
+    for delivery in delivered(&log) {
+        let attempts: Vec<&Received> = log
+            .iter()
+            .filter(|r| r.delivery == delivery.delivery)
+            .collect();
+        assert_eq!(attempts.len(), 3, "{attempts:?}");
+        let gap = |i: usize| attempts[i + 1].at - attempts[i].at;
+        assert!(gap(0) >= base.mul_f32(0.9), "first back-off {:?}", gap(0));
+        assert!(gap(1) >= base.mul_f32(1.8), "second back-off {:?}", gap(1));
+    }
+
+    let events = events_of(&app, &id).await;
+    assert_eq!(events.len(), 3);
+    for e in &events {
+        assert_eq!(e["status"], "sent", "{e}");
+        assert_eq!(e["attempts"], 3);
+        assert!(e["delivered_at"].is_string());
+    }
+}
+
+#[actix_web::test]
+async fn two_dispatchers_never_deliver_one_event_twice() {
+    let (url, log) = receiver(|_, _| 200);
+    let a = TestApp::spawn_with(notifying(&url, Duration::from_millis(50), 5)).await;
+    let b = TestApp::spawn_on(
+        &a.database_url,
+        notifying(&url, Duration::from_millis(50), 5),
+    )
+    .await;
+    for i in 0..30 {
+        let app = if i % 2 == 0 { &a } else { &b };
+        app.create(json!({"camera_id": i})).await;
+    }
+    wait_for(&log, |log| delivered(log).len() >= 30).await;
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    let log = log.lock().unwrap().clone();
+    let mut ids: Vec<&str> = log.iter().map(|r| r.delivery.as_str()).collect();
+    ids.sort_unstable();
+    let total = ids.len();
+    ids.dedup();
+    assert_eq!((total, ids.len()), (30, 30), "every event exactly once");
+}
+
+#[actix_web::test]
+async fn a_failing_ticket_does_not_hold_up_the_others() {
+    // Events of tickets titled "poison ..." always fail.
+    let (url, log) = receiver(|payload, _| {
+        let poisoned = payload["data"]["title"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("poison"));
+        if poisoned { 500 } else { 200 }
+    });
+    let app = TestApp::spawn_with(notifying(&url, Duration::from_millis(40), 3)).await;
+    let poison = app.create(json!({"title": "poison alert"})).await;
+    let poison_id = poison["id"].as_str().unwrap().to_owned();
+    let mut others = Vec::new();
+    for _ in 0..3 {
+        let t = app.create(json!({})).await;
+        others.push(t["id"].as_str().unwrap().to_owned());
+    }
+    wait_for(&log, |log| {
+        others
+            .iter()
+            .all(|id| delivered(log).iter().any(|r| &r.ticket_id == id))
+    })
+    .await;
+
+    // The poisoned event is tried three times, then marked failed with the error kept.
+    let started = Instant::now();
+    loop {
+        let events = events_of(&app, &poison_id).await;
+        if events[0]["status"] == "failed" {
+            assert_eq!(events[0]["attempts"], 3);
+            assert!(
+                events[0]["last_error"].as_str().unwrap().contains("500"),
+                "{}",
+                events[0]
+            );
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{events:?}");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    let failed = app.get("/api/notifications?status=failed").await.body;
+    assert_eq!(failed["items"].as_array().unwrap().len(), 1);
+}
+
+#[actix_web::test]
+async fn without_a_notification_url_events_are_kept_pending() {
+    let app = TestApp::spawn().await;
+    let t = app.create(json!({})).await;
+    let id = t["id"].as_str().unwrap();
+    app.transition(id, "alice", json!({"status": "in_progress"}))
+        .await;
+    let events = events_of(&app, id).await;
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["status_changed", "ticket_created"],
+        "newest first"
+    );
+    for e in &events {
+        assert_eq!(e["status"], "pending");
+        assert_eq!(e["attempts"], 0);
+        assert_eq!(e["delivered_at"], Value::Null);
+    }
+    let reply = app.get("/api/notifications?status=lost").await;
+    reply.problem(422);
+    assert_eq!(reply.fields(), vec!["status".to_owned()]);
+}
+
+#[actix_web::test]
+async fn alerts_of_a_ticket_are_listed_newest_first_in_pages() {
+    let app = TestApp::spawn().await;
+    let body = crate::harness::alert(json!({"alert_type": "loitering", "camera_id": 9}));
+    let first = app.post("/api/tickets", None, &body).await;
+    assert_eq!(first.status, 201);
+    let id = first.body["id"].as_str().unwrap().to_owned();
+    for i in 0..4 {
+        let mut again = body.clone();
+        again["alert_data"] = json!({"frame": i});
+        assert_eq!(app.post("/api/tickets", None, &again).await.status, 200);
+    }
+    let page = app.get(&format!("/api/tickets/{id}/alerts?limit=3")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let items = page.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0]["alert_data"], json!({"frame": 3}));
+    let cursor = page.body["next_cursor"].as_str().unwrap();
+    let rest = app
+        .get(&format!("/api/tickets/{id}/alerts?limit=3&cursor={cursor}"))
+        .await;
+    let items = rest.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[1]["alert_data"], json!({"detections": []}));
+    assert_eq!(rest.body["next_cursor"], Value::Null);
+    app.get(&format!("/api/tickets/{}/alerts", uuid::Uuid::new_v4()))
+        .await
+        .problem(404);
+}

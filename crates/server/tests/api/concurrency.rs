@@ -382,7 +382,7 @@ async fn alerts_racing_a_resolution_are_each_counted_once() {
     assert_history_replays(&old);
 }
 
-/// Two instances of the service on one database, as in production behind a balancer.
+/// Instances of the service on one database, as in production behind a balancer.
 struct Cluster {
     bases: Vec<String>,
     client: awc::Client,
@@ -444,31 +444,30 @@ impl Cluster {
     }
 }
 
+/// The burst of issue 3: three instances behind a balancer, one database.
 #[actix_web::test]
-async fn identical_alerts_across_two_instances_make_one_ticket() {
-    let cluster = Cluster::spawn(2).await;
+async fn a_burst_across_three_instances_makes_one_ticket() {
+    let cluster = Cluster::spawn(3).await;
     let body = alert(json!({"alert_type": "intrusion", "camera_id": 3}));
     let replies =
-        join_all((0..40).map(|i| cluster.send(i, "POST", "/api/tickets", Some(&body)))).await;
-    let counts = status_counts(&replies);
+        join_all((0..200).map(|i| cluster.send(i, "POST", "/api/tickets", Some(&body)))).await;
     assert_eq!(
-        counts,
-        BTreeMap::from([(200, 39), (201, 1)]),
+        status_counts(&replies),
+        BTreeMap::from([(200, 199), (201, 1)]),
         "{}",
         unexpected(&replies, &[200, 201])
     );
     let replayed = alert(json!({"external_id": "x-1", "camera_id": 4}));
     let replies =
-        join_all((0..40).map(|i| cluster.send(i, "POST", "/api/tickets", Some(&replayed)))).await;
-    let counts = status_counts(&replies);
+        join_all((0..200).map(|i| cluster.send(i, "POST", "/api/tickets", Some(&replayed)))).await;
     assert_eq!(
-        counts,
-        BTreeMap::from([(200, 39), (201, 1)]),
+        status_counts(&replies),
+        BTreeMap::from([(200, 199), (201, 1)]),
         "{}",
         unexpected(&replies, &[200, 201])
     );
 
-    for instance in 0..2 {
+    for instance in 0..3 {
         let list = cluster
             .send(instance, "GET", "/api/tickets?limit=500", None)
             .await;
@@ -479,6 +478,39 @@ async fn identical_alerts_across_two_instances_make_one_ticket() {
             .map(|t| t["alert_count"].as_i64().unwrap())
             .collect();
         counts.sort_unstable();
-        assert_eq!(counts, vec![1, 40]);
+        assert_eq!(counts, vec![1, 200]);
     }
+
+    // Conflicting transitions spread over the instances (neither target may follow the
+    // other): one winner, a history that replays.
+    let id = replies[0].body["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/tickets/{id}/status");
+    let targets = ["resolved", "false_positive"];
+    let changes = join_all((0..30).map(|i| {
+        let body = json!({"status": targets[i % 2]});
+        let url = format!("{}{path}", cluster.bases[i % 3]);
+        let client = &cluster.client;
+        async move {
+            let mut res = client
+                .patch(url)
+                .insert_header(("X-User-Id", format!("user-{i}")))
+                .insert_header(("Content-Type", "application/json"))
+                .send_body(body.to_string())
+                .await
+                .expect("request reaches the server");
+            let _ = res.body().await;
+            res.status().as_u16()
+        }
+    }))
+    .await;
+    let winners = changes.iter().filter(|s| **s == 200).count();
+    assert_eq!(winners, 1, "{changes:?}");
+    assert!(
+        changes.iter().all(|s| *s == 200 || *s == 409),
+        "{changes:?}"
+    );
+    let details = cluster
+        .send(1, "GET", &format!("/api/tickets/{id}"), None)
+        .await;
+    assert_history_replays(&details.body);
 }

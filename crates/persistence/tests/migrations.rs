@@ -1,0 +1,51 @@
+//! Every migration reverts and re-applies cleanly (the `down.sql` files are kept honest),
+//! and running the migrations again is a no-op.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use diesel_async::AsyncPgConnection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_migrations::MigrationHarness;
+use ticket_persistence::migrate::MIGRATIONS;
+use ticket_persistence::test_db::TestDatabase;
+
+fn tables(conn: &mut AsyncConnectionWrapper<AsyncPgConnection>) -> i64 {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(
+        "SELECT count(*) AS n FROM information_schema.tables \
+         WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'",
+    )
+    .get_result::<Count>(conn)
+    .unwrap()
+    .n
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn migrations_revert_and_reapply() {
+    let db = TestDatabase::new().await;
+    let url = db.url();
+    // The sync harness blocks on a runtime of its own: run it on a plain thread.
+    std::thread::spawn(move || {
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url).unwrap();
+        assert_eq!(tables(&mut conn), 5, "the template is fully migrated");
+        let reverted = conn.revert_all_migrations(MIGRATIONS).unwrap().len();
+        assert!(reverted > 0);
+        assert_eq!(tables(&mut conn), 0, "down.sql leaves nothing behind");
+        conn.batch_execute("SELECT 1").unwrap();
+        let applied = conn.run_pending_migrations(MIGRATIONS).unwrap().len();
+        assert_eq!(applied, reverted);
+        assert_eq!(tables(&mut conn), 5);
+        assert!(conn.run_pending_migrations(MIGRATIONS).unwrap().is_empty());
+    })
+    .join()
+    .unwrap();
+    let again = ticket_persistence::run_pending(&db.url()).await.unwrap();
+    assert!(again.is_empty(), "migrating twice applies nothing: {again:?}");
+}

@@ -89,10 +89,10 @@ pub fn apply(
     let mut next = ticket.clone();
     next.assignee_id = match to {
         Status::Assigned => {
+            // Assigning and re-assigning both name the user (DESIGN.md notes 1 and 4).
             let assignee = change
                 .assignee_id
                 .clone()
-                .or_else(|| (from == Status::InProgress).then(|| ticket.assignee_id.clone())?)
                 .ok_or(TransitionError::AssigneeRequired)?;
             if from == Status::Assigned && ticket.assignee_id.as_ref() == Some(&assignee) {
                 return Err(TransitionError::AlreadyAssigned(assignee));

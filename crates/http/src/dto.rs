@@ -12,8 +12,14 @@ use ticket_domain::{
     StatusChange, TargetStats, TicketStats, TicketView, Title, UserId, ValidationErrors,
     Visibility,
 };
+use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::openapi::{
+    AlertDataSchema, AlertTypeSchema, CommentBodySchema, DedupKeySchema, DeliveryStatusSchema,
+    DescriptionSchema, EventTypeSchema, ExternalIdSchema, ReasonSchema, SeveritySchema,
+    StatusSchema, TitleSchema, UserIdSchema, VisibilitySchema,
+};
 use crate::problem::ApiError;
 
 /// Parses an RFC 3339 timestamp into UTC.
@@ -28,6 +34,52 @@ pub fn parse_time(raw: &str, field: &str) -> Result<DateTime<Utc>, FieldError> {
         })
 }
 
+/// Whether any string or key in `value` holds a NUL character.
+fn json_has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(json_has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || json_has_nul(v)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
+/// A JSON integer as JSON Schema counts them: `42`, and also `42.0` or `4.2e1`.
+fn json_integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    use serde::de::{Error, Unexpected, Visitor};
+
+    struct Integer;
+
+    impl Visitor<'_> for Integer {
+        type Value = i64;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("i64")
+        }
+
+        fn visit_i64<E: Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+
+        fn visit_u64<E: Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &self))
+        }
+
+        fn visit_f64<E: Error>(self, v: f64) -> Result<i64, E> {
+            // i64::MIN is -2^63; 2^63 itself is out of range.
+            const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+            if v.fract() == 0.0 && (-LIMIT..LIMIT).contains(&v) {
+                #[allow(clippy::cast_possible_truncation)]
+                Ok(v as i64)
+            } else {
+                Err(E::invalid_value(Unexpected::Float(v), &self))
+            }
+        }
+    }
+
+    deserializer.deserialize_any(Integer)
+}
+
 fn optional<T>(
     raw: Option<&str>,
     parse: impl FnOnce(&str) -> Result<T, FieldError>,
@@ -35,24 +87,51 @@ fn optional<T>(
     raw.map(parse).transpose()
 }
 
-/// `POST /api/tickets`: an alert from an analytics provider.
-#[derive(Debug, Deserialize)]
+/// `POST /api/tickets`: an alert from an analytics provider. Unknown fields are ignored.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(examples(json!({
+    "title": "Person in restricted zone",
+    "description": "Loading dock, after hours",
+    "severity": "high",
+    "camera_id": 42,
+    "provider_id": "6f1c2b9e-8a4d-4c1e-9f0a-3b5d7e9c1a24",
+    "alert_type": "intrusion",
+    "alert_data": {"confidence": 0.93, "zone": "dock-2"},
+    "occurred_at": "2026-11-27T14:20:00Z",
+    "external_id": "evt-1001"
+})))]
 pub struct CreateTicketRequest {
+    #[schema(value_type = TitleSchema)]
     title: String,
     #[serde(default)]
+    #[schema(value_type = Option<DescriptionSchema>)]
     description: Option<String>,
+    #[schema(value_type = SeveritySchema)]
     severity: String,
+    /// The VMS camera.
+    #[serde(deserialize_with = "json_integer")]
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
     camera_id: i64,
+    /// The analytics provider.
+    #[schema(value_type = uuid::Uuid)]
     provider_id: String,
     #[serde(default)]
+    #[schema(value_type = Option<AlertTypeSchema>)]
     alert_type: Option<String>,
+    /// `null` or absent means `{}`.
     #[serde(default)]
+    #[schema(value_type = Option<AlertDataSchema>)]
     alert_data: Option<Value>,
+    /// When the provider saw the alert (RFC 3339, any offset); defaults to now.
     #[serde(default)]
+    #[schema(value_type = Option<DateTime<Utc>>)]
     occurred_at: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<ExternalIdSchema>)]
     external_id: Option<String>,
+    /// Defaults to `{provider_id}/{camera_id}/{alert_type, else title, lower-cased}`.
     #[serde(default)]
+    #[schema(value_type = Option<DedupKeySchema>)]
     dedup_key: Option<String>,
 }
 
@@ -72,6 +151,11 @@ impl CreateTicketRequest {
         }));
         let alert_data = errors.collect(match self.alert_data {
             None | Some(Value::Null) => Ok(AlertData::empty()),
+            // PostgreSQL's jsonb cannot hold U+0000 in a string: refused like in any text field.
+            Some(v) if json_has_nul(&v) => Err(FieldError::new(
+                "alert_data",
+                "must not contain NUL characters",
+            )),
             Some(v) => AlertData::parse(v, "alert_data"),
         });
         let occurred_at = errors.collect(optional(self.occurred_at.as_deref(), |t| {
@@ -107,7 +191,8 @@ impl CreateTicketRequest {
     }
 }
 
-/// `PATCH /api/tickets/{id}/status`.
+/// `PATCH /api/tickets/{id}/status`. Unknown fields are ignored. Its schema, which says
+/// when `assignee_id` applies, is written out in [`crate::openapi`].
 #[derive(Debug, Deserialize)]
 pub struct StatusChangeRequest {
     status: String,
@@ -140,11 +225,15 @@ impl StatusChangeRequest {
     }
 }
 
-/// `POST /api/tickets/{id}/comments`.
-#[derive(Debug, Deserialize)]
+/// `POST /api/tickets/{id}/comments`. Unknown fields are ignored.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(examples(json!({"body": "Guard dispatched to dock 2", "visibility": "internal"})))]
 pub struct CommentRequest {
+    #[schema(value_type = CommentBodySchema)]
     body: String,
+    /// Default `internal`.
     #[serde(default)]
+    #[schema(value_type = Option<VisibilitySchema>)]
     visibility: Option<String>,
 }
 
@@ -164,34 +253,62 @@ impl CommentRequest {
     }
 }
 
-/// A ticket as the API shows it.
-#[derive(Debug, Serialize)]
+/// A ticket as the API shows it. Timestamps are RFC 3339 in UTC.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TicketResponse {
     pub id: Uuid,
+    /// The human number, `TCK-1001`, ... (increasing; gaps are possible).
+    #[schema(pattern = "^TCK-[0-9]+$", examples("TCK-1001"))]
     pub number: Option<String>,
+    #[schema(value_type = TitleSchema)]
     pub title: String,
+    #[schema(value_type = Option<DescriptionSchema>)]
     pub description: Option<String>,
+    #[schema(value_type = SeveritySchema)]
     pub severity: Severity,
+    #[schema(value_type = StatusSchema)]
     pub status: Status,
+    #[schema(minimum = 0)]
     pub camera_id: i64,
     pub provider_id: Uuid,
+    #[schema(value_type = Option<AlertTypeSchema>)]
     pub alert_type: Option<String>,
+    /// The provider's payload as given (`{}` when none).
+    #[schema(value_type = AlertDataSchema)]
     pub alert_data: Value,
+    /// The key grouping repeated alerts (given, or derived).
+    #[schema(value_type = DedupKeySchema)]
     pub dedup_key: String,
+    /// When the provider saw the first alert.
     pub occurred_at: DateTime<Utc>,
+    /// The assigned user; `null` when unassigned.
+    #[schema(value_type = Option<UserIdSchema>)]
     pub assignee_id: Option<String>,
+    /// Alerts merged into this ticket, counting the first.
+    #[schema(minimum = 1)]
     pub alert_count: i32,
+    /// Earliest `occurred_at` of its alerts.
     pub first_alert_at: DateTime<Utc>,
+    /// Latest `occurred_at` of its alerts.
     pub last_alert_at: DateTime<Utc>,
+    /// `created_at` plus the first-response target of the creation severity.
     pub first_response_due_at: DateTime<Utc>,
+    /// The first status change or comment by a user; set once.
     pub first_responded_at: Option<DateTime<Utc>>,
+    /// `created_at` plus the resolution target of the creation severity.
     pub resolution_due_at: DateTime<Utc>,
+    /// The last time it reached `resolved`, `false_positive` or `closed`; cleared on reopen.
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// The first response came after its due time, or has not come and the due time has
+    /// passed (evaluated when the response is built).
     pub first_response_breached: bool,
+    /// The same rule for resolution.
     pub resolution_breached: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Starts at 1, +1 per change; the `ETag`.
+    #[schema(minimum = 1)]
     pub version: i64,
 }
 
@@ -229,12 +346,18 @@ impl From<TicketView> for TicketResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// A comment on a ticket.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CommentResponse {
     pub id: Uuid,
     pub ticket_id: Uuid,
+    /// The acting user who wrote it.
+    #[schema(value_type = UserIdSchema)]
     pub author_id: String,
+    /// As sent.
+    #[schema(value_type = CommentBodySchema)]
     pub body: String,
+    #[schema(value_type = VisibilitySchema)]
     pub visibility: Visibility,
     pub created_at: DateTime<Utc>,
 }
@@ -252,11 +375,18 @@ impl From<Comment> for CommentResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// One accepted status change, or the creation of the ticket.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryResponse {
+    /// `null` for the creation row.
+    #[schema(value_type = Option<StatusSchema>)]
     pub from_status: Option<Status>,
+    #[schema(value_type = StatusSchema)]
     pub to_status: Status,
+    /// The acting user; `null` for the creation row.
+    #[schema(value_type = Option<UserIdSchema>)]
     pub actor: Option<String>,
+    #[schema(value_type = Option<ReasonSchema>)]
     pub reason: Option<String>,
     pub changed_at: DateTime<Utc>,
 }
@@ -274,11 +404,13 @@ impl From<HistoryEntry> for HistoryResponse {
 }
 
 /// Ticket details: the ticket's fields plus comments and history, oldest first.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TicketDetailsResponse {
     #[serde(flatten)]
     pub ticket: TicketResponse,
+    /// Oldest first; only those of the requested `visibility`, if given.
     pub comments: Vec<CommentResponse>,
+    /// Oldest first, starting with the creation row.
     pub history: Vec<HistoryResponse>,
 }
 
@@ -292,20 +424,35 @@ impl From<DetailsView> for TicketDetailsResponse {
     }
 }
 
+/// One page of a list (described in the OpenAPI document as `TicketPage`, `AlertPage`...).
 #[derive(Debug, Serialize)]
 pub struct PageResponse<T> {
     pub items: Vec<T>,
+    /// Pass as `cursor` (with the same filters) for the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// Figures for one SLA target over the matching tickets.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TargetStatsResponse {
+    /// The event came on or before the due time.
+    #[schema(minimum = 0)]
     pub met: i64,
+    /// The event came after the due time, or has not come and the due time has passed.
+    #[schema(minimum = 0)]
     pub breached: i64,
+    /// No event yet, due time not passed.
+    #[schema(minimum = 0)]
     pub pending: i64,
+    /// `met / (met + breached) * 100`; `null` when both are 0.
+    #[schema(minimum = 0, maximum = 100)]
     pub compliance_pct: Option<f64>,
+    /// Mean seconds from `created_at` to the event, over tickets whose event has happened;
+    /// `null` when there are none.
     pub mean_seconds: Option<f64>,
+    /// Median of the same durations (continuous percentile).
     pub p50_seconds: Option<f64>,
+    /// 90th percentile of the same durations (continuous).
     pub p90_seconds: Option<f64>,
 }
 
@@ -323,18 +470,30 @@ impl From<TargetStats> for TargetStatsResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// Figures per SLA target.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SlaStatsResponse {
     pub first_response: TargetStatsResponse,
     pub resolution: TargetStatsResponse,
 }
 
-#[derive(Debug, Serialize)]
+/// Counts and SLA figures over the tickets matching the filters, at the time of the request.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct StatsResponse {
+    /// Number of matching tickets.
+    #[schema(minimum = 0)]
     pub total: i64,
+    /// Count per status; every status is present, zeros included.
+    #[schema(schema_with = crate::openapi::counts_by_status)]
     pub by_status: BTreeMap<String, i64>,
+    /// Count per severity; every severity is present, zeros included.
+    #[schema(schema_with = crate::openapi::counts_by_severity)]
     pub by_severity: BTreeMap<String, i64>,
+    /// Count per provider UUID; only providers that occur.
+    #[schema(schema_with = crate::openapi::counts_by_provider)]
     pub by_provider: BTreeMap<String, i64>,
+    /// Count per camera id (as a string); only cameras that occur.
+    #[schema(schema_with = crate::openapi::counts_by_camera)]
     pub by_camera: BTreeMap<String, i64>,
     pub sla: SlaStatsResponse,
 }
@@ -366,17 +525,27 @@ impl From<TicketStats> for StatsResponse {
 }
 
 /// One alert of a ticket's alert history.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AlertResponse {
+    #[schema(minimum = 1)]
     pub id: i64,
     pub ticket_id: Uuid,
     pub provider_id: Uuid,
+    #[schema(value_type = Option<ExternalIdSchema>)]
     pub external_id: Option<String>,
+    #[schema(value_type = TitleSchema)]
     pub title: String,
+    /// The alert's own severity.
+    #[schema(value_type = SeveritySchema)]
     pub severity: Severity,
+    #[schema(value_type = Option<AlertTypeSchema>)]
     pub alert_type: Option<String>,
+    /// The provider's payload as given.
+    #[schema(value_type = AlertDataSchema)]
     pub alert_data: Value,
+    /// When the provider saw it.
     pub occurred_at: DateTime<Utc>,
+    /// When the service took it in.
     pub received_at: DateTime<Utc>,
 }
 
@@ -399,18 +568,45 @@ impl From<ticket_domain::StoredAlert> for AlertResponse {
 }
 
 /// One outbox event and its delivery state.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationResponse {
+    #[schema(minimum = 1)]
     pub id: i64,
+    #[schema(value_type = EventTypeSchema)]
     pub event_type: ticket_domain::EventType,
     pub ticket_id: Uuid,
+    #[schema(value_type = DeliveryStatusSchema)]
     pub status: ticket_domain::DeliveryStatus,
+    /// Delivery attempts so far.
+    #[schema(minimum = 0)]
     pub attempts: i32,
+    /// Why the last attempt failed.
     pub last_error: Option<String>,
+    /// When a `pending` event is tried next; `null` otherwise.
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
+    /// The JSON document delivered, as stored.
+    #[schema(value_type = Object)]
     pub payload: Value,
+}
+
+/// `GET /health`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthResponse {
+    #[schema(value_type = String, pattern = "^ok$")]
+    pub status: &'static str,
+    /// `SERVICE_NAME`.
+    pub service: String,
+    /// The service's version.
+    pub version: &'static str,
+}
+
+/// `GET /ready`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadyResponse {
+    #[schema(value_type = String, pattern = "^ready$")]
+    pub status: &'static str,
 }
 
 impl From<ticket_domain::Notification> for NotificationResponse {
@@ -428,5 +624,56 @@ impl From<ticket_domain::Notification> for NotificationResponse {
             delivered_at: n.delivered_at,
             payload: n.payload,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use serde_json::json;
+
+    use super::*;
+    use crate::extract::parse_json;
+
+    fn alert(overrides: Value) -> Result<NewAlert, ApiError> {
+        let mut body = json!({
+            "title": "Person in restricted zone",
+            "severity": "high",
+            "camera_id": 1,
+            "provider_id": "6f1c2b9e-8a4d-4c1e-9f0a-3b5d7e9c1a24",
+        });
+        for (k, v) in overrides.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        parse_json::<CreateTicketRequest>(body.to_string().as_bytes())?.parse()
+    }
+
+    fn refused_field(result: Result<NewAlert, ApiError>) -> (u16, String) {
+        let problem = result.unwrap_err().problem();
+        (problem.status, problem.errors[0].field.clone())
+    }
+
+    #[test]
+    fn camera_id_may_be_written_as_an_integral_number() {
+        for n in [json!(42.0), json!(4.2e1)] {
+            assert_eq!(alert(json!({"camera_id": n})).unwrap().camera_id.0, 42);
+        }
+        for n in [json!(4.5), json!(1e19), json!(u64::MAX), json!("42")] {
+            let refused = refused_field(alert(json!({ "camera_id": n })));
+            assert_eq!(refused, (422, "camera_id".to_owned()));
+        }
+    }
+
+    #[test]
+    fn nul_anywhere_in_alert_data_is_refused() {
+        for data in [
+            json!({"a": "x\0y"}),
+            json!({"a\0": 1}),
+            json!({"a": [{"b": ["\0"]}]}),
+        ] {
+            let refused = refused_field(alert(json!({ "alert_data": data })));
+            assert_eq!(refused, (422, "alert_data".to_owned()));
+        }
+        assert!(alert(json!({"alert_data": {"a": ["ok", 1, null, {"b": true}]}})).is_ok());
     }
 }

@@ -102,6 +102,7 @@ pub fn actor(req: &HttpRequest) -> Result<UserId, ApiError> {
 }
 
 /// The version named by `If-Match` (`"3"`, `W/"3"` or `3`); `*` or no header is `None`.
+/// Anything else, a sign or unbalanced quotes included, is a 422.
 pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     let Some(value) = req.headers().get(actix_web::http::header::IF_MATCH) else {
         return Ok(None);
@@ -111,8 +112,21 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     if text == "*" {
         return Ok(None);
     }
-    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    text.parse::<i64>().map(Some).map_err(|_| invalid())
+    let tag = text.strip_prefix("W/").unwrap_or(text);
+    let digits = tag
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .or((tag == text).then_some(tag))
+        .ok_or_else(invalid)?;
+    parse_digits(digits).map(Some).ok_or_else(invalid)
+}
+
+/// 1 to 18 ASCII digits (so always an `i64`), nothing else: no sign, no spaces.
+pub fn parse_digits(text: &str) -> Option<i64> {
+    if text.is_empty() || text.len() > 18 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
 }
 
 /// An ETag for a ticket version.
@@ -125,6 +139,28 @@ pub fn query_pairs(req: &HttpRequest) -> Vec<(String, String)> {
     form_urlencoded::parse(req.query_string().as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
+}
+
+/// Largest total size of a request's header names and values.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// Middleware (`actix_web::middleware::from_fn`): refuses requests whose headers add up to
+/// more than [`MAX_HEADER_BYTES`] with a 431 problem, before any handler reads them.
+pub async fn limit_headers(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let size: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if size > MAX_HEADER_BYTES {
+        let response =
+            actix_web::ResponseError::error_response(&ApiError::HeadersTooLarge(MAX_HEADER_BYTES));
+        return Ok(req.into_response(response));
+    }
+    next.call(req).await.map(|res| res.map_into_boxed_body())
 }
 
 #[cfg(test)]
@@ -165,6 +201,33 @@ mod tests {
         assert_eq!(field_of(r), (400, "body".to_owned()));
         let r = parse_json::<Body>(br#"{"title": "x", "camera_id": 1} trailing"#);
         assert_eq!(field_of(r), (400, "body".to_owned()));
+    }
+
+    #[test]
+    fn if_match_is_a_version_etag_or_a_star() {
+        let version = |value: &str| {
+            let req = actix_web::test::TestRequest::default()
+                .insert_header(("If-Match", value))
+                .to_http_request();
+            if_match(&req).ok()
+        };
+        assert_eq!(version("\"3\""), Some(Some(3)));
+        assert_eq!(version("W/\"3\""), Some(Some(3)));
+        assert_eq!(version("3"), Some(Some(3)));
+        assert_eq!(version(" * "), Some(None));
+        for bad in [
+            "+3",
+            "-3",
+            "\"3",
+            "3\"",
+            "W/3",
+            "\"\"",
+            "\"3 \"",
+            "1234567890123456789",
+            "x",
+        ] {
+            assert_eq!(version(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod dto;
 pub mod extract;
+pub mod openapi;
 pub mod outbound;
 pub mod problem;
 pub mod query;

@@ -8,15 +8,23 @@ use serde::Serialize;
 use ticket_domain::{
     FieldError, RepositoryError, ServiceError, Status, TransitionError, ValidationErrors,
 };
+use utoipa::ToSchema;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// The prefix of every problem `type`; the slug follows.
+pub const PROBLEM_TYPE_PREFIX: &str = "urn:ticket-service:problem:";
+
 /// One invalid field: `field` as the API names it, `pointer` as a JSON pointer into the
 /// request body (RFC 9457 §3), `detail` for a human.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InvalidField {
+    /// The body field, query parameter or header at fault (`body` for the body as a whole).
     pub field: String,
+    /// `#/<field>`.
+    #[schema(pattern = "^#/")]
     pub pointer: String,
+    /// What is wrong with it, for a human.
     pub detail: String,
 }
 
@@ -30,22 +38,36 @@ impl From<FieldError> for InvalidField {
     }
 }
 
-/// The problem document.
-#[derive(Debug, Clone, Serialize)]
+/// An RFC 9457 problem document, the body of every error.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
+    /// `urn:ticket-service:problem:<slug>`.
     #[serde(rename = "type")]
+    #[schema(schema_with = crate::openapi::problem_types)]
     pub kind: String,
+    /// Short summary of the type.
+    #[schema(value_type = String)]
     pub title: &'static str,
+    /// The HTTP status.
+    #[schema(minimum = 400, maximum = 599)]
     pub status: u16,
+    /// What went wrong here, for a human.
     pub detail: String,
+    /// For bad input: one entry per field, parameter or header at fault.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub errors: Vec<InvalidField>,
     /// For a refused transition: where the ticket may go from its current status.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Vec<crate::openapi::StatusSchema>, required = false)]
     pub allowed_transitions: Option<Vec<Status>>,
+    /// For a refused transition: the ticket's status now.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = crate::openapi::StatusSchema, required = false)]
     pub current_status: Option<Status>,
+    /// For a version conflict: the ticket's version now.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = i64, required = false, minimum = 1)]
     pub current_version: Option<i64>,
 }
 
@@ -79,6 +101,8 @@ pub enum ApiError {
     DuplicateActive,
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    #[error("the request headers are larger than {0} bytes")]
+    HeadersTooLarge(usize),
     #[error("the database is unavailable; retry shortly")]
     Unavailable,
     #[error("internal error")]
@@ -90,6 +114,26 @@ impl ApiError {
         ApiError::Invalid(ValidationErrors::single(field, message))
     }
 
+    /// Every slug [`ApiError::slug`] can return.
+    pub const SLUGS: &'static [&'static str] = &[
+        "malformed-request",
+        "validation-error",
+        "missing-actor",
+        "ticket-not-found",
+        "not-found",
+        "method-not-allowed",
+        "invalid-transition",
+        "already-assigned",
+        "assignee-required",
+        "version-conflict",
+        "concurrent-modification",
+        "duplicate-active-ticket",
+        "payload-too-large",
+        "headers-too-large",
+        "service-unavailable",
+        "internal-error",
+    ];
+
     fn slug(&self) -> &'static str {
         match self {
             ApiError::Malformed(_) => "malformed-request",
@@ -100,11 +144,13 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => "method-not-allowed",
             ApiError::Transition(TransitionError::NotAllowed { .. }) => "invalid-transition",
             ApiError::Transition(TransitionError::AlreadyAssigned(_)) => "already-assigned",
+            ApiError::Transition(TransitionError::AssigneeRequired) => "assignee-required",
             ApiError::Transition(_) => "validation-error",
             ApiError::VersionMismatch { .. } => "version-conflict",
             ApiError::Contention => "concurrent-modification",
             ApiError::DuplicateActive => "duplicate-active-ticket",
             ApiError::PayloadTooLarge(_) => "payload-too-large",
+            ApiError::HeadersTooLarge(_) => "headers-too-large",
             ApiError::Unavailable => "service-unavailable",
             ApiError::Internal => "internal-error",
         }
@@ -120,11 +166,13 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => "Method not allowed",
             ApiError::Transition(TransitionError::NotAllowed { .. }) => "Transition not allowed",
             ApiError::Transition(TransitionError::AlreadyAssigned(_)) => "Already assigned",
+            ApiError::Transition(TransitionError::AssigneeRequired) => "Assignee required",
             ApiError::Transition(_) => "Invalid request",
             ApiError::VersionMismatch { .. } => "Version conflict",
             ApiError::Contention => "Concurrent modification",
             ApiError::DuplicateActive => "Another active ticket exists",
             ApiError::PayloadTooLarge(_) => "Request body too large",
+            ApiError::HeadersTooLarge(_) => "Request headers too large",
             ApiError::Unavailable => "Service unavailable",
             ApiError::Internal => "Internal server error",
         }
@@ -132,7 +180,7 @@ impl ApiError {
 
     pub fn problem(&self) -> Problem {
         let mut problem = Problem {
-            kind: format!("urn:ticket-service:problem:{}", self.slug()),
+            kind: format!("{PROBLEM_TYPE_PREFIX}{}", self.slug()),
             title: self.title(),
             status: self.status_code().as_u16(),
             detail: self.to_string(),
@@ -182,6 +230,7 @@ impl ResponseError for ApiError {
                 StatusCode::CONFLICT
             }
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -234,6 +283,48 @@ impl From<RepositoryError> for ApiError {
                 tracing::error!(error = ?source, "database failure");
                 ApiError::Internal
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use ticket_domain::{Status, TransitionError};
+
+    #[test]
+    fn every_slug_is_listed() {
+        let errors = [
+            ApiError::Malformed(ValidationErrors::default()),
+            ApiError::Invalid(ValidationErrors::default()),
+            ApiError::MissingActor,
+            ApiError::NotFound,
+            ApiError::NoRoute("/x".into()),
+            ApiError::MethodNotAllowed("GET".into()),
+            ApiError::Transition(TransitionError::NotAllowed {
+                from: Status::Closed,
+                to: Status::Open,
+                allowed: &[],
+            }),
+            ApiError::Transition(TransitionError::AssigneeRequired),
+            ApiError::Transition(TransitionError::AlreadyAssigned(
+                ticket_domain::UserId::parse("bob", "assignee_id").unwrap(),
+            )),
+            ApiError::Transition(TransitionError::AssigneeNotApplicable(Status::Closed)),
+            ApiError::VersionMismatch {
+                expected: 1,
+                current: 2,
+            },
+            ApiError::Contention,
+            ApiError::DuplicateActive,
+            ApiError::PayloadTooLarge(1),
+            ApiError::HeadersTooLarge(1),
+            ApiError::Unavailable,
+            ApiError::Internal,
+        ];
+        for error in &errors {
+            assert!(ApiError::SLUGS.contains(&error.slug()), "{error:?}");
         }
     }
 }

@@ -7,6 +7,7 @@ use ticket_domain::{
 };
 
 use crate::dto::parse_time;
+use crate::extract::parse_digits;
 use crate::problem::ApiError;
 
 /// Which parameters a request accepts besides the filters.
@@ -31,19 +32,39 @@ fn parse_i64(raw: &str, field: &str) -> Result<i64, FieldError> {
 }
 
 /// A repeatable, comma-separable list of names (`status=open,assigned&status=resolved`).
+/// An empty name (`status=`, `status=open,`) is refused like any unknown one.
 fn push_names<T: Copy + PartialEq>(
     into: &mut Vec<T>,
     raw: &str,
     field: &str,
     parse: fn(&str, &str) -> Result<T, FieldError>,
 ) -> Result<(), FieldError> {
-    for part in raw.split(',').filter(|p| !p.trim().is_empty()) {
+    for part in raw.split(',') {
         let value = parse(part, field)?;
         if !into.contains(&value) {
             into.push(value);
         }
     }
     Ok(())
+}
+
+/// A list cursor exactly as [`Cursor::encode`] writes it: lowercase hex microseconds (at
+/// most 15 digits), a dot, and the id's 32 lowercase hex digits.
+fn ticket_cursor(raw: &str, field: &str) -> Result<Cursor, FieldError> {
+    let lower_hex = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    let well_formed = raw.split_once('.').is_some_and(|(micros, id)| {
+        (1..=15).contains(&micros.len()) && id.len() == 32 && lower_hex(micros) && lower_hex(id)
+    });
+    if !well_formed {
+        return Err(FieldError::new(
+            field,
+            "is not a cursor this service issued",
+        ));
+    }
+    Cursor::decode(raw, field)
 }
 
 fn set_once<T>(slot: &mut Option<T>, value: T, field: &str) -> Result<(), FieldError> {
@@ -58,6 +79,8 @@ fn parse(pairs: &[(String, String)], extra: Extra) -> Result<ListQuery, ApiError
     let mut query = ListQuery::default();
     let mut limit = None;
     let mut errors = ValidationErrors::default();
+    // The names the client used for the window (`created_from` or its alias `from`...).
+    let (mut from_key, mut to_key) = ("created_from", "created_to");
     for (key, value) in pairs {
         let f = &mut query.filter;
         let key = key.as_str();
@@ -74,9 +97,15 @@ fn parse(pairs: &[(String, String)], extra: Extra) -> Result<ListQuery, ApiError
                 UserId::parse(value, key).and_then(|v| set_once(&mut f.assignee_id, v, key))
             }
             "created_from" | "from" => {
+                from_key = if key == "from" {
+                    "from"
+                } else {
+                    "created_from"
+                };
                 parse_time(value, key).and_then(|v| set_once(&mut f.created_from, v, key))
             }
             "created_to" | "to" => {
+                to_key = if key == "to" { "to" } else { "created_to" };
                 parse_time(value, key).and_then(|v| set_once(&mut f.created_to, v, key))
             }
             "sla_breached" => {
@@ -86,7 +115,7 @@ fn parse(pairs: &[(String, String)], extra: Extra) -> Result<ListQuery, ApiError
                 .and_then(|v| PageLimit::parse(v, key))
                 .and_then(|v| set_once(&mut limit, v, key)),
             "cursor" if extra == Extra::Paging => {
-                Cursor::decode(value, key).and_then(|v| set_once(&mut query.cursor, v, key))
+                ticket_cursor(value, key).and_then(|v| set_once(&mut query.cursor, v, key))
             }
             other => Err(FieldError::new(
                 other,
@@ -99,8 +128,8 @@ fn parse(pairs: &[(String, String)], extra: Extra) -> Result<ListQuery, ApiError
         && from > to
     {
         errors.push(FieldError::new(
-            "created_to",
-            "must not be before created_from",
+            to_key,
+            format!("must not be before {from_key}"),
         ));
     }
     errors.into_result().map_err(ApiError::Invalid)?;
@@ -153,8 +182,8 @@ pub fn id_page(
             "limit" => parse_i64(value, key)
                 .and_then(|v| PageLimit::parse(v, key))
                 .and_then(|v| set_once(&mut limit, v, key)),
-            "cursor" => parse_i64(value, key)
-                .map_err(|_| FieldError::new(key, "is not a cursor this service issued"))
+            "cursor" => parse_digits(value)
+                .ok_or_else(|| FieldError::new(key, "is not a cursor this service issued"))
                 .and_then(|v| set_once(&mut cursor, v, key)),
             other => extra(other, value).unwrap_or_else(|| {
                 Err(FieldError::new(
@@ -210,6 +239,8 @@ mod tests {
     fn unknown_values_and_parameters_name_the_field() {
         for (q, field) in [
             ("status=opened", "status"),
+            ("status=", "status"),
+            ("severity=high,", "severity"),
             ("severity=urgent", "severity"),
             ("limit=501", "limit"),
             ("limit=abc", "limit"),
@@ -218,6 +249,8 @@ mod tests {
             ("created_from=yesterday", "created_from"),
             ("sla_breached=maybe", "sla_breached"),
             ("cursor=nope", "cursor"),
+            ("cursor=-1.0123456789abcdef0123456789abcdef", "cursor"),
+            ("cursor=1.0123456789ABCDEF0123456789ABCDEF", "cursor"),
             ("colour=red", "colour"),
             ("limit=5&limit=6", "limit"),
         ] {
@@ -235,8 +268,31 @@ mod tests {
     }
 
     #[test]
+    fn a_cursor_reads_back_as_issued() {
+        let cursor = Cursor {
+            created_at: chrono::DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap(),
+            id: uuid::Uuid::now_v7(),
+        };
+        let q = list_query(&pairs(&format!("cursor={}", cursor.encode()))).unwrap();
+        assert_eq!(q.cursor, Some(cursor));
+        assert!(notification_query(&pairs("cursor=12")).is_ok());
+        for bad in [
+            "cursor=-12",
+            "cursor=+12",
+            "cursor=%2012",
+            "cursor=1234567890123456789",
+        ] {
+            assert!(notification_query(&pairs(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn reversed_window_is_refused() {
         let q = "created_from=2026-02-01T00:00:00Z&created_to=2026-01-01T00:00:00Z";
         assert!(list_query(&pairs(q)).is_err());
+        let q = "from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z";
+        let problem = stats_filter(&pairs(q)).unwrap_err().problem();
+        assert_eq!(problem.errors[0].field, "to");
+        assert_eq!(problem.errors[0].detail, "must not be before from");
     }
 }

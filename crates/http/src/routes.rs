@@ -2,17 +2,24 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::json;
 use ticket_domain::{
     Clock, HealthCheck, IngestOutcome, OutboxRepository, TicketId, TicketNumber, TicketRef,
     TicketRepository, TicketService,
 };
 
 use crate::dto::{
-    AlertResponse, CommentRequest, CommentResponse, CreateTicketRequest, NotificationResponse,
-    PageResponse, StatsResponse, StatusChangeRequest, TicketDetailsResponse, TicketResponse,
+    AlertResponse, CommentRequest, CommentResponse, CreateTicketRequest, HealthResponse,
+    NotificationResponse, PageResponse, ReadyResponse, StatsResponse, StatusChangeRequest,
+    TicketDetailsResponse, TicketResponse,
 };
 use crate::extract::{actor, etag, if_match, parse_json, query_pairs, read_body};
+use crate::openapi::{
+    ActorSchema, AlertPageSchema, Conflict, DeliveryStatusSchema, ETagSchema, IdCursorSchema,
+    IfMatchSchema, InternalError, MalformedRequest, MissingActor, NotificationPageSchema,
+    PageLimitSchema, PayloadTooLarge, ServiceUnavailable, SeveritySchema, StatusSchema,
+    TicketCursorSchema, TicketLocationSchema, TicketNotFound, TicketPageSchema, TicketRefSchema,
+    UserIdSchema, ValidationError, VisibilitySchema,
+};
 use crate::problem::ApiError;
 use crate::query::{details_visibility, id_page, list_query, notification_query, stats_filter};
 
@@ -40,21 +47,63 @@ fn ticket_location(id: uuid::Uuid) -> String {
     format!("/api/tickets/{id}")
 }
 
-async fn health(info: web::Data<ServiceInfo>) -> HttpResponse {
-    HttpResponse::Ok().json(json!({
-        "status": "ok",
-        "service": info.name,
-        "version": info.version,
-    }))
+/// Liveness
+///
+/// 200 whenever the process is serving; the database is not checked.
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "operations",
+    responses((status = 200, description = "The process is serving", body = HealthResponse)),
+)]
+pub(crate) async fn health(info: web::Data<ServiceInfo>) -> HttpResponse {
+    HttpResponse::Ok().json(HealthResponse {
+        status: "ok",
+        service: info.name.clone(),
+        version: info.version,
+    })
 }
 
-/// Readiness: 200 when the database answers, else 503 problem+json.
-async fn ready(check: web::Data<dyn HealthCheck>) -> Result<HttpResponse, ApiError> {
+/// Readiness
+///
+/// 200 when the database answers, else 503.
+#[utoipa::path(
+    get,
+    path = "/ready",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The database answers", body = ReadyResponse),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    ),
+)]
+pub(crate) async fn ready(check: web::Data<dyn HealthCheck>) -> Result<HttpResponse, ApiError> {
     check.ready().await?;
-    Ok(HttpResponse::Ok().json(json!({"status": "ready"})))
+    Ok(HttpResponse::Ok().json(ReadyResponse { status: "ready" }))
 }
 
-async fn list_alerts<R: TicketRepository, C: Clock>(
+/// A ticket's alerts
+///
+/// The alerts taken into the ticket (the first and every merged one), newest first, one
+/// page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/tickets/{id}/alerts",
+    tag = "tickets",
+    params(
+        ("id" = TicketRefSchema, Path),
+        ("limit" = Option<PageLimitSchema>, Query),
+        ("cursor" = Option<IdCursorSchema>, Query),
+    ),
+    responses(
+        (status = 200, description = "A page of alerts", body = AlertPageSchema),
+        (status = 404, response = TicketNotFound),
+        (status = 422, response = ValidationError),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    ),
+)]
+pub(crate) async fn list_alerts<R: TicketRepository, C: Clock>(
     service: Service<R, C>,
     path: web::Path<String>,
     req: HttpRequest,
@@ -65,7 +114,27 @@ async fn list_alerts<R: TicketRepository, C: Clock>(
     Ok(HttpResponse::Ok().json(id_paged(alerts, limit, |a| a.id, AlertResponse::from)))
 }
 
-async fn list_notifications(
+/// Notifications
+///
+/// The outbox: every ticket event and its delivery state, newest first, one page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/notifications",
+    tag = "notifications",
+    params(
+        ("ticket_id" = Option<uuid::Uuid>, Query, description = "Only this ticket's events (its UUID)."),
+        ("status" = Option<DeliveryStatusSchema>, Query, description = "Only events in this delivery state."),
+        ("limit" = Option<PageLimitSchema>, Query),
+        ("cursor" = Option<IdCursorSchema>, Query),
+    ),
+    responses(
+        (status = 200, description = "A page of events", body = NotificationPageSchema),
+        (status = 422, response = ValidationError),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    ),
+)]
+pub(crate) async fn list_notifications(
     outbox: web::Data<dyn OutboxRepository>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
@@ -93,7 +162,39 @@ fn id_paged<T, U>(
     }
 }
 
-async fn create_ticket<R: TicketRepository, C: Clock>(
+/// Take in an alert
+///
+/// An alert from an analytics provider; no `X-User-Id` is needed. Decided atomically, safe
+/// under concurrent identical requests:
+///
+/// 1. **Replay**: an alert with the same (`provider_id`, `external_id`) was taken in before:
+///    200 with the ticket it went to; nothing is written.
+/// 2. **Merge**: a ticket with the same (`provider_id`, `dedup_key`) is `open`, `assigned` or
+///    `in_progress`: the alert joins it (`alert_count` + 1, `last_alert_at` moved, severity
+///    raised if higher, due times unchanged): 200.
+/// 3. **Create**: otherwise a new `open` ticket: 201.
+#[utoipa::path(
+    post,
+    path = "/api/tickets",
+    tag = "tickets",
+    request_body = CreateTicketRequest,
+    responses(
+        (status = 201, description = "A new ticket", body = TicketResponse, headers(
+            ("Location" = TicketLocationSchema, description = "The new ticket"),
+            ("ETag" = ETagSchema, description = "The ticket's version"),
+        )),
+        (status = 200, description = "The alert was merged into an active ticket, or replayed", body = TicketResponse, headers(
+            ("Content-Location" = TicketLocationSchema, description = "The ticket"),
+            ("ETag" = ETagSchema, description = "The ticket's version"),
+        )),
+        (status = 400, response = MalformedRequest),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = ValidationError),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    ),
+)]
+pub(crate) async fn create_ticket<R: TicketRepository, C: Clock>(
     service: Service<R, C>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
@@ -118,7 +219,37 @@ async fn create_ticket<R: TicketRepository, C: Clock>(
         .json(TicketResponse::from(view)))
 }
 
-async fn list_tickets<R: TicketRepository, C: Clock>(
+/// List tickets
+///
+/// Newest first (by `created_at`, then `id`), one page at a time. Every filter given must
+/// match. `status` and `severity` may be repeated and/or comma-separated
+/// (`status=open,assigned&status=in_progress`); every other parameter may appear once. An
+/// unknown parameter or value is a 422 naming it. `created_to` must not be before
+/// `created_from`.
+#[utoipa::path(
+    get,
+    path = "/api/tickets",
+    tag = "tickets",
+    params(
+        ("status" = Option<Vec<StatusSchema>>, Query, style = Form, explode, description = "Any of these statuses."),
+        ("severity" = Option<Vec<SeveritySchema>>, Query, style = Form, explode, description = "Any of these severities."),
+        ("camera_id" = Option<i64>, Query, minimum = 0, description = "This camera."),
+        ("provider_id" = Option<uuid::Uuid>, Query, description = "This provider."),
+        ("assignee_id" = Option<UserIdSchema>, Query, description = "Assigned to this user (exact match)."),
+        ("created_from" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "`created_at >= created_from` (alias `from`)."),
+        ("created_to" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "`created_at <= created_to` (alias `to`); not before `created_from`."),
+        ("sla_breached" = Option<bool>, Query, description = "`true`: at least one SLA target is breached at the time of the request; `false`: none is."),
+        ("limit" = Option<PageLimitSchema>, Query),
+        ("cursor" = Option<TicketCursorSchema>, Query),
+    ),
+    responses(
+        (status = 200, description = "A page of tickets", body = TicketPageSchema),
+        (status = 422, response = ValidationError),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    ),
+)]
+pub(crate) async fn list_tickets<R: TicketRepository, C: Clock>(
     service: Service<R, C>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
@@ -130,7 +261,33 @@ async fn list_tickets<R: TicketRepository, C: Clock>(
     }))
 }
 
-async fn ticket_stats<R: TicketRepository, C: Clock>(
+/// Statistics
+///
+/// Counts and SLA figures over the tickets matching the filters, computed at the time of the
+/// request. The figures count exactly the tickets `GET /api/tickets` returns for the same
+/// filters. `to` must not be before `from`.
+#[utoipa::path(
+    get,
+    path = "/api/tickets/stats",
+    tag = "tickets",
+    params(
+        ("from" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "`created_at >= from` (alias `created_from`)."),
+        ("to" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "`created_at <= to` (alias `created_to`); not before `from`."),
+        ("provider_id" = Option<uuid::Uuid>, Query, description = "This provider."),
+        ("camera_id" = Option<i64>, Query, minimum = 0, description = "This camera."),
+        ("severity" = Option<Vec<SeveritySchema>>, Query, style = Form, explode, description = "Any of these severities (repeatable and/or comma-separated)."),
+        ("status" = Option<Vec<StatusSchema>>, Query, style = Form, explode, description = "Any of these statuses (repeatable and/or comma-separated)."),
+        ("assignee_id" = Option<UserIdSchema>, Query, description = "Assigned to this user (exact match)."),
+        ("sla_breached" = Option<bool>, Query, description = "With (`true`) or without (`false`) a breached SLA target now."),
+    ),
+    responses(
+        (status = 200, description = "The figures", body = StatsResponse),
+        (status = 422, response = ValidationError),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    ),
+)]
+pub(crate) async fn ticket_stats<R: TicketRepository, C: Clock>(
     service: Service<R, C>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
@@ -139,7 +296,28 @@ async fn ticket_stats<R: TicketRepository, C: Clock>(
     Ok(HttpResponse::Ok().json(StatsResponse::from(stats)))
 }
 
-async fn get_ticket<R: TicketRepository, C: Clock>(
+/// One ticket
+///
+/// The ticket with its comments and history, both oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/tickets/{id}",
+    tag = "tickets",
+    params(
+        ("id" = TicketRefSchema, Path),
+        ("visibility" = Option<VisibilitySchema>, Query, description = "Only the comments of this visibility (`external` hides internal ones); all when absent."),
+    ),
+    responses(
+        (status = 200, description = "The ticket", body = TicketDetailsResponse, headers(
+            ("ETag" = ETagSchema, description = "The ticket's version"),
+        )),
+        (status = 404, response = TicketNotFound),
+        (status = 422, response = ValidationError),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    ),
+)]
+pub(crate) async fn get_ticket<R: TicketRepository, C: Clock>(
     service: Service<R, C>,
     path: web::Path<String>,
     req: HttpRequest,
@@ -152,7 +330,40 @@ async fn get_ticket<R: TicketRepository, C: Clock>(
         .json(TicketDetailsResponse::from(details)))
 }
 
-async fn change_status<R: TicketRepository, C: Clock>(
+/// Change the status
+///
+/// Moves the ticket through its lifecycle (assign, start, resolve, close, reopen...), as the
+/// acting user. Allowed moves: `open` → `assigned`, `in_progress`, `resolved`, `closed`,
+/// `false_positive`; `assigned` → `open`, `assigned` (re-assignment), `in_progress`,
+/// `resolved`, `closed`, `false_positive`; `in_progress` → `open`, `assigned`, `resolved`,
+/// `closed`, `false_positive`; `resolved` → `open`, `in_progress`, `closed`;
+/// `false_positive` → `open`, `closed`; `closed` is terminal. Every accepted change writes
+/// one history row and one `status_changed` event with the ticket, atomically.
+#[utoipa::path(
+    patch,
+    path = "/api/tickets/{id}/status",
+    tag = "tickets",
+    params(
+        ("id" = TicketRefSchema, Path),
+        ("X-User-Id" = ActorSchema, Header, description = "The acting user."),
+        ("If-Match" = Option<IfMatchSchema>, Header, nullable = false, description = "Refuse the change (409) unless the ticket is at this version."),
+    ),
+    request_body = StatusChangeRequest,
+    responses(
+        (status = 200, description = "The changed ticket", body = TicketResponse, headers(
+            ("ETag" = ETagSchema, description = "The ticket's new version"),
+        )),
+        (status = 400, response = MalformedRequest),
+        (status = 401, response = MissingActor),
+        (status = 404, response = TicketNotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = ValidationError),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    ),
+)]
+pub(crate) async fn change_status<R: TicketRepository, C: Clock>(
     service: Service<R, C>,
     path: web::Path<String>,
     req: HttpRequest,
@@ -171,7 +382,37 @@ async fn change_status<R: TicketRepository, C: Clock>(
         .json(TicketResponse::from(view)))
 }
 
-async fn add_comment<R: TicketRepository, C: Clock>(
+/// Add a comment
+///
+/// A comment by the acting user. It is a first response (sets `first_responded_at` if
+/// nothing has) and raises the ticket's `version`; the comment and a `comment_added` event
+/// are written with the ticket, atomically.
+#[utoipa::path(
+    post,
+    path = "/api/tickets/{id}/comments",
+    tag = "tickets",
+    params(
+        ("id" = TicketRefSchema, Path),
+        ("X-User-Id" = ActorSchema, Header, description = "The acting user, the comment's author."),
+        ("If-Match" = Option<IfMatchSchema>, Header, nullable = false, description = "Refuse the comment (409) unless the ticket is at this version."),
+    ),
+    request_body = CommentRequest,
+    responses(
+        (status = 201, description = "The comment", body = CommentResponse, headers(
+            ("Location" = TicketLocationSchema, description = "The ticket, whose details list the comment"),
+            ("ETag" = ETagSchema, description = "The ticket's new version"),
+        )),
+        (status = 400, response = MalformedRequest),
+        (status = 401, response = MissingActor),
+        (status = 404, response = TicketNotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = ValidationError),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    ),
+)]
+pub(crate) async fn add_comment<R: TicketRepository, C: Clock>(
     service: Service<R, C>,
     path: web::Path<String>,
     req: HttpRequest,
@@ -192,7 +433,7 @@ async fn add_comment<R: TicketRepository, C: Clock>(
 }
 
 /// A 405 naming the methods `allow`ed on the resource.
-fn method_not_allowed(allow: &'static str) -> actix_web::Route {
+pub fn method_not_allowed(allow: &'static str) -> actix_web::Route {
     web::to(move || async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed(allow.into())) })
 }
 
@@ -250,5 +491,6 @@ pub fn configure<R: TicketRepository, C: Clock>(cfg: &mut web::ServiceConfig) {
         web::resource("/ready")
             .route(web::get().to(ready))
             .default_service(method_not_allowed("GET")),
-    );
+    )
+    .configure(crate::openapi::configure);
 }

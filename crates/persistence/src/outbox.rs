@@ -48,6 +48,17 @@ impl PgOutbox {
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
     }
+
+    /// How many events wait for delivery (pending), for the backlog gauge.
+    pub async fn backlog(&self) -> Result<i64, RepositoryError> {
+        let mut conn = self.pool.get().await.map_err(pool_error)?;
+        notification_logs::table
+            .filter(notification_logs::status.eq("pending"))
+            .count()
+            .get_result(&mut conn)
+            .await
+            .map_err(|e| DbError::from(e).into())
+    }
 }
 
 #[async_trait]
@@ -85,6 +96,7 @@ impl OutboxRepository for PgOutbox {
             .execute(&mut conn)
             .await
             .map_err(DbError::from)?;
+        metrics::counter!("notifications_sent_total").increment(1);
         Ok(())
     }
 
@@ -118,6 +130,13 @@ impl OutboxRepository for PgOutbox {
             }
         }
         .map_err(DbError::from)?;
+        let outcome = if retry_at.is_some() {
+            "retry"
+        } else {
+            "gave_up"
+        };
+        metrics::counter!("notification_delivery_failures_total", "outcome" => outcome)
+            .increment(1);
         Ok(())
     }
 

@@ -419,7 +419,16 @@ impl TicketRepository for PgTicketRepository {
                 .await;
             match result {
                 Err(e) if e.is_unique_violation() && attempt < INGEST_ATTEMPTS => continue,
-                other => return other.map_err(Into::into),
+                Ok(ingested) => {
+                    let counter = match &ingested {
+                        Ingested::Created(_) => "tickets_created_total",
+                        Ingested::Merged(_) => "alerts_merged_total",
+                        Ingested::Replayed(_) => "alerts_replayed_total",
+                    };
+                    metrics::counter!(counter).increment(1);
+                    return Ok(ingested);
+                }
+                Err(e) => return Err(e.into()),
             }
         }
     }
@@ -537,7 +546,10 @@ impl TicketRepository for PgTicketRepository {
             insert_event(c, event(EventType::StatusChanged, ticket, extra)).await
         })
         .await
-        .map_err(Into::into)
+        .map_err(RepositoryError::from)?;
+        metrics::counter!("ticket_transitions_total", "to_status" => entry.to_status.as_str())
+            .increment(1);
+        Ok(())
     }
 
     async fn save_comment(
@@ -548,11 +560,13 @@ impl TicketRepository for PgTicketRepository {
         let mut conn = self.conn().await?;
         conn.transaction(async |c| {
             // The rule of `Ticket::add_comment`, applied in place: these changes commute,
-            // so concurrent comments serialise on the row lock instead of conflicting.
+            // so concurrent comments serialise on the row lock instead of conflicting. LEAST
+            // (which skips NULL) keeps the earliest comment as the first response even when
+            // concurrent comments commit out of order.
             let row: Option<TicketRow> = diesel::sql_query(
                 "UPDATE tickets SET version = version + 1, \
                    updated_at = GREATEST(updated_at, $2), \
-                   first_responded_at = COALESCE(first_responded_at, $2) \
+                   first_responded_at = LEAST(first_responded_at, $2) \
                  WHERE id = $1 AND ($3::bigint IS NULL OR version = $3) \
                  RETURNING *",
             )
@@ -582,7 +596,8 @@ impl TicketRepository for PgTicketRepository {
             Ok(ticket)
         })
         .await
-        .map_err(Into::into)
+        .map_err(RepositoryError::from)
+        .inspect(|_| metrics::counter!("comments_added_total").increment(1))
     }
 
     async fn alerts(
@@ -631,6 +646,7 @@ impl TicketRepository for PgTicketRepository {
                 Ok::<_, DbError>(total)
             })
             .await?;
+        metrics::counter!("sla_breaches_total").increment(recorded as u64);
         Ok(recorded)
     }
 

@@ -47,5 +47,8 @@ async fn migrations_revert_and_reapply() {
     .join()
     .unwrap();
     let again = ticket_persistence::run_pending(&db.url()).await.unwrap();
-    assert!(again.is_empty(), "migrating twice applies nothing: {again:?}");
+    assert!(
+        again.is_empty(),
+        "migrating twice applies nothing: {again:?}"
+    );
 }

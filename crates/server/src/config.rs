@@ -6,6 +6,7 @@
 //! | `DATABASE_URL` | `postgres://postgres@localhost:5432/tickets` |
 //! | `SERVICE_NAME` | `ticket-service` |
 //! | `LOG_LEVEL` | `INFO` (`TRACE`, `DEBUG`, `INFO`, `WARNING`/`WARN`, `ERROR`, `CRITICAL`) |
+//! | `LOG_FORMAT` | `text` (`json` for one JSON object per line) |
 //! | `HOST`, `PORT` | `0.0.0.0`, `8000` |
 //! | `DATABASE_POOL_SIZE` | 4 per CPU core, at least 8, at most 64 |
 //! | `DATABASE_POOL_TIMEOUT` | `2s`: wait for a free connection before answering 503 |
@@ -26,11 +27,14 @@ use chrono::TimeDelta;
 use ticket_domain::{RetryPolicy, Severity, SlaPolicy};
 use ticket_persistence::PoolSettings;
 
+use crate::telemetry::LogFormat;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: String,
     pub service_name: String,
     pub log_level: tracing::Level,
+    pub log_format: LogFormat,
     pub host: IpAddr,
     pub port: u16,
     pub pool: PoolSettings,
@@ -137,6 +141,16 @@ impl Config {
         let log_level = get("LOG_LEVEL", &|v| parse_level(v).map(drop))
             .and_then(|v| parse_level(&v).ok())
             .unwrap_or(tracing::Level::INFO);
+        let log_format = match get(
+            "LOG_FORMAT",
+            &|v| match v.trim().to_ascii_lowercase().as_str() {
+                "text" | "json" => Ok(()),
+                _ => Err("must be text or json".to_owned()),
+            },
+        ) {
+            Some(v) if v.trim().eq_ignore_ascii_case("json") => LogFormat::Json,
+            _ => LogFormat::Text,
+        };
         let host = get("HOST", &|v| {
             v.trim()
                 .parse::<IpAddr>()
@@ -212,6 +226,7 @@ impl Config {
             database_url,
             service_name,
             log_level,
+            log_format,
             host,
             port,
             pool: PoolSettings {

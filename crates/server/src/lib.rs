@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod config;
+pub mod metrics;
 pub mod telemetry;
 pub mod workers;
 
@@ -74,7 +75,12 @@ impl Application {
         prepare_database(&config.database_url).await?;
         let pool = build_pool(&config.database_url, &config.pool)?;
         let repository = PgTicketRepository::new(pool.clone());
-        let outbox = PgOutbox::new(pool);
+        let outbox = PgOutbox::new(pool.clone());
+        let scrape = web::Data::new(metrics::Scrape {
+            handle: metrics::install(&config.service_name),
+            pool,
+            outbox: outbox.clone(),
+        });
         let health: web::Data<dyn HealthCheck> =
             web::Data::from(Arc::new(repository.clone()) as Arc<dyn HealthCheck>);
         let outbox_data: web::Data<dyn OutboxRepository> =
@@ -107,12 +113,19 @@ impl Application {
         let port = listener.local_addr()?.port();
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(ticket_http::extract::limit_headers))
                 .wrap(NormalizePath::trim())
                 .wrap(from_fn(telemetry::request_log))
                 .app_data(service.clone())
                 .app_data(info.clone())
                 .app_data(health.clone())
                 .app_data(outbox_data.clone())
+                .app_data(scrape.clone())
+                .service(
+                    web::resource("/metrics")
+                        .route(web::get().to(metrics::render))
+                        .default_service(ticket_http::routes::method_not_allowed("GET")),
+                )
                 .configure(configure::<PgTicketRepository, C>)
                 .default_service(web::to(no_route))
         })
@@ -132,8 +145,9 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, then stops accepting, finishes in-flight requests and
-    /// the background workers' current rounds, and returns.
+    /// Serves until SIGTERM (graceful: stops accepting, finishes in-flight requests) or
+    /// SIGINT/SIGQUIT (immediate), then finishes the background workers' current rounds and
+    /// returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         tracing::info!("HTTP server stopped; stopping background work");

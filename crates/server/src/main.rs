@@ -40,7 +40,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(config.log_level, &config.service_name);
+    telemetry::init(config.log_level, config.log_format);
     let result = actix_web::rt::System::new().block_on(async move {
         match command {
             Command::Migrate => prepare_database(&config.database_url).await.map(|applied| {

@@ -120,7 +120,11 @@ async fn refused_transitions_list_the_allowed_targets_and_change_nothing() {
     let reply = app
         .patch(&path, Some("alice"), &json!({"status": "assigned"}))
         .await;
-    reply.problem(422);
+    let problem = reply.problem(422);
+    assert_eq!(
+        problem["type"],
+        "urn:ticket-service:problem:assignee-required"
+    );
     assert_eq!(reply.fields(), vec!["assignee_id".to_owned()]);
     let reply = app
         .patch(&path, Some("alice"), &json!({"status": "done"}))

@@ -9,5 +9,7 @@ mod harness;
 mod concurrency;
 mod dedup;
 mod lifecycle;
+mod openapi;
+mod operations;
 mod tickets;
 mod workers;

@@ -1,0 +1,958 @@
+//! The OpenAPI 3.1 description of this API, generated from the code: the handlers'
+//! `#[utoipa::path]` annotations in [`crate::routes`], the `ToSchema` derives of [`crate::dto`]
+//! and [`crate::problem`], and the schemas below, which take their values and limits from the
+//! domain's types so that the document cannot drift from what the server accepts.
+//!
+//! Served at [`OPENAPI_PATH`]; Swagger UI at [`DOCS_PATH`]. A copy is committed as
+//! `docs/openapi.json`; a test fails when it is stale (`UPDATE_OPENAPI=1` rewrites it).
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayBuilder, KnownFormat, Object, ObjectBuilder, SchemaFormat, Type,
+};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{Modify, OpenApi, PartialSchema, ToResponse, ToSchema};
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use ticket_domain::{
+    AlertType, CommentBody, DedupKey, DeliveryStatus, Description, EventType, ExternalId,
+    PageLimit, Reason, Severity, Status, Title, UserId, Visibility,
+};
+
+use crate::dto::{
+    AlertResponse, CommentResponse, HistoryResponse, NotificationResponse, TargetStatsResponse,
+    TicketDetailsResponse, TicketResponse,
+};
+use crate::problem::{ApiError, InvalidField, PROBLEM_JSON, PROBLEM_TYPE_PREFIX, Problem};
+use crate::routes;
+
+/// Where the document is served.
+pub const OPENAPI_PATH: &str = "/api/openapi.json";
+/// Where Swagger UI is served (its files live under `/docs/`).
+pub const DOCS_PATH: &str = "/docs";
+
+/// The API description: the attributes below, plus the modifier for what they cannot say.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Ticket Service",
+        description = "Turns alerts from video-analytics providers into tickets that security \
+operators assign, work, resolve and close, with SLA tracking, comments, state history, \
+statistics and a notification outbox.\n\n\
+The service sits behind the API gateway, which authenticates operators and passes the acting \
+user in `X-User-Id`; provider calls carry no user.\n\n\
+Every error is an RFC 9457 `application/problem+json` document (`Problem`). Every response \
+carries `X-Request-Id` (the caller's value when it is 1..=128 bytes, else a new UUID). \
+Trailing slashes in paths are ignored.",
+        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0"),
+    ),
+    paths(
+        routes::health,
+        routes::ready,
+        routes::create_ticket,
+        routes::list_tickets,
+        routes::ticket_stats,
+        routes::get_ticket,
+        routes::change_status,
+        routes::add_comment,
+        routes::list_alerts,
+        routes::list_notifications,
+        openapi_json,
+    ),
+    components(
+        schemas(
+            // Named in parameters, headers and hand-built schemas, which utoipa does not
+            // follow: listed here so that every `$ref` resolves (a test checks).
+            Problem,
+            InvalidField,
+            crate::dto::StatusChangeRequest,
+            TicketResponse,
+            AlertResponse,
+            NotificationResponse,
+            TicketPageSchema,
+            AlertPageSchema,
+            NotificationPageSchema,
+            SeveritySchema,
+            StatusSchema,
+            VisibilitySchema,
+            DeliveryStatusSchema,
+            EventTypeSchema,
+            TitleSchema,
+            DescriptionSchema,
+            AlertDataSchema,
+            JsonValueSchema,
+            AlertTypeSchema,
+            UserIdSchema,
+            ExternalIdSchema,
+            DedupKeySchema,
+            CommentBodySchema,
+            ReasonSchema,
+            ActorSchema,
+            IfMatchSchema,
+            ETagSchema,
+            TicketLocationSchema,
+            TicketCursorSchema,
+            IdCursorSchema,
+            PageLimitSchema,
+            TicketRefSchema,
+        ),
+        responses(
+            MalformedRequest,
+            MissingActor,
+            TicketNotFound,
+            Conflict,
+            PayloadTooLarge,
+            ValidationError,
+            InternalError,
+            ServiceUnavailable,
+        ),
+    ),
+    tags(
+        (name = "tickets", description = "Alerts in, tickets out: create, list, read, work."),
+        (name = "notifications", description = "The outbox of ticket events and their delivery."),
+        (name = "operations", description = "Liveness, readiness and this description."),
+    ),
+    modifiers(&EveryFieldRequired),
+)]
+#[derive(Debug)]
+pub struct ApiDoc;
+
+/// Response bodies serialise every field, `null` included: each property is required.
+struct EveryFieldRequired;
+
+impl Modify for EveryFieldRequired {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for name in [
+            TicketResponse::name(),
+            TicketDetailsResponse::name(),
+            CommentResponse::name(),
+            HistoryResponse::name(),
+            AlertResponse::name(),
+            NotificationResponse::name(),
+            TargetStatsResponse::name(),
+        ] {
+            match components.schemas.get_mut(name.as_ref()) {
+                Some(RefOr::T(Schema::Object(object))) => require_all(object),
+                Some(RefOr::T(Schema::AllOf(all_of))) => {
+                    for item in &mut all_of.items {
+                        if let RefOr::T(Schema::Object(object)) = item {
+                            require_all(object);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn require_all(object: &mut Object) {
+    object.required = object.properties.keys().cloned().collect();
+}
+
+/// The document, built once.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOC: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(ApiDoc::openapi);
+    &DOC
+}
+
+/// The document as served and committed: pretty JSON, keys in a stable order, with a final
+/// newline.
+pub fn document_json() -> &'static str {
+    static JSON: LazyLock<String> = LazyLock::new(|| {
+        let mut text = document()
+            .to_pretty_json()
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        text.push('\n');
+        text
+    });
+    &JSON
+}
+
+/// The OpenAPI document
+///
+/// This description of the API, as JSON.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "operations",
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = Object)),
+)]
+pub(crate) async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/json"))
+        .body(document_json())
+}
+
+/// `/docs` (or `/docs/`, which the server's path normalisation turns into `/docs`) goes to
+/// the UI's page, so that its relative links resolve.
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, "/docs/index.html"))
+        .finish()
+}
+
+/// Registers [`OPENAPI_PATH`] and Swagger UI under [`DOCS_PATH`] (part of
+/// [`crate::configure`]).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource(OPENAPI_PATH)
+            .route(web::get().to(openapi_json))
+            .default_service(routes::method_not_allowed("GET")),
+    )
+    .service(
+        web::resource(DOCS_PATH)
+            .route(web::get().to(docs_redirect))
+            .default_service(routes::method_not_allowed("GET")),
+    )
+    .service(SwaggerUi::new("/docs/{_:.*}").config(Config::new([OPENAPI_PATH])));
+}
+
+// ---------------------------------------------------------------------------------------
+// Names: closed sets of values, listed from the domain's own tables.
+
+fn names(description: &str, values: impl IntoIterator<Item = &'static str>) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values))
+        .description(Some(description))
+        .build()
+}
+
+macro_rules! named_schema {
+    ($(#[$doc:meta])* $schema:ident as $name:literal = $build:expr) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $schema;
+
+        impl PartialSchema for $schema {
+            fn schema() -> RefOr<Schema> {
+                RefOr::T(Schema::Object($build))
+            }
+        }
+
+        impl ToSchema for $schema {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed($name)
+            }
+        }
+    };
+}
+
+named_schema!(
+    /// `Severity`: how urgent a ticket is.
+    SeveritySchema as "Severity" = names(
+        "How urgent a ticket is; it picks the SLA targets. A merged alert can raise it, never lower it.",
+        Severity::ALL.iter().map(|s| s.as_str()),
+    )
+);
+named_schema!(
+    /// `Status`: where a ticket is in its lifecycle.
+    StatusSchema as "Status" = names(
+        "Where a ticket is in its lifecycle. `closed` is terminal.",
+        Status::ALL.iter().map(|s| s.as_str()),
+    )
+);
+named_schema!(
+    /// `Visibility` of a comment.
+    VisibilitySchema as "Visibility" = names(
+        "Who may read a comment: operators only (`internal`) or also outside parties (`external`).",
+        Visibility::ALL.iter().map(|v| v.as_str()),
+    )
+);
+named_schema!(
+    /// `DeliveryStatus` of an outbox event.
+    DeliveryStatusSchema as "DeliveryStatus" = names(
+        "Delivery state of an outbox event: `pending` (will be tried at `next_attempt_at`), \
+         `sent`, or `failed` (given up).",
+        DeliveryStatus::ALL.iter().map(|s| s.as_str()),
+    )
+);
+named_schema!(
+    /// `EventType` of an outbox event.
+    EventTypeSchema as "EventType" = names(
+        "What happened to the ticket.",
+        event_types().into_iter().map(EventType::as_str),
+    )
+);
+
+/// Every event type; the match makes a new variant a compile error here.
+fn event_types() -> [EventType; 5] {
+    let all = [
+        EventType::TicketCreated,
+        EventType::StatusChanged,
+        EventType::CommentAdded,
+        EventType::AlertMerged,
+        EventType::SlaBreached,
+    ];
+    for event in all {
+        match event {
+            EventType::TicketCreated
+            | EventType::StatusChanged
+            | EventType::CommentAdded
+            | EventType::AlertMerged
+            | EventType::SlaBreached => {}
+        }
+    }
+    all
+}
+
+// ---------------------------------------------------------------------------------------
+// Text: the domain's length limits and its idea of "blank" and "trimmed", as patterns.
+
+/// The characters Rust's `str::trim` removes (Unicode `White_Space`), as the body of a
+/// regular-expression character class valid in ECMA-262 (`u` mode) and Python alike.
+pub const WHITESPACE_CLASS: &str =
+    r"\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+
+/// Text the server trims: after trimming, 1..=`max` characters; no NUL anywhere.
+pub fn trimmed_text_pattern(max: usize) -> String {
+    let ws = WHITESPACE_CLASS;
+    format!(
+        r"^[{ws}]*[^\x00{ws}](?:[^\x00]{{0,{}}}[^\x00{ws}])?[{ws}]*$",
+        max.saturating_sub(2)
+    )
+}
+
+/// Text kept as sent: not blank, no NUL.
+pub fn untrimmed_text_pattern() -> String {
+    let ws = WHITESPACE_CLASS;
+    format!(r"^[^\x00]*[^\x00{ws}][^\x00]*$")
+}
+
+/// Optional text where blank means "none": blank, or 1..=`max` characters after trimming.
+pub fn blank_or_trimmed_text_pattern(max: usize) -> String {
+    let ws = WHITESPACE_CLASS;
+    format!(
+        r"^[{ws}]*(?:[^\x00{ws}](?:[^\x00]{{0,{}}}[^\x00{ws}])?[{ws}]*)?$",
+        max.saturating_sub(2)
+    )
+}
+
+fn trimmed_text(description: &str, max: usize) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .pattern(Some(trimmed_text_pattern(max)))
+        .description(Some(format!(
+            "{description} 1 to {max} characters after trimming surrounding whitespace \
+             (which is removed); no NUL characters."
+        )))
+        .build()
+}
+
+fn untrimmed_text(description: &str, max: usize) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(max))
+        .pattern(Some(untrimmed_text_pattern()))
+        .description(Some(format!(
+            "{description} 1 to {max} characters, not blank, kept as sent; no NUL characters."
+        )))
+        .build()
+}
+
+named_schema!(
+    /// `Title` of a ticket.
+    TitleSchema as "Title" = trimmed_text("A ticket title.", Title::MAX_CHARS)
+);
+named_schema!(
+    /// `Description` of a ticket.
+    DescriptionSchema as "Description" =
+        untrimmed_text("A ticket description.", Description::MAX_CHARS)
+);
+named_schema!(
+    /// `AlertType`, e.g. `intrusion`.
+    AlertTypeSchema as "AlertType" =
+        trimmed_text("The kind of alert, e.g. `intrusion`.", AlertType::MAX_CHARS)
+);
+named_schema!(
+    /// `UserId` of an assignee.
+    UserIdSchema as "UserId" = trimmed_text("A user known to the gateway.", UserId::MAX_CHARS)
+);
+named_schema!(
+    /// `ExternalId`: the provider's own alert id.
+    ExternalIdSchema as "ExternalId" = trimmed_text(
+        "The provider's own id for the alert; the same (`provider_id`, `external_id`) again \
+         returns the ticket it went to.",
+        ExternalId::MAX_CHARS,
+    )
+);
+named_schema!(
+    /// `DedupKey`: groups alerts of one incident.
+    DedupKeySchema as "DedupKey" = trimmed_text(
+        "Groups alerts of one incident into one active ticket.",
+        DedupKey::MAX_CHARS,
+    )
+);
+named_schema!(
+    /// `CommentBody`.
+    CommentBodySchema as "CommentBody" =
+        untrimmed_text("A comment body.", CommentBody::MAX_CHARS)
+);
+named_schema!(
+    /// `Reason` for a status change; blank means none.
+    ReasonSchema as "Reason" = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(blank_or_trimmed_text_pattern(Reason::MAX_CHARS)))
+        .description(Some(format!(
+            "Why the status changes: at most {} characters after trimming surrounding \
+             whitespace; blank counts as no reason; no NUL characters.",
+            Reason::MAX_CHARS
+        )))
+        .build()
+);
+named_schema!(
+    /// The `X-User-Id` header: a user id in visible ASCII.
+    ActorSchema as "Actor" = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .pattern(Some(format!(
+            r"^[!-~](?:[\t -~]{{0,{}}}[!-~])?$",
+            UserId::MAX_CHARS - 2
+        )))
+        .description(Some(format!(
+            "The acting user, set by the gateway: 1 to {} visible ASCII characters (spaces \
+             inside allowed). Surrounding whitespace is ignored.",
+            UserId::MAX_CHARS
+        )))
+        .build()
+);
+named_schema!(
+    /// `If-Match`: a ticket version as an ETag.
+    IfMatchSchema as "IfMatch" = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r#"^(?:\*|(?:W/)?"[0-9]{1,18}"|[0-9]{1,18})$"#))
+        .description(Some(
+            "A ticket version as its ETag: `\"3\"`, `W/\"3\"` or `3`; `*` is the same as no \
+             header.",
+        ))
+        .build()
+);
+named_schema!(
+    /// `ETag`: a ticket version.
+    ETagSchema as "ETag" = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r#"^"[0-9]+"$"#))
+        .description(Some("The ticket's `version`, quoted: `\"3\"`."))
+        .build()
+);
+named_schema!(
+    /// `Location` of a ticket.
+    TicketLocationSchema as "TicketLocation" = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(
+            "^/api/tickets/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+        ))
+        .description(Some("The ticket's URL: `/api/tickets/{uuid}`."))
+        .build()
+);
+named_schema!(
+    /// The list's keyset cursor.
+    TicketCursorSchema as "TicketCursor" = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(TICKET_CURSOR_PATTERN))
+        .description(Some(
+            "Opaque position after the last ticket of a page: the `next_cursor` of the \
+             previous page.",
+        ))
+        .build()
+);
+named_schema!(
+    /// Cursor of lists paged by row id.
+    IdCursorSchema as "IdCursor" = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(ID_CURSOR_PATTERN))
+        .description(Some(
+            "Opaque position after the last item of a page: the `next_cursor` of the previous \
+             page.",
+        ))
+        .build()
+);
+named_schema!(
+    /// `limit`: page size.
+    PageLimitSchema as "PageLimit" = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+        .minimum(Some(1))
+        .maximum(Some(PageLimit::MAX))
+        .default(Some(PageLimit::DEFAULT.get().into()))
+        .description(Some(format!(
+            "Items per page, 1 to {}.",
+            PageLimit::MAX
+        )))
+        .build()
+);
+named_schema!(
+    /// A ticket id in a path.
+    TicketRefSchema as "TicketRef" = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(
+            "A ticket's UUID or its number (`TCK-1001`, prefix case-insensitive). Anything \
+             else names no ticket (404).",
+        ))
+        .examples(["TCK-1001", "01a21d65-0949-7023-b312-5f62df45ad19"])
+        .build()
+);
+
+// ---------------------------------------------------------------------------------------
+// Provider payloads: any JSON, but no NUL in a string (PostgreSQL's jsonb cannot hold one).
+
+fn no_nul() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r"^[^\x00]*$"))
+        .build()
+}
+
+fn json_value_ref() -> RefOr<Schema> {
+    RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+        JsonValueSchema::name(),
+    ))
+}
+
+/// Any JSON value without NUL characters in its strings and keys (recursive).
+#[derive(Debug)]
+pub struct JsonValueSchema;
+
+impl PartialSchema for JsonValueSchema {
+    fn schema() -> RefOr<Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, SchemaType};
+        RefOr::T(Schema::AnyOf(
+            AnyOfBuilder::new()
+                .description(Some(
+                    "Any JSON value; no string or key in it holds a NUL character.",
+                ))
+                .item(ObjectBuilder::new().schema_type(SchemaType::from_iter([
+                    Type::Null,
+                    Type::Boolean,
+                    Type::Number,
+                ])))
+                .item(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .pattern(Some(r"^[^\x00]*$")),
+                )
+                .item(ArrayBuilder::new().items(json_value_ref()))
+                .item(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Object)
+                        .property_names(Some(no_nul()))
+                        .additional_properties(Some(AdditionalProperties::RefOr(json_value_ref()))),
+                )
+                .build(),
+        ))
+    }
+}
+
+impl ToSchema for JsonValueSchema {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("JsonValue")
+    }
+}
+
+named_schema!(
+    /// `alert_data`.
+    AlertDataSchema as "AlertData" = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(format!(
+            "The provider's payload, stored as given: a JSON object of at most {} bytes as \
+             JSON text; no string or key in it holds a NUL character.",
+            ticket_domain::MAX_ALERT_DATA_BYTES
+        )))
+        .property_names(Some(no_nul()))
+        .additional_properties(Some(AdditionalProperties::RefOr(json_value_ref())))
+        .build()
+);
+
+// ---------------------------------------------------------------------------------------
+// The status change: which targets take an `assignee_id`.
+
+/// Whether a move to a status takes an `assignee_id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Assignee {
+    Optional,
+    NotApplicable,
+}
+
+/// The lifecycle's rule (`ticket_domain::lifecycle`): `assigned` needs an assignee (a 422
+/// `assignee-required` without one), `in_progress` may name one; other targets refuse one
+/// with a 422.
+fn assignee_rule(target: Status) -> Assignee {
+    match target {
+        Status::Assigned | Status::InProgress => Assignee::Optional,
+        Status::Open | Status::Resolved | Status::Closed | Status::FalsePositive => {
+            Assignee::NotApplicable
+        }
+    }
+}
+
+fn status_change_variant(title: &str, rule: Assignee) -> Object {
+    let targets = Status::ALL
+        .iter()
+        .copied()
+        .filter(|s| assignee_rule(*s) == rule)
+        .map(Status::as_str);
+    let user = || RefOr::Ref(utoipa::openapi::Ref::from_schema_name(UserIdSchema::name()));
+    let null = || ObjectBuilder::new().schema_type(Type::Null).build();
+    let assignee: RefOr<Schema> = match rule {
+        Assignee::Optional => RefOr::T(Schema::OneOf(
+            utoipa::openapi::schema::OneOfBuilder::new()
+                .item(null())
+                .item(user())
+                .build(),
+        )),
+        Assignee::NotApplicable => RefOr::T(Schema::Object(null())),
+    };
+    let reason = utoipa::openapi::schema::OneOfBuilder::new()
+        .item(null())
+        .item(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+            ReasonSchema::name(),
+        )));
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .title(Some(title))
+        .property(
+            "status",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(targets))
+                .description(Some("The target status.")),
+        )
+        .required("status")
+        .property("assignee_id", assignee)
+        .property("reason", reason)
+        .build()
+}
+
+impl PartialSchema for crate::dto::StatusChangeRequest {
+    fn schema() -> RefOr<Schema> {
+        RefOr::T(Schema::OneOf(
+            utoipa::openapi::schema::OneOfBuilder::new()
+                .description(Some(
+                    "`PATCH /api/tickets/{id}/status`: the target `status`, the new \
+                     `assignee_id` where one applies, and an optional `reason`. Unknown fields \
+                     are ignored. Moving to `assigned` needs the `assignee_id` (422 \
+                     `assignee-required` without it); `in_progress` may name one (default: the \
+                     current assignee, else the acting user); other targets take none (422).",
+                ))
+                .item(status_change_variant(
+                    "Assign or start work",
+                    Assignee::Optional,
+                ))
+                .item(status_change_variant(
+                    "Reopen, resolve or close",
+                    Assignee::NotApplicable,
+                ))
+                .examples([serde_json::json!({
+                    "status": "assigned",
+                    "assignee_id": "bob",
+                    "reason": "on shift"
+                })])
+                .build(),
+        ))
+    }
+}
+
+impl ToSchema for crate::dto::StatusChangeRequest {}
+
+// ---------------------------------------------------------------------------------------
+// Pages.
+
+/// `{"items": [item...], "next_cursor": cursor | null}`.
+fn page_of(item: &str, cursor_pattern: &str) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(
+            "One page of a list. Pass `next_cursor` as `cursor` (with the same filters) for \
+             the next page; it is `null` on the last page.",
+        ))
+        .property(
+            "items",
+            ArrayBuilder::new().items(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(item))),
+        )
+        .required("items")
+        .property(
+            "next_cursor",
+            ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+                    Type::String,
+                    Type::Null,
+                ]))
+                .pattern(Some(cursor_pattern)),
+        )
+        .required("next_cursor")
+        .build()
+}
+
+const TICKET_CURSOR_PATTERN: &str = r"^[0-9a-f]{1,15}\.[0-9a-f]{32}$";
+const ID_CURSOR_PATTERN: &str = r"^[0-9]{1,18}$";
+
+named_schema!(
+    /// A page of tickets.
+    TicketPageSchema as "TicketPage" = page_of("TicketResponse", TICKET_CURSOR_PATTERN)
+);
+named_schema!(
+    /// A page of a ticket's alerts.
+    AlertPageSchema as "AlertPage" = page_of("AlertResponse", ID_CURSOR_PATTERN)
+);
+named_schema!(
+    /// A page of outbox events.
+    NotificationPageSchema as "NotificationPage" =
+        page_of("NotificationResponse", ID_CURSOR_PATTERN)
+);
+
+// ---------------------------------------------------------------------------------------
+// Statistics: counts keyed by name, provider or camera.
+
+fn count() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(0))
+        .build()
+}
+
+/// An object with exactly these keys, each a count.
+fn counts_of(keys: impl IntoIterator<Item = &'static str>) -> Object {
+    keys.into_iter()
+        .fold(ObjectBuilder::new().schema_type(Type::Object), |o, key| {
+            o.property(key, count()).required(key)
+        })
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        .build()
+}
+
+/// An object from keys matching `names` to counts.
+fn counts_by(names: Object) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property_names(Some(names))
+        .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(Schema::Object(
+            count(),
+        )))))
+        .build()
+}
+
+pub(crate) fn counts_by_status() -> Object {
+    counts_of(Status::ALL.iter().map(|s| s.as_str()))
+}
+
+pub(crate) fn counts_by_severity() -> Object {
+    counts_of(Severity::ALL.iter().map(|s| s.as_str()))
+}
+
+pub(crate) fn counts_by_provider() -> Object {
+    counts_by(
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+            .build(),
+    )
+}
+
+pub(crate) fn counts_by_camera() -> Object {
+    counts_by(
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^[0-9]+$"))
+            .build(),
+    )
+}
+
+/// The problem `type`s this service answers.
+pub(crate) fn problem_types() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(
+            ApiError::SLUGS
+                .iter()
+                .map(|slug| format!("{PROBLEM_TYPE_PREFIX}{slug}")),
+        ))
+        .build()
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors: the problem+json responses, one component per status.
+
+fn problem_response(description: &str) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        PROBLEM_JSON,
+        ContentBuilder::new()
+            .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                Problem::name(),
+            ))))
+            .build(),
+    )
+}
+
+macro_rules! problem_response {
+    ($(#[$doc:meta])* $name:ident = $description:expr $(, |$r:ident| $extra:expr)?) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name;
+
+        impl<'r> ToResponse<'r> for $name {
+            fn response() -> (&'r str, RefOr<Response>) {
+                let response = problem_response($description);
+                $(let $r = response; let response = $extra;)?
+                (stringify!($name), RefOr::T(response.build()))
+            }
+        }
+    };
+}
+
+problem_response!(
+    /// 400.
+    MalformedRequest = "`malformed-request`: the body is empty or not valid JSON."
+);
+problem_response!(
+    /// 401.
+    MissingActor = "`missing-actor`: this action needs the acting user in `X-User-Id`, \
+                    which is missing or blank."
+);
+problem_response!(
+    /// 404.
+    TicketNotFound = "`ticket-not-found`: no ticket with this id or number."
+);
+problem_response!(
+    /// 409.
+    Conflict = "The change conflicts with the ticket's current state: `invalid-transition` \
+                (with `allowed_transitions` and `current_status`), `already-assigned`, \
+                `version-conflict` (`If-Match` names another version; with \
+                `current_version`), `concurrent-modification` (too many concurrent writers; \
+                retry) or `duplicate-active-ticket` (another active ticket holds this \
+                incident)."
+);
+problem_response!(
+    /// 413.
+    PayloadTooLarge = "`payload-too-large`: the body is over 524,288 bytes."
+);
+problem_response!(
+    /// 422.
+    ValidationError = "`validation-error`: a field, parameter or header is invalid, missing or \
+                       of the wrong type, or the body is not a JSON object; \
+                       `assignee-required`: moving to `assigned` without an `assignee_id`. \
+                       `errors` names each field."
+);
+problem_response!(
+    /// 500.
+    InternalError = "`internal-error`: a bug or corrupt stored data, never client input."
+);
+problem_response!(
+    /// 503.
+    ServiceUnavailable = "`service-unavailable`: the database cannot be reached; retry.",
+    |r| r.header(
+        "Retry-After",
+        HeaderBuilder::new()
+            .schema(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some("^[0-9]+$")),
+            )
+            .description(Some("Seconds to wait before retrying."))
+            .build(),
+    )
+);
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn whitespace_class_is_rusts_whitespace() {
+        // Expand the class by hand: single characters and ranges of \x / \u escapes.
+        let mut listed = Vec::new();
+        let mut rest = WHITESPACE_CLASS;
+        let escape = |s: &str| -> (char, usize) {
+            match s.as_bytes() {
+                [b'\\', b't', ..] => ('\t', 2),
+                [b'\\', b'n', ..] => ('\n', 2),
+                [b'\\', b'r', ..] => ('\r', 2),
+                [b'\\', b'x', ..] => (
+                    char::from_u32(u32::from_str_radix(&s[2..4], 16).unwrap()).unwrap(),
+                    4,
+                ),
+                [b'\\', b'u', ..] => (
+                    char::from_u32(u32::from_str_radix(&s[2..6], 16).unwrap()).unwrap(),
+                    6,
+                ),
+                _ => (s.chars().next().unwrap(), 1),
+            }
+        };
+        while !rest.is_empty() {
+            let (first, n) = escape(rest);
+            rest = &rest[n..];
+            if let Some(after) = rest.strip_prefix('-') {
+                let (last, n) = escape(after);
+                rest = &after[n..];
+                listed.extend(first..=last);
+            } else {
+                listed.push(first);
+            }
+        }
+        let rust: Vec<char> = (0..=char::MAX as u32)
+            .filter_map(char::from_u32)
+            .filter(|c| c.is_whitespace())
+            .collect();
+        listed.sort_unstable();
+        assert_eq!(listed, rust);
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        fn refs<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    if let Some(serde_json::Value::String(r)) = map.get("$ref") {
+                        out.push(r);
+                    }
+                    map.values().for_each(|v| refs(v, out));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+                _ => {}
+            }
+        }
+        let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        assert!(!found.is_empty());
+        for r in found {
+            let pointer = r.strip_prefix('#').expect("local reference");
+            assert!(doc.pointer(pointer).is_some(), "{r} does not resolve");
+        }
+    }
+
+    #[test]
+    fn the_document_is_json_and_names_every_route() {
+        let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let paths = doc["paths"].as_object().unwrap();
+        for path in [
+            "/health",
+            "/ready",
+            "/api/openapi.json",
+            "/api/tickets",
+            "/api/tickets/stats",
+            "/api/tickets/{id}",
+            "/api/tickets/{id}/status",
+            "/api/tickets/{id}/comments",
+            "/api/tickets/{id}/alerts",
+            "/api/notifications",
+        ] {
+            assert!(paths.contains_key(path), "{path} is missing");
+        }
+    }
+}

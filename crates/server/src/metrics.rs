@@ -1,0 +1,81 @@
+//! Prometheus metrics at `GET /metrics` (text format).
+//!
+//! | name | type | labels |
+//! |---|---|---|
+//! | `http_requests_total` | counter | `method`, `route`, `status` |
+//! | `http_request_duration_seconds` | histogram | `method`, `route` |
+//! | `tickets_created_total`, `alerts_merged_total`, `alerts_replayed_total` | counter | |
+//! | `ticket_transitions_total` | counter | `to_status` |
+//! | `comments_added_total` | counter | |
+//! | `sla_breaches_total` | counter | |
+//! | `notifications_sent_total` | counter | |
+//! | `notification_delivery_failures_total` | counter | `outcome` (`retry`, `gave_up`) |
+//! | `notifications_pending` | gauge | |
+//! | `db_pool_size`, `db_pool_in_use`, `db_pool_available`, `db_pool_waiting`, `db_pool_max_size` | gauge | |
+//!
+//! Every series carries the `service` label (`SERVICE_NAME`).
+
+use std::sync::OnceLock;
+
+use actix_web::{HttpResponse, web};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use ticket_persistence::{PgOutbox, PgPool};
+
+/// Request latency buckets, in seconds: 1 ms to 10 s.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the process-wide recorder once (several applications in one test process
+/// share it). `None` if another recorder was installed first.
+pub fn install(service_name: &str) -> Option<PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .add_global_label("service", service_name)
+                .set_buckets(LATENCY_BUCKETS)
+                .ok()?
+                .build_recorder();
+            let handle = recorder.handle();
+            metrics::set_global_recorder(recorder).ok()?;
+            Some(handle)
+        })
+        .clone()
+}
+
+/// What `/metrics` reads at scrape time.
+pub struct Scrape {
+    pub handle: Option<PrometheusHandle>,
+    pub pool: PgPool,
+    pub outbox: PgOutbox,
+}
+
+impl std::fmt::Debug for Scrape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scrape").finish_non_exhaustive()
+    }
+}
+
+pub async fn render(scrape: web::Data<Scrape>) -> HttpResponse {
+    let status = scrape.pool.status();
+    metrics::gauge!("db_pool_max_size").set(status.max_size as f64);
+    metrics::gauge!("db_pool_size").set(status.size as f64);
+    metrics::gauge!("db_pool_available").set(status.available as f64);
+    metrics::gauge!("db_pool_in_use").set(status.size.saturating_sub(status.available) as f64);
+    metrics::gauge!("db_pool_waiting").set(status.waiting as f64);
+    // The backlog needs the database; when it is down the gauge keeps its last value.
+    if let Ok(pending) = scrape.outbox.backlog().await {
+        metrics::gauge!("notifications_pending").set(pending as f64);
+    }
+    match &scrape.handle {
+        Some(handle) => {
+            handle.run_upkeep();
+            HttpResponse::Ok()
+                .content_type("text/plain; version=0.0.4")
+                .body(handle.render())
+        }
+        None => HttpResponse::ServiceUnavailable().finish(),
+    }
+}

@@ -1,11 +1,10 @@
 """Schemathesis hooks for scripts/schemathesis.sh.
 
-An OpenAPI schema describes each field on its own, so it cannot say that a window's end
-must not come before its start, nor that moving to `assigned` needs an `assignee_id` (the
-field is optional for other targets). The service refuses both with a 422 naming the field,
-which schemathesis would count as schema-valid input rejected. These hooks put generated
-windows the right way round and name an assignee when assigning; everything else is
-generated from the schema as served.
+An OpenAPI schema describes each query parameter on its own, so it cannot say that a
+window's end must not come before its start. The service refuses a reversed window with a
+422 naming the parameter, which schemathesis would count as schema-valid input rejected.
+This hook puts generated windows the right way round; everything else is generated from
+the schema as served.
 """
 
 from datetime import datetime
@@ -27,9 +26,6 @@ def _instant(value):
 
 @schemathesis.hook
 def map_case(context, case):
-    body = case.body
-    if isinstance(body, dict) and body.get("status") == "assigned" and body.get("assignee_id") is None:
-        body["assignee_id"] = "schemathesis-assignee"
     query = case.query
     if not isinstance(query, dict):
         return case

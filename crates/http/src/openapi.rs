@@ -582,6 +582,7 @@ named_schema!(
 /// Whether a move to a status takes an `assignee_id`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Assignee {
+    Required,
     Optional,
     NotApplicable,
 }
@@ -591,7 +592,8 @@ enum Assignee {
 /// with a 422.
 fn assignee_rule(target: Status) -> Assignee {
     match target {
-        Status::Assigned | Status::InProgress => Assignee::Optional,
+        Status::Assigned => Assignee::Required,
+        Status::InProgress => Assignee::Optional,
         Status::Open | Status::Resolved | Status::Closed | Status::FalsePositive => {
             Assignee::NotApplicable
         }
@@ -607,6 +609,7 @@ fn status_change_variant(title: &str, rule: Assignee) -> Object {
     let user = || RefOr::Ref(utoipa::openapi::Ref::from_schema_name(UserIdSchema::name()));
     let null = || ObjectBuilder::new().schema_type(Type::Null).build();
     let assignee: RefOr<Schema> = match rule {
+        Assignee::Required => user(),
         Assignee::Optional => RefOr::T(Schema::OneOf(
             utoipa::openapi::schema::OneOfBuilder::new()
                 .item(null())
@@ -620,7 +623,7 @@ fn status_change_variant(title: &str, rule: Assignee) -> Object {
         .item(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
             ReasonSchema::name(),
         )));
-    ObjectBuilder::new()
+    let object = ObjectBuilder::new()
         .schema_type(Type::Object)
         .title(Some(title))
         .property(
@@ -632,8 +635,11 @@ fn status_change_variant(title: &str, rule: Assignee) -> Object {
         )
         .required("status")
         .property("assignee_id", assignee)
-        .property("reason", reason)
-        .build()
+        .property("reason", reason);
+    match rule {
+        Assignee::Required => object.required("assignee_id").build(),
+        Assignee::Optional | Assignee::NotApplicable => object.build(),
+    }
 }
 
 impl PartialSchema for crate::dto::StatusChangeRequest {
@@ -647,10 +653,8 @@ impl PartialSchema for crate::dto::StatusChangeRequest {
                      `assignee-required` without it); `in_progress` may name one (default: the \
                      current assignee, else the acting user); other targets take none (422).",
                 ))
-                .item(status_change_variant(
-                    "Assign or start work",
-                    Assignee::Optional,
-                ))
+                .item(status_change_variant("Assign", Assignee::Required))
+                .item(status_change_variant("Start work", Assignee::Optional))
                 .item(status_change_variant(
                     "Reopen, resolve or close",
                     Assignee::NotApplicable,

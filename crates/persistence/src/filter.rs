@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, BigInt, Text, Timestamptz};
-use ticket_domain::{Severity, Status, TicketFilter};
+use ticket_domain::TicketFilter;
 use uuid::Uuid;
 
 /// A value bound to a `$n` placeholder.
@@ -41,59 +41,86 @@ impl Conditions {
         format!("${}", self.binds.len())
     }
 
-    pub(crate) fn push(&mut self, clause: String) {
-        self.clauses.push(clause);
-    }
-
     /// The filter's conditions; `now` decides `sla_breached`.
     pub(crate) fn from_filter(filter: &TicketFilter, now: DateTime<Utc>) -> Self {
         let mut c = Conditions::default();
-        if !filter.statuses.is_empty() {
-            let names = filter
-                .statuses
-                .iter()
-                .map(|s| Status::as_str(*s).to_owned());
-            let p = c.bind(Bind::TextArray(names.collect()));
-            c.push(format!("status = ANY({p})"));
+        let clauses = c.filter_clauses(filter, now);
+        c.clauses = clauses;
+        c
+    }
+
+    /// The conditions of `filter`, binding its values here; returned rather than pushed so
+    /// several sub-queries can share one set of bind values.
+    pub(crate) fn filter_clauses(
+        &mut self,
+        filter: &TicketFilter,
+        now: DateTime<Utc>,
+    ) -> Vec<String> {
+        let mut clauses = Vec::new();
+        // One value is an equality, not `= ANY`: only then does the planner walk the
+        // (column, created_at, id) index in order (a deep page of `status=open` goes from
+        // a second to a tenth of a millisecond on a million tickets).
+        let statuses: Vec<String> = filter
+            .statuses
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect();
+        if let Some(clause) = self.one_of("status", statuses) {
+            clauses.push(clause);
         }
-        if !filter.severities.is_empty() {
-            let names = filter
-                .severities
-                .iter()
-                .map(|s| Severity::as_str(*s).to_owned());
-            let p = c.bind(Bind::TextArray(names.collect()));
-            c.push(format!("severity = ANY({p})"));
+        let severities: Vec<String> = filter
+            .severities
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect();
+        if let Some(clause) = self.one_of("severity", severities) {
+            clauses.push(clause);
         }
         if let Some(camera) = filter.camera_id {
-            let p = c.bind(Bind::Int8(camera.0));
-            c.push(format!("camera_id = {p}"));
+            let p = self.bind(Bind::Int8(camera.0));
+            clauses.push(format!("camera_id = {p}"));
         }
         if let Some(provider) = filter.provider_id {
-            let p = c.bind(Bind::Uuid(provider.0));
-            c.push(format!("provider_id = {p}"));
+            let p = self.bind(Bind::Uuid(provider.0));
+            clauses.push(format!("provider_id = {p}"));
         }
         if let Some(assignee) = &filter.assignee_id {
-            let p = c.bind(Bind::Text(assignee.as_str().to_owned()));
-            c.push(format!("assignee_id = {p}"));
+            let p = self.bind(Bind::Text(assignee.as_str().to_owned()));
+            clauses.push(format!("assignee_id = {p}"));
         }
         if let Some(from) = filter.created_from {
-            let p = c.bind(Bind::Timestamp(from));
-            c.push(format!("created_at >= {p}"));
+            let p = self.bind(Bind::Timestamp(from));
+            clauses.push(format!("created_at >= {p}"));
         }
         if let Some(to) = filter.created_to {
-            let p = c.bind(Bind::Timestamp(to));
-            c.push(format!("created_at <= {p}"));
+            let p = self.bind(Bind::Timestamp(to));
+            clauses.push(format!("created_at <= {p}"));
         }
         if let Some(breached) = filter.sla_breached {
-            let p = c.bind(Bind::Timestamp(now));
+            let p = self.bind(Bind::Timestamp(now));
             let expr = breached_sql(&p);
-            c.push(if breached {
+            clauses.push(if breached {
                 expr
             } else {
                 format!("NOT {expr}")
             });
         }
-        c
+        clauses
+    }
+
+    /// `column = $n` for one value, `column = ANY($n)` for several, nothing for none.
+    fn one_of(&mut self, column: &str, mut values: Vec<String>) -> Option<String> {
+        match values.len() {
+            0 => None,
+            1 => {
+                let p = self.bind(Bind::Text(values.remove(0)));
+                Some(format!("{column} = {p}"))
+            }
+            _ => {
+                let p = self.bind(Bind::TextArray(values));
+                Some(format!("{column} = ANY({p})"))
+            }
+        }
     }
 
     /// `WHERE ...`, or nothing when there is no condition.

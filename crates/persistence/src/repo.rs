@@ -199,6 +199,32 @@ async fn ingest_once(
     Ok(Ingested::Created(created))
 }
 
+/// The filter as one sub-filter per status (or else per severity) when it names several,
+/// so each can walk its (column, created_at, id) index in order.
+fn split_for_index(filter: &TicketFilter) -> Vec<TicketFilter> {
+    if filter.statuses.len() > 1 {
+        filter
+            .statuses
+            .iter()
+            .map(|s| TicketFilter {
+                statuses: vec![*s],
+                ..filter.clone()
+            })
+            .collect()
+    } else if filter.severities.len() > 1 {
+        filter
+            .severities
+            .iter()
+            .map(|s| TicketFilter {
+                severities: vec![*s],
+                ..filter.clone()
+            })
+            .collect()
+    } else {
+        vec![filter.clone()]
+    }
+}
+
 /// Writes `ticket` only if it is still at `expected_version`.
 async fn update_if_version(
     conn: &mut AsyncPgConnection,
@@ -490,18 +516,42 @@ impl TicketRepository for PgTicketRepository {
         query: &ListQuery,
         now: DateTime<Utc>,
     ) -> Result<Page<Ticket>, RepositoryError> {
-        let mut conditions = Conditions::from_filter(&query.filter, now);
-        if let Some(cursor) = query.cursor {
-            let at = conditions.bind(Bind::Timestamp(cursor.created_at));
-            let id = conditions.bind(Bind::Uuid(cursor.id));
-            conditions.push(format!("(created_at, id) < ({at}, {id})"));
-        }
+        let mut conditions = Conditions::default();
         let limit = i64::from(query.limit.get());
         let limit_p = conditions.bind(Bind::Int8(limit + 1));
-        let sql = format!(
-            "SELECT * FROM tickets {} ORDER BY created_at DESC, id DESC LIMIT {limit_p}",
-            conditions.where_sql()
-        );
+        let cursor = query.cursor.map(|c| {
+            let at = conditions.bind(Bind::Timestamp(c.created_at));
+            let id = conditions.bind(Bind::Uuid(c.id));
+            format!("(created_at, id) < ({at}, {id})")
+        });
+        // Several statuses (or severities) are one ordered index walk each, merged: `= ANY`
+        // over several values would make the planner scan by date and filter.
+        let parts: Vec<String> = split_for_index(&query.filter)
+            .iter()
+            .map(|filter| {
+                let mut clauses = conditions.filter_clauses(filter, now);
+                clauses.extend(cursor.clone());
+                let where_sql = if clauses.is_empty() {
+                    String::new()
+                } else {
+                    format!("WHERE {}", clauses.join(" AND "))
+                };
+                format!(
+                    "SELECT * FROM tickets {where_sql} \
+                     ORDER BY created_at DESC, id DESC LIMIT {limit_p}"
+                )
+            })
+            .collect();
+        let sql = match parts.as_slice() {
+            [one] => one.clone(),
+            many => format!(
+                "SELECT * FROM ({}) AS merged ORDER BY created_at DESC, id DESC LIMIT {limit_p}",
+                many.iter()
+                    .map(|p| format!("({p})"))
+                    .collect::<Vec<_>>()
+                    .join(" UNION ALL ")
+            ),
+        };
         let mut conn = self.conn().await?;
         let rows: Vec<TicketRow> = conditions
             .query(sql)

@@ -313,3 +313,42 @@ async fn stats_agree_with_the_list() {
     assert_eq!(none["total"], 0);
     assert_eq!(none["sla"]["first_response"]["compliance_pct"], Value::Null);
 }
+
+#[actix_web::test]
+async fn pages_over_several_statuses_and_severities_merge_in_order() {
+    let app = TestApp::spawn().await;
+    let (mut all, mut high_or_low) = (Vec::new(), Vec::new());
+    for i in 0..9 {
+        let severity = ["high", "low", "info"][i % 3];
+        let t = app.create(json!({"severity": severity})).await;
+        let id = t["id"].as_str().unwrap().to_owned();
+        if i % 3 == 1 {
+            app.transition(&id, "alice", json!({"status": "resolved"}))
+                .await;
+        }
+        if i % 3 != 2 {
+            high_or_low.push(id.clone());
+        }
+        all.push(id);
+    }
+    all.reverse();
+    high_or_low.reverse();
+    for (query, expected) in [
+        ("status=open,resolved", &all),
+        ("severity=high,low", &high_or_low),
+    ] {
+        let mut seen = Vec::new();
+        let mut path = format!("/api/tickets?{query}&limit=2");
+        loop {
+            let page = app.get(&path).await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            let items = page.body["items"].as_array().unwrap();
+            seen.extend(items.iter().map(|t| t["id"].as_str().unwrap().to_owned()));
+            match page.body["next_cursor"].as_str() {
+                Some(c) => path = format!("/api/tickets?{query}&limit=2&cursor={c}"),
+                None => break,
+            }
+        }
+        assert_eq!(&seen, expected, "{query}");
+    }
+}

@@ -217,7 +217,17 @@ async fn events_are_delivered_signed_in_order_after_backing_off() {
         assert!(gap(1) >= base.mul_f32(1.8), "second back-off {:?}", gap(1));
     }
 
-    let events = events_of(&app, &id).await;
+    // The receiver answered; the dispatcher records that right after.
+    let started = Instant::now();
+    let events = loop {
+        let events = events_of(&app, &id).await;
+        if events.iter().all(|e| e["status"] == "sent")
+            || started.elapsed() > Duration::from_secs(5)
+        {
+            break events;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    };
     assert_eq!(events.len(), 3);
     for e in &events {
         assert_eq!(e["status"], "sent", "{e}");

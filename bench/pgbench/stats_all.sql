@@ -1,0 +1,10 @@
+-- pgbench script: the SQL the service runs for GET /api/tickets/stats
+-- (crates/persistence/src/repo.rs: stats_in, with the filter of filter.rs), statement for statement, with diesel's
+-- quoting. Values the service binds as parameters are pgbench variables (sent as
+-- parameters with -M prepared, as diesel-async does); values it computes client-side
+-- (ids, times, the event payload) are computed here by SQL or are literals of the same size.
+-- Variables from bench/run.sh (-D): now ('now': the transaction time, as the service binds its clock).
+BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY;
+SELECT status, severity, provider_id, camera_id, count(*) AS n FROM tickets GROUP BY GROUPING SETS ((status), (severity), (provider_id), (camera_id));
+SELECT count(*) FILTER (WHERE first_responded_at <= first_response_due_at) AS fr_met, count(*) FILTER (WHERE COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :now)) AS fr_breached, count(*) FILTER (WHERE first_responded_at IS NULL AND first_response_due_at >= :now) AS fr_pending, avg(EXTRACT(EPOCH FROM (first_responded_at - created_at))::float8) AS fr_mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (first_responded_at - created_at))::float8) AS fr_p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (first_responded_at - created_at))::float8) AS fr_p90, count(*) FILTER (WHERE resolved_at <= resolution_due_at) AS res_met, count(*) FILTER (WHERE COALESCE(resolved_at > resolution_due_at, resolution_due_at < :now)) AS res_breached, count(*) FILTER (WHERE resolved_at IS NULL AND resolution_due_at >= :now) AS res_pending, avg(EXTRACT(EPOCH FROM (resolved_at - created_at))::float8) AS res_mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (resolved_at - created_at))::float8) AS res_p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (resolved_at - created_at))::float8) AS res_p90 FROM tickets;
+COMMIT;

@@ -2,8 +2,10 @@
 
 use std::time::Duration;
 
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 /// The pool type the adapters share.
@@ -49,7 +51,14 @@ pub enum BootstrapError {
 
 /// Builds the pool. Connections are opened lazily, so this succeeds with the database down.
 pub fn build_pool(database_url: &str, settings: &PoolSettings) -> Result<PgPool, BootstrapError> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    // `Fast` recycling skips the `SELECT 1` the default runs on every checkout (one round
+    // trip per request; see docs/PERFORMANCE.md). A connection the server closed is still
+    // discarded: recycling checks `is_broken`, which sees the closed socket, and a query on
+    // a connection that dies in between fails as "unavailable" (503) and is then dropped.
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
         .max_size(settings.max_size)
         .wait_timeout(Some(settings.wait_timeout))

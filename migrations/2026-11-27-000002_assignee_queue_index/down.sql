@@ -1,0 +1,1 @@
+DROP INDEX tickets_assignee_status_created_idx;

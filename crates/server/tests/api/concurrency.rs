@@ -3,13 +3,9 @@
 //! (awc futures are !Send) with `join_all`.
 
 use std::collections::{BTreeMap, HashSet};
-use std::net::{IpAddr, Ipv4Addr};
 
 use futures_util::future::join_all;
 use serde_json::{Value, json};
-use ticket_domain::ShiftedClock;
-use ticket_persistence::test_db::TestDatabase;
-use ticket_server::{Application, Config};
 
 use crate::harness::{Reply, TestApp, alert};
 
@@ -382,75 +378,25 @@ async fn alerts_racing_a_resolution_are_each_counted_once() {
     assert_history_replays(&old);
 }
 
-/// Instances of the service on one database, as in production behind a balancer.
-struct Cluster {
-    bases: Vec<String>,
-    client: awc::Client,
-    _db: TestDatabase,
-}
-
-impl Cluster {
-    async fn spawn(instances: usize) -> Self {
-        let db = TestDatabase::new().await;
-        let mut bases = Vec::new();
-        for _ in 0..instances {
-            let mut config = Config::from_lookup(|_| None).expect("default configuration");
-            config.database_url = db.url();
-            config.host = IpAddr::V4(Ipv4Addr::LOCALHOST);
-            config.port = 0;
-            config.workers = Some(1);
-            config.pool.max_size = 8;
-            let app = Application::build(&config, ShiftedClock::default())
-                .await
-                .expect("application starts");
-            bases.push(format!("http://127.0.0.1:{}", app.port()));
-            actix_web::rt::spawn(app.run_until_stopped());
-        }
-        let client = awc::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
-            .finish();
-        Self {
-            bases,
-            client,
-            _db: db,
-        }
+/// Instances of the service on one database, as in production behind a balancer; the
+/// first owns the database.
+async fn cluster(instances: usize) -> Vec<TestApp> {
+    let first = TestApp::spawn().await;
+    let mut apps = Vec::new();
+    for _ in 1..instances {
+        apps.push(TestApp::spawn_on(&first.database_url, |_| {}).await);
     }
-
-    async fn send(&self, instance: usize, method: &str, path: &str, body: Option<&Value>) -> Reply {
-        let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
-        let url = format!("{}{path}", self.bases[instance % self.bases.len()]);
-        let req = self.client.request(method, url);
-        let mut res = match body {
-            Some(b) => {
-                req.insert_header(("Content-Type", "application/json"))
-                    .send_body(b.to_string())
-                    .await
-            }
-            None => req.send().await,
-        }
-        .expect("request reaches the server");
-        let bytes = res.body().limit(64 * 1024 * 1024).await.unwrap();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-        };
-        Reply {
-            status: res.status(),
-            headers: res.headers().clone(),
-            body,
-        }
-    }
+    apps.insert(0, first);
+    apps
 }
 
 /// The burst of issue 3: three instances behind a balancer, one database.
 #[actix_web::test]
 async fn a_burst_across_three_instances_makes_one_ticket() {
-    let cluster = Cluster::spawn(3).await;
+    let cluster = cluster(3).await;
     let body = alert(json!({"alert_type": "intrusion", "camera_id": 3}));
     let replies =
-        join_all((0..200).map(|i| cluster.send(i, "POST", "/api/tickets", Some(&body)))).await;
+        join_all((0..200).map(|i| cluster[i % 3].post("/api/tickets", None, &body))).await;
     assert_eq!(
         status_counts(&replies),
         BTreeMap::from([(200, 199), (201, 1)]),
@@ -459,7 +405,7 @@ async fn a_burst_across_three_instances_makes_one_ticket() {
     );
     let replayed = alert(json!({"external_id": "x-1", "camera_id": 4}));
     let replies =
-        join_all((0..200).map(|i| cluster.send(i, "POST", "/api/tickets", Some(&replayed)))).await;
+        join_all((0..200).map(|i| cluster[i % 3].post("/api/tickets", None, &replayed))).await;
     assert_eq!(
         status_counts(&replies),
         BTreeMap::from([(200, 199), (201, 1)]),
@@ -467,10 +413,8 @@ async fn a_burst_across_three_instances_makes_one_ticket() {
         unexpected(&replies, &[200, 201])
     );
 
-    for instance in 0..3 {
-        let list = cluster
-            .send(instance, "GET", "/api/tickets?limit=500", None)
-            .await;
+    for app in &cluster {
+        let list = app.get("/api/tickets?limit=500").await;
         let items = list.body["items"].as_array().unwrap();
         assert_eq!(items.len(), 2, "{}", list.body);
         let mut counts: Vec<i64> = items
@@ -486,31 +430,20 @@ async fn a_burst_across_three_instances_makes_one_ticket() {
     let id = replies[0].body["id"].as_str().unwrap().to_owned();
     let path = format!("/api/tickets/{id}/status");
     let targets = ["resolved", "false_positive"];
-    let changes = join_all((0..30).map(|i| {
-        let body = json!({"status": targets[i % 2]});
-        let url = format!("{}{path}", cluster.bases[i % 3]);
-        let client = &cluster.client;
-        async move {
-            let mut res = client
-                .patch(url)
-                .insert_header(("X-User-Id", format!("user-{i}")))
-                .insert_header(("Content-Type", "application/json"))
-                .send_body(body.to_string())
-                .await
-                .expect("request reaches the server");
-            let _ = res.body().await;
-            res.status().as_u16()
-        }
-    }))
-    .await;
+    let users: Vec<String> = (0..30).map(|i| format!("user-{i}")).collect();
+    let bodies: Vec<_> = (0..30).map(|i| json!({"status": targets[i % 2]})).collect();
+    let changes: Vec<u16> =
+        join_all((0..30).map(|i| cluster[i % 3].patch(&path, Some(users[i].as_str()), &bodies[i])))
+            .await
+            .iter()
+            .map(|r| r.status.as_u16())
+            .collect();
     let winners = changes.iter().filter(|s| **s == 200).count();
     assert_eq!(winners, 1, "{changes:?}");
     assert!(
         changes.iter().all(|s| *s == 200 || *s == 409),
         "{changes:?}"
     );
-    let details = cluster
-        .send(1, "GET", &format!("/api/tickets/{id}"), None)
-        .await;
+    let details = cluster[1].get(&format!("/api/tickets/{id}")).await;
     assert_history_replays(&details.body);
 }

@@ -50,6 +50,10 @@ CREATE INDEX tickets_camera_created_idx ON tickets (camera_id, created_at DESC, 
 CREATE INDEX tickets_provider_created_idx ON tickets (provider_id, created_at DESC, id DESC);
 CREATE INDEX tickets_assignee_created_idx ON tickets (assignee_id, created_at DESC, id DESC)
     WHERE assignee_id IS NOT NULL;
+-- An operator's queue (assignee and one or several statuses): one ordered range per status.
+CREATE INDEX tickets_assignee_status_created_idx
+    ON tickets (assignee_id, status, created_at DESC, id DESC)
+    WHERE assignee_id IS NOT NULL;
 -- Targets that may still need an sla_breached event, by due time: what the breach worker
 -- scans. A target met in time, or already notified, leaves the index.
 CREATE INDEX tickets_first_response_watch_idx ON tickets (first_response_due_at)

@@ -77,10 +77,6 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
         self.clock.now()
     }
 
-    pub fn repository(&self) -> &R {
-        &self.repo
-    }
-
     /// Turns an alert into a ticket, merges it into an active one, or replays an earlier
     /// answer (see [`TicketRepository::ingest`]).
     pub async fn ingest(

@@ -157,11 +157,6 @@ impl TicketDraft {
 }
 
 impl Ticket {
-    /// Whether a new alert with the same key joins this ticket instead of opening another.
-    pub fn accepts_alerts(&self) -> bool {
-        self.status.is_active()
-    }
-
     /// Folds a repeated alert into this (active) ticket: one more alert, a later
     /// `last_alert_at`, and a severity that can only go up. Due times stay where they are.
     pub fn merge_alert(&self, alert: &AlertRecord, now: DateTime<Utc>) -> Ticket {
@@ -258,20 +253,6 @@ pub enum Ingested {
     Merged(Ticket),
     /// The same (`provider_id`, `external_id`) was sent before: its ticket, unchanged.
     Replayed(Ticket),
-}
-
-impl Ingested {
-    pub fn ticket(&self) -> &Ticket {
-        match self {
-            Ingested::Created(t) | Ingested::Merged(t) | Ingested::Replayed(t) => t,
-        }
-    }
-
-    pub fn into_ticket(self) -> Ticket {
-        match self {
-            Ingested::Created(t) | Ingested::Merged(t) | Ingested::Replayed(t) => t,
-        }
-    }
 }
 
 /// A ticket with its comments and history, oldest first.

@@ -27,6 +27,11 @@ pub async fn read_body(payload: Payload) -> Result<Bytes, ApiError> {
     }
 }
 
+/// Reads the body (see [`read_body`]) and parses it (see [`parse_json`]).
+pub async fn read_json<T: DeserializeOwned>(payload: Payload) -> Result<T, ApiError> {
+    parse_json(&read_body(payload).await?)
+}
+
 /// Parses a JSON body into `T`. Syntax errors are 400; a field of the wrong type or a
 /// missing field is 422 naming that field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {

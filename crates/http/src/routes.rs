@@ -12,7 +12,7 @@ use crate::dto::{
     NotificationResponse, PageResponse, ReadyResponse, StatsResponse, StatusChangeRequest,
     TicketDetailsResponse, TicketResponse,
 };
-use crate::extract::{actor, etag, if_match, parse_json, query_pairs, read_body};
+use crate::extract::{actor, etag, if_match, query_pairs, read_json};
 use crate::openapi::{
     ActorSchema, AlertPageSchema, Conflict, DeliveryStatusSchema, ETagSchema, IdCursorSchema,
     IfMatchSchema, InternalError, MalformedRequest, MissingActor, NotificationPageSchema,
@@ -198,8 +198,7 @@ pub(crate) async fn create_ticket<R: TicketRepository, C: Clock>(
     service: Service<R, C>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_body(payload).await?;
-    let alert = parse_json::<CreateTicketRequest>(&body)?.parse()?;
+    let alert = read_json::<CreateTicketRequest>(payload).await?.parse()?;
     let (outcome, view) = service.ingest(alert).await?;
     let (id, version) = (view.ticket.id.0, view.ticket.version);
     let mut response = match outcome {
@@ -372,8 +371,7 @@ pub(crate) async fn change_status<R: TicketRepository, C: Clock>(
     let ticket = ticket_ref(&path)?;
     let actor = actor(&req)?;
     let expected = if_match(&req)?;
-    let body = read_body(payload).await?;
-    let change = parse_json::<StatusChangeRequest>(&body)?.parse()?;
+    let change = read_json::<StatusChangeRequest>(payload).await?.parse()?;
     let view = service
         .change_status(ticket, &change, &actor, expected)
         .await?;
@@ -421,8 +419,7 @@ pub(crate) async fn add_comment<R: TicketRepository, C: Clock>(
     let ticket = ticket_ref(&path)?;
     let author = actor(&req)?;
     let expected = if_match(&req)?;
-    let body = read_body(payload).await?;
-    let (text, visibility) = parse_json::<CommentRequest>(&body)?.parse()?;
+    let (text, visibility) = read_json::<CommentRequest>(payload).await?.parse()?;
     let (comment, view) = service
         .add_comment(ticket, &author, text, visibility, expected)
         .await?;

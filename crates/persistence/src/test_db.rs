@@ -126,10 +126,6 @@ impl TestDatabase {
     pub fn url(&self) -> String {
         format!("{}/{}", self.server, self.name)
     }
-
-    pub fn name(&self) -> &str {
-        &self.name
-    }
 }
 
 impl Drop for TestDatabase {

@@ -34,14 +34,19 @@ async fn migrations_revert_and_reapply() {
     // The sync harness blocks on a runtime of its own: run it on a plain thread.
     std::thread::spawn(move || {
         let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url).unwrap();
-        assert_eq!(tables(&mut conn), 5, "the template is fully migrated");
+        let migrated = tables(&mut conn);
+        assert!(migrated > 0, "the template is migrated");
         let reverted = conn.revert_all_migrations(MIGRATIONS).unwrap().len();
         assert!(reverted > 0);
         assert_eq!(tables(&mut conn), 0, "down.sql leaves nothing behind");
         conn.batch_execute("SELECT 1").unwrap();
         let applied = conn.run_pending_migrations(MIGRATIONS).unwrap().len();
         assert_eq!(applied, reverted);
-        assert_eq!(tables(&mut conn), 5);
+        assert_eq!(
+            tables(&mut conn),
+            migrated,
+            "re-applying restores every table"
+        );
         assert!(conn.run_pending_migrations(MIGRATIONS).unwrap().is_empty());
     })
     .join()

@@ -1,1 +1,0 @@
-DROP INDEX tickets_assignee_status_created_idx;

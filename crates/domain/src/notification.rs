@@ -1,5 +1,6 @@
 //! The notification outbox: ticket events written with each change, delivered at least once
-//! to the Notification Service, in order per ticket, with exponential back-off.
+//! to the Notification Service, in order per ticket, with exponential back-off; delivered
+//! events are deleted once they are older than the retention ([`OutboxPurger`]).
 
 use std::time::Duration;
 
@@ -147,6 +148,18 @@ pub trait OutboxRepository: Send + Sync + 'static {
         limit: i64,
         before: Option<i64>,
     ) -> Result<Vec<Notification>, RepositoryError>;
+
+    /// Deletes up to `limit` `sent` events delivered before `before`, the earliest
+    /// deliveries first, and returns how many it deleted. MUST NOT delete `pending` or
+    /// `failed` events, whatever their age. MUST be safe with several callers at once (on any
+    /// instance): an event another caller is deleting is skipped, not waited for, so a
+    /// result below `limit` means nothing else was deletable when the call looked. Each
+    /// call is a short transaction of its own.
+    async fn purge_delivered(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<usize, RepositoryError>;
 }
 
 /// Delivers one event to the Notification Service.
@@ -220,9 +233,62 @@ impl<O: OutboxRepository, S: NotificationSender, C: Clock> Dispatcher<O, S, C> {
     }
 }
 
+/// Deletes delivered (`sent`) events once they are older than the retention, counted from
+/// their delivery. `pending` and `failed` events are never deleted.
+#[derive(Debug)]
+pub struct OutboxPurger<O, C> {
+    outbox: O,
+    clock: C,
+    /// How long a `sent` event is kept after `delivered_at`.
+    pub retention: Duration,
+    /// Events deleted per call of [`OutboxRepository::purge_delivered`] (one short
+    /// transaction each).
+    pub batch: i64,
+}
+
+impl<O: OutboxRepository, C: Clock> OutboxPurger<O, C> {
+    pub fn new(outbox: O, clock: C, retention: Duration) -> Self {
+        Self {
+            outbox,
+            clock,
+            retention,
+            batch: 1000,
+        }
+    }
+
+    /// The delivery time before which `sent` events go at `now`; `None` when the retention
+    /// reaches back beyond any representable time (nothing is old enough).
+    pub fn cutoff(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        now.checked_sub_signed(TimeDelta::from_std(self.retention).ok()?)
+    }
+
+    /// One round: deletes the events past the retention in batches, as long as batches
+    /// come back full and `keep_going()` holds (checked between batches, so a stop request
+    /// waits for one batch at most). Returns how many were deleted. The cutoff is taken
+    /// once, at the start of the round.
+    pub async fn purge(
+        &self,
+        mut keep_going: impl FnMut() -> bool,
+    ) -> Result<usize, RepositoryError> {
+        let Some(before) = self.cutoff(self.clock.now()) else {
+            return Ok(0);
+        };
+        let mut purged = 0;
+        loop {
+            let deleted = self.outbox.purge_delivered(before, self.batch).await?;
+            purged += deleted;
+            if deleted == 0 || (deleted as i64) < self.batch || !keep_going() {
+                return Ok(purged);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::ports::FixedClock;
 
     #[test]
     fn back_off_doubles_up_to_the_cap() {
@@ -234,6 +300,89 @@ mod tests {
         let delays: Vec<u64> = (1..=6).map(|a| p.delay_after(a).as_secs()).collect();
         assert_eq!(delays, vec![1, 2, 4, 8, 10, 10]);
         assert_eq!(p.delay_after(i32::MAX), Duration::from_secs(10));
+    }
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::<Utc>::UNIX_EPOCH + TimeDelta::days(20_000)
+    }
+
+    const WEEK: Duration = Duration::from_secs(7 * 24 * 3600);
+
+    /// A purger over `outbox` at `t0()`, keeping a week, in batches of 3.
+    fn purger(outbox: MockOutboxRepository) -> OutboxPurger<MockOutboxRepository, FixedClock> {
+        let mut purger = OutboxPurger::new(outbox, FixedClock(t0()), WEEK);
+        purger.batch = 3;
+        purger
+    }
+
+    /// An outbox whose successive `purge_delivered` calls answer `answers`, each call
+    /// checked for the cutoff (`t0()` less a week) and the batch size.
+    fn outbox_answering(answers: Vec<Result<usize, RepositoryError>>) -> MockOutboxRepository {
+        let mut outbox = MockOutboxRepository::new();
+        let mut sequence = mockall::Sequence::new();
+        for answer in answers {
+            let mut answer = Some(answer);
+            outbox
+                .expect_purge_delivered()
+                .withf(|before, limit| *before == t0() - TimeDelta::days(7) && *limit == 3)
+                .times(1)
+                .in_sequence(&mut sequence)
+                .returning(move |_, _| answer.take().unwrap_or(Ok(0)));
+        }
+        outbox
+    }
+
+    #[tokio::test]
+    async fn purge_repeats_full_batches_until_one_comes_back_short() {
+        let outbox = outbox_answering(vec![Ok(3), Ok(3), Ok(1)]);
+        assert_eq!(purger(outbox).purge(|| true).await.unwrap(), 7);
+    }
+
+    #[tokio::test]
+    async fn purge_with_nothing_past_the_retention_asks_once() {
+        let outbox = outbox_answering(vec![Ok(0)]);
+        assert_eq!(purger(outbox).purge(|| true).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn purge_stops_between_batches_when_told() {
+        // Full batches forever, but the worker is stopping after the second one.
+        let outbox = outbox_answering(vec![Ok(3), Ok(3)]);
+        let mut asked = 0;
+        let purged = purger(outbox)
+            .purge(|| {
+                asked += 1;
+                asked < 2
+            })
+            .await;
+        assert_eq!(purged.unwrap(), 6);
+        assert_eq!(asked, 2);
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_ends_the_round_with_the_error() {
+        let unavailable = RepositoryError::Unavailable("connection refused".into());
+        let outbox = outbox_answering(vec![Ok(3), Err(unavailable)]);
+        let result = purger(outbox).purge(|| true).await;
+        assert!(
+            matches!(result, Err(RepositoryError::Unavailable(_))),
+            "{result:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_retention_beyond_any_date_purges_nothing() {
+        // No call expected: the mock fails the test if the store is asked.
+        let mut purger = purger(MockOutboxRepository::new());
+        purger.retention = Duration::MAX;
+        assert_eq!(purger.cutoff(t0()), None);
+        assert_eq!(purger.purge(|| true).await.unwrap(), 0);
+    }
+
+    #[test]
+    fn the_cutoff_is_now_less_the_retention() {
+        let purger = purger(MockOutboxRepository::new());
+        assert_eq!(purger.cutoff(t0()), Some(t0() - TimeDelta::days(7)));
     }
 
     #[test]

@@ -160,6 +160,16 @@ impl Clock for SystemClock {
     }
 }
 
+/// A clock stopped at one instant: for tests, and for replaying work at a given time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
 /// A clock that runs with the system clock plus an offset that tests move forward, so a
 /// running server can be sent hours ahead.
 #[derive(Debug, Clone, Default)]

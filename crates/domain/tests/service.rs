@@ -10,7 +10,7 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use mockall::Sequence;
 use ticket_domain::ports::MockTicketRepository;
 use ticket_domain::{
-    AlertData, CameraId, Clock, Comment, CommentBody, Cursor, DedupKey, HistoryEntry,
+    AlertData, CameraId, Comment, CommentBody, Cursor, DedupKey, FixedClock, HistoryEntry,
     IngestOutcome, Ingested, ListQuery, NewAlert, Page, ProviderId, RepositoryError, ServiceError,
     Severity, SlaPolicy, SlaState, Status, StatusChange, Ticket, TicketDetails, TicketDraft,
     TicketFilter, TicketNumber, TicketRef, TicketService, TicketStats, Title, TransitionError,
@@ -20,16 +20,6 @@ use ticket_domain::{
 // ----------------------------------------------------------------------------------------
 // Fixtures
 // ----------------------------------------------------------------------------------------
-
-/// A clock that always answers the same time.
-#[derive(Debug, Clone, Copy)]
-struct FixedClock(DateTime<Utc>);
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
-    }
-}
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().unwrap()

@@ -32,6 +32,22 @@ const CLAIM_SQL: &str = "\
     FROM claimable c WHERE n.id = c.id \
     RETURNING n.*";
 
+/// Deletes one batch of delivered events past the retention: `sent`, delivered before $1,
+/// earliest deliveries first, at most $2. Served by the partial index
+/// `notification_logs_sent_idx` (`delivered_at` of `sent` rows): the batch is read off the
+/// front of the index and never scans `pending` or `failed` rows. `SKIP LOCKED` lets purgers
+/// on several instances delete disjoint batches without waiting for each other; a row
+/// changed meanwhile is re-checked after its lock and left out if it no longer qualifies.
+const PURGE_SQL: &str = "\
+    WITH doomed AS ( \
+        SELECT id FROM notification_logs \
+        WHERE status = 'sent' AND delivered_at < $1 \
+        ORDER BY delivered_at \
+        LIMIT $2 \
+        FOR UPDATE SKIP LOCKED \
+    ) \
+    DELETE FROM notification_logs n USING doomed d WHERE n.id = d.id";
+
 /// The PostgreSQL outbox. Cheap to clone: it holds the pool.
 #[derive(Clone)]
 pub struct PgOutbox {
@@ -140,6 +156,22 @@ impl OutboxRepository for PgOutbox {
         Ok(())
     }
 
+    async fn purge_delivered(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<usize, RepositoryError> {
+        let mut conn = self.pool.get().await.map_err(pool_error)?;
+        let deleted = diesel::sql_query(PURGE_SQL)
+            .bind::<Timestamptz, _>(before)
+            .bind::<BigInt, _>(limit)
+            .execute(&mut conn)
+            .await
+            .map_err(DbError::from)?;
+        metrics::counter!("notifications_purged_total").increment(deleted as u64);
+        Ok(deleted)
+    }
+
     async fn list(
         &self,
         filter: &NotificationFilter,
@@ -166,5 +198,226 @@ impl OutboxRepository for PgOutbox {
             .into_iter()
             .map(Notification::try_from)
             .collect::<Result<_, _>>()?)
+    }
+}
+
+/// Against a private PostgreSQL database each (`test_db`).
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::pool::{PoolSettings, build_pool};
+    use crate::test_db::TestDatabase;
+    use chrono::TimeDelta;
+    use diesel::sql_types::{Nullable, Text};
+    use diesel_async::SimpleAsyncConnection;
+    use uuid::Uuid;
+
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+
+    /// The cutoff the tests purge at.
+    fn t0() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_790_000_000, 0).unwrap()
+    }
+
+    async fn outbox(db: &TestDatabase) -> PgOutbox {
+        PgOutbox::new(build_pool(&db.url(), &PoolSettings::default()).unwrap())
+    }
+
+    /// A ticket for events to belong to (the foreign key).
+    async fn ticket(outbox: &PgOutbox) -> Uuid {
+        let mut conn = outbox.pool.get().await.unwrap();
+        let id = Uuid::new_v4();
+        diesel::sql_query(
+            "INSERT INTO tickets (id, title, severity, status, camera_id, provider_id, \
+             alert_data, dedup_key, occurred_at, first_alert_at, last_alert_at, \
+             first_response_due_at, resolution_due_at, created_at, updated_at) \
+             VALUES ($1, 'purge test', 'low', 'open', 1, $1, '{}', $1::text, \
+                     $2, $2, $2, $2, $2, $2, $2)",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .bind::<Timestamptz, _>(t0() - TimeDelta::days(90))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        id
+    }
+
+    /// Writes an event of `ticket` in `status`, delivered at `delivered_at`; returns its id.
+    async fn event(
+        outbox: &PgOutbox,
+        ticket: Uuid,
+        status: &str,
+        delivered_at: Option<DateTime<Utc>>,
+    ) -> i64 {
+        let mut conn = outbox.pool.get().await.unwrap();
+        let created_at = t0() - TimeDelta::days(60);
+        diesel::sql_query(
+            "INSERT INTO notification_logs (ticket_id, event_type, payload, status, attempts, \
+             next_attempt_at, created_at, delivered_at) \
+             VALUES ($1, 'ticket_created', '{}', $2, 1, $3, $3, $4) RETURNING id",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(ticket)
+        .bind::<Text, _>(status)
+        .bind::<Timestamptz, _>(created_at)
+        .bind::<Nullable<Timestamptz>, _>(delivered_at)
+        .get_result::<Id>(&mut conn)
+        .await
+        .unwrap()
+        .id
+    }
+
+    async fn remaining(outbox: &PgOutbox) -> Vec<i64> {
+        let mut conn = outbox.pool.get().await.unwrap();
+        notification_logs::table
+            .select(notification_logs::id)
+            .order(notification_logs::id)
+            .load(&mut conn)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn purge_deletes_only_sent_events_delivered_before_the_cutoff() {
+        let db = TestDatabase::new().await;
+        let outbox = outbox(&db).await;
+        let t = ticket(&outbox).await;
+        let day = TimeDelta::days(1);
+        let old = event(&outbox, t, "sent", Some(t0() - day * 30)).await;
+        let just_before = event(&outbox, t, "sent", Some(t0() - TimeDelta::microseconds(1))).await;
+        let at_cutoff = event(&outbox, t, "sent", Some(t0())).await;
+        let recent = event(&outbox, t, "sent", Some(t0() + TimeDelta::hours(1))).await;
+        // Never delivered, however old: waiting, and dead-lettered.
+        let pending = event(&outbox, t, "pending", None).await;
+        let failed = event(&outbox, t, "failed", None).await;
+        // Old delivery times on rows that are not `sent` (put back by hand): the status
+        // decides, not the timestamp.
+        let requeued = event(&outbox, t, "pending", Some(t0() - day * 40)).await;
+        let failed_stamped = event(&outbox, t, "failed", Some(t0() - day * 40)).await;
+
+        assert_eq!(outbox.purge_delivered(t0(), 100).await.unwrap(), 2);
+        let left = remaining(&outbox).await;
+        assert!(
+            !left.contains(&old) && !left.contains(&just_before),
+            "{left:?}"
+        );
+        assert_eq!(
+            left,
+            vec![at_cutoff, recent, pending, failed, requeued, failed_stamped]
+        );
+        assert_eq!(outbox.purge_delivered(t0(), 100).await.unwrap(), 0);
+        assert_eq!(remaining(&outbox).await.len(), 6);
+    }
+
+    #[tokio::test]
+    async fn purge_deletes_in_batches_earliest_delivery_first() {
+        let db = TestDatabase::new().await;
+        let outbox = outbox(&db).await;
+        let t = ticket(&outbox).await;
+        // Ids in another order than delivery times.
+        let mut by_delivery = Vec::new();
+        for days_ago in [3, 5, 1, 4, 2] {
+            let id = event(&outbox, t, "sent", Some(t0() - TimeDelta::days(days_ago))).await;
+            by_delivery.push((days_ago, id));
+        }
+        by_delivery.sort_by_key(|(days_ago, _)| -days_ago);
+        let ids: Vec<i64> = by_delivery.iter().map(|(_, id)| *id).collect();
+        let kept = |from: usize| {
+            let mut rest = ids[from..].to_vec();
+            rest.sort_unstable();
+            rest
+        };
+
+        assert_eq!(outbox.purge_delivered(t0(), 2).await.unwrap(), 2);
+        assert_eq!(
+            remaining(&outbox).await,
+            kept(2),
+            "the two earliest go first"
+        );
+        assert_eq!(outbox.purge_delivered(t0(), 2).await.unwrap(), 2);
+        assert_eq!(remaining(&outbox).await, kept(4));
+        assert_eq!(
+            outbox.purge_delivered(t0(), 2).await.unwrap(),
+            1,
+            "short: done"
+        );
+        assert_eq!(outbox.purge_delivered(t0(), 2).await.unwrap(), 0);
+        assert!(remaining(&outbox).await.is_empty());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_purges_share_the_work_and_delete_each_event_once() {
+        let db = TestDatabase::new().await;
+        let outbox = outbox(&db).await;
+        let t = ticket(&outbox).await;
+        let mut conn = outbox.pool.get().await.unwrap();
+        diesel::sql_query(
+            "INSERT INTO notification_logs (ticket_id, event_type, payload, status, attempts, \
+             next_attempt_at, created_at, delivered_at) \
+             SELECT $1, 'ticket_created', '{}', 'sent', 1, $2, $2, \
+                    $2 + make_interval(secs => i) \
+             FROM generate_series(1, 600) AS i",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(t)
+        .bind::<Timestamptz, _>(t0() - TimeDelta::days(30))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        drop(conn);
+
+        // Three purgers, as on three instances, each until its batch comes back short.
+        let purgers = (0..3).map(|_| {
+            let outbox = outbox.clone();
+            tokio::spawn(async move {
+                let mut purged = 0;
+                loop {
+                    let n = outbox.purge_delivered(t0(), 25).await.unwrap();
+                    purged += n;
+                    if n < 25 {
+                        return purged;
+                    }
+                }
+            })
+        });
+        let mut total = 0;
+        for purger in purgers.collect::<Vec<_>>() {
+            total += purger.await.unwrap();
+        }
+        assert_eq!(total, 600, "every event counted once");
+        assert!(remaining(&outbox).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn purge_reads_the_partial_index_of_sent_events() {
+        #[derive(QueryableByName)]
+        struct Plan {
+            #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+            line: String,
+        }
+        let db = TestDatabase::new().await;
+        let outbox = outbox(&db).await;
+        let mut conn = outbox.pool.get().await.unwrap();
+        // An empty table would be scanned whole; say what a large one makes the planner do.
+        conn.batch_execute("SET enable_seqscan = off")
+            .await
+            .unwrap();
+        let plan: Vec<Plan> = diesel::sql_query(format!("EXPLAIN {PURGE_SQL}"))
+            .bind::<Timestamptz, _>(t0())
+            .bind::<BigInt, _>(1000)
+            .load(&mut conn)
+            .await
+            .unwrap();
+        let plan: Vec<String> = plan.into_iter().map(|p| p.line).collect();
+        assert!(
+            plan.iter()
+                .any(|l| l.contains("Index Scan using notification_logs_sent_idx")),
+            "{plan:#?}"
+        );
+        assert!(!plan.iter().any(|l| l.contains("Sort")), "{plan:#?}");
+        conn.batch_execute("RESET enable_seqscan").await.unwrap();
     }
 }

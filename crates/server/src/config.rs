@@ -16,6 +16,7 @@
 //! | `NOTIFICATION_URL`, `NOTIFICATION_SECRET` | unset |
 //! | `NOTIFICATION_POLL_INTERVAL` | `1s` |
 //! | `NOTIFICATION_MAX_ATTEMPTS` | `10` (back-off 1s, doubling, at most 5m apart) |
+//! | `NOTIFICATION_RETENTION` | `7d`: how long `sent` events are kept after delivery; `off` keeps them forever |
 //!
 //! Durations are written `90s`, `5m`, `4h`, `7d` (or combined, `1h 30m`).
 
@@ -46,6 +47,11 @@ pub struct Config {
     pub notification_poll_interval: Duration,
     /// Back-off and attempts of notification delivery.
     pub notification_retry: RetryPolicy,
+    /// How long `sent` events are kept after their delivery; `None` (`off`) keeps them.
+    pub notification_retention: Option<Duration>,
+    /// How often delivered events past the retention are looked for. Not read from the
+    /// environment: [`PURGE_INTERVAL`].
+    pub notification_purge_interval: Duration,
     /// HTTP worker threads; `None` is one per core. Not read from the environment.
     pub workers: Option<usize>,
 }
@@ -78,6 +84,22 @@ impl fmt::Display for ConfigErrors {
 }
 
 impl std::error::Error for ConfigErrors {}
+
+/// How often each instance deletes delivered events past `NOTIFICATION_RETENTION`. Rows
+/// therefore stay at most this much longer than the retention; a round deletes in batches
+/// until none is left, so a shorter interval would only mean more, smaller rounds.
+pub const PURGE_INTERVAL: Duration = Duration::from_secs(600);
+
+/// Parses `NOTIFICATION_RETENTION`: a duration, or `off` (any case) for no purging. Zero is
+/// refused rather than read as "off" or as "delete at once".
+pub fn parse_retention(raw: &str) -> Result<Option<Duration>, String> {
+    if raw.trim().eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    parse_duration(raw)
+        .map(Some)
+        .map_err(|e| format!("{e}, or off to keep delivered events"))
+}
 
 /// Parses a duration like `90s`, `5m`, `4h`, `7d`; zero is refused.
 pub fn parse_duration(raw: &str) -> Result<Duration, String> {
@@ -218,6 +240,11 @@ impl Config {
         })
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(RetryPolicy::default().max_attempts);
+        let notification_retention =
+            match get("NOTIFICATION_RETENTION", &|v| parse_retention(v).map(drop)) {
+                Some(v) => parse_retention(&v).unwrap_or(None),
+                None => Some(Duration::from_secs(7 * 24 * 3600)),
+            };
 
         if !errors.is_empty() {
             return Err(ConfigErrors(errors));
@@ -243,6 +270,8 @@ impl Config {
                 max_attempts: notification_max_attempts,
                 ..RetryPolicy::default()
             },
+            notification_retention,
+            notification_purge_interval: PURGE_INTERVAL,
             workers: None,
         })
     }
@@ -328,6 +357,59 @@ mod tests {
             );
         }
         assert!(errors.to_string().contains("SLA_HIGH_RESOLUTION"));
+    }
+
+    #[test]
+    fn notification_retention_defaults_to_seven_days() {
+        let c = config(&[]).unwrap();
+        assert_eq!(
+            c.notification_retention,
+            Some(Duration::from_secs(7 * 24 * 3600))
+        );
+        assert_eq!(c.notification_purge_interval, Duration::from_secs(600));
+        let blank = config(&[("NOTIFICATION_RETENTION", "  ")]).unwrap();
+        assert_eq!(blank.notification_retention, c.notification_retention);
+    }
+
+    #[test]
+    fn notification_retention_takes_a_duration() {
+        for (raw, expected) in [
+            ("90s", Duration::from_secs(90)),
+            ("12h", Duration::from_secs(12 * 3600)),
+            ("30d", Duration::from_secs(30 * 24 * 3600)),
+            ("1h 30m", Duration::from_secs(5400)),
+        ] {
+            let c = config(&[("NOTIFICATION_RETENTION", raw)]).unwrap();
+            assert_eq!(c.notification_retention, Some(expected), "{raw}");
+        }
+    }
+
+    #[test]
+    fn notification_retention_off_disables_purging() {
+        for raw in ["off", "OFF", " Off "] {
+            let c = config(&[("NOTIFICATION_RETENTION", raw)]).unwrap();
+            assert_eq!(c.notification_retention, None, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn an_invalid_notification_retention_is_named() {
+        for raw in ["forever", "0", "0s", "-1d", "7 days ago", "no"] {
+            let errors = config(&[("NOTIFICATION_RETENTION", raw)]).unwrap_err();
+            assert_eq!(errors.0.len(), 1, "{raw:?}: {errors}");
+            assert_eq!(errors.0[0].variable, "NOTIFICATION_RETENTION");
+            let shown = errors.to_string();
+            assert!(
+                shown.contains("NOTIFICATION_RETENTION") && shown.contains("or off"),
+                "{shown}"
+            );
+        }
+        let zero = config(&[("NOTIFICATION_RETENTION", "0")]).unwrap_err();
+        assert!(
+            zero.0[0].message.contains("greater than zero"),
+            "{}",
+            zero.0[0]
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use std::sync::Arc;
 
+use ticket_domain::notification::OutboxPurger;
 use ticket_domain::{Clock, Dispatcher, HealthCheck, OutboxRepository, TicketService};
 use ticket_http::outbound::WebhookSender;
 use ticket_http::{ServiceInfo, configure, no_route};
@@ -93,6 +94,10 @@ impl Application {
 
         let mut workers = Workers::default();
         workers::sla_monitor(&mut workers, service.clone(), config.sla_check_interval);
+        if let Some(retention) = config.notification_retention {
+            let purger = OutboxPurger::new(outbox.clone(), clock.clone(), retention);
+            workers::outbox_purger(&mut workers, purger, config.notification_purge_interval);
+        }
         match &config.notification_url {
             Some(url) => {
                 let sender = WebhookSender::new(url.clone(), config.notification_secret.clone());

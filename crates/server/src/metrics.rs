@@ -10,6 +10,7 @@
 //! | `sla_breaches_total` | counter | |
 //! | `notifications_sent_total` | counter | |
 //! | `notification_delivery_failures_total` | counter | `outcome` (`retry`, `gave_up`) |
+//! | `notifications_purged_total` | counter | |
 //! | `notifications_pending` | gauge | |
 //! | `db_pool_size`, `db_pool_in_use`, `db_pool_available`, `db_pool_waiting`, `db_pool_max_size` | gauge | |
 //!

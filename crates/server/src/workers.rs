@@ -1,11 +1,13 @@
-//! Background work of each instance: recording SLA breaches and delivering the outbox.
-//! Both are safe to run on every instance at once (the store shares the work out), and
-//! both finish their current round before stopping.
+//! Background work of each instance: recording SLA breaches, delivering the outbox and
+//! deleting delivered events past their retention. All are safe to run on every instance
+//! at once (the store shares the work out), and all finish their current round (for the
+//! purge, its current batch) before stopping.
 
 use std::time::Duration;
 
 use actix_web::rt::task::JoinHandle;
 use actix_web::web;
+use ticket_domain::notification::OutboxPurger;
 use ticket_domain::{
     Clock, Dispatcher, NotificationSender, OutboxRepository, TicketRepository, TicketService,
 };
@@ -54,6 +56,12 @@ impl Workers {
             }
             tracing::debug!(worker = name, "stopped");
         }));
+    }
+
+    /// Whether `shutdown` has been called, for a round that checks between its steps.
+    fn stopping(&self) -> impl Fn() -> bool + 'static {
+        let stop = self.stop.subscribe();
+        move || *stop.borrow()
     }
 
     /// Signals every worker to stop and waits for their current rounds to finish.
@@ -110,6 +118,30 @@ pub fn dispatcher<O: OutboxRepository, S: NotificationSender, C: Clock>(
                     false
                 }
             }
+        }
+    });
+}
+
+/// Deletes delivered events past the retention every `interval` (at once at start-up). A
+/// round deletes batch after batch until one comes back short, and stops between batches
+/// on shutdown.
+pub fn outbox_purger<O: OutboxRepository, C: Clock>(
+    workers: &mut Workers,
+    purger: OutboxPurger<O, C>,
+    interval: Duration,
+) {
+    let purger = std::rc::Rc::new(purger);
+    let stopping = std::rc::Rc::new(workers.stopping());
+    workers.every("outbox-purger", interval, move || {
+        let purger = purger.clone();
+        let stopping = stopping.clone();
+        async move {
+            match purger.purge(|| !stopping()).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "purged delivered notifications"),
+                Err(error) => tracing::warn!(%error, "notification purge failed"),
+            }
+            false
         }
     });
 }

@@ -359,3 +359,124 @@ async fn alerts_of_a_ticket_are_listed_newest_first_in_pages() {
         .await
         .problem(404);
 }
+
+/// Polls `events_of(ticket)` for up to 10 s until `done` holds; returns the last answer.
+async fn events_until(app: &TestApp, ticket: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let started = Instant::now();
+    loop {
+        let events = events_of(app, ticket).await;
+        if done(&events) {
+            return events;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "timed out; events of {ticket}: {events:#?}"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+fn statuses(events: &[Value]) -> Vec<&str> {
+    events
+        .iter()
+        .map(|e| e["status"].as_str().unwrap_or_default())
+        .collect()
+}
+
+/// The value of an unlabelled counter in `/metrics`, 0 when it is not there yet.
+async fn counter(app: &TestApp, name: &str) -> f64 {
+    let text = app.get("/metrics").await.body;
+    let prefix = format!("{name}{{");
+    text.as_str()
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(&prefix))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Retention of one day, looked at every 30 ms; SLA events (which would add rows) only at
+/// start-up.
+fn retaining(url: &str) -> impl FnOnce(&mut ticket_server::Config) {
+    let notify = notifying(url, Duration::from_millis(40), 1);
+    move |c| {
+        notify(c);
+        c.notification_retention = Some(Duration::from_secs(24 * 3600));
+        c.notification_purge_interval = Duration::from_millis(30);
+        c.sla_check_interval = Duration::from_secs(3600);
+    }
+}
+
+#[actix_web::test]
+async fn delivered_events_past_the_retention_are_purged_and_the_rest_kept() {
+    // Events of tickets titled "poison ..." fail, and one attempt is all they get.
+    let (url, _log) = receiver(|payload, _| {
+        let poisoned = payload["data"]["title"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("poison"));
+        if poisoned { 500 } else { 204 }
+    });
+    let app = TestApp::spawn_with(retaining(&url)).await;
+    let old = app.create(json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.transition(&old, "alice", json!({"status": "in_progress"}))
+        .await;
+    let poison = app.create(json!({"title": "poison alert"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    events_until(&app, &old, |e| statuses(e) == ["sent", "sent"]).await;
+    events_until(&app, &poison, |e| statuses(e) == ["failed"]).await;
+
+    // Within the retention nothing goes.
+    actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(statuses(&events_of(&app, &old).await), ["sent", "sent"]);
+
+    // Two days on, a new ticket's events are delivered and kept, the old ones purged, and
+    // the dead letter stays.
+    app.clock.advance(TimeDelta::days(2));
+    let recent = app.create(json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    events_until(&app, &recent, |e| statuses(e) == ["sent"]).await;
+    events_until(&app, &old, <[Value]>::is_empty).await;
+    let dead = events_of(&app, &poison).await;
+    assert_eq!(statuses(&dead), ["failed"], "{dead:?}");
+    actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(statuses(&events_of(&app, &recent).await), ["sent"]);
+    let sent = app.get("/api/notifications?status=sent").await.body;
+    let tickets: Vec<&str> = sent["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["ticket_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(tickets, [recent.as_str()]);
+    let purged = counter(&app, "notifications_purged_total").await;
+    assert!(purged >= 2.0, "notifications_purged_total = {purged}");
+}
+
+#[actix_web::test]
+async fn with_retention_off_delivered_events_are_kept() {
+    let (url, _log) = receiver(|_, _| 204);
+    let off = {
+        let retain = retaining(&url);
+        move |c: &mut ticket_server::Config| {
+            retain(c);
+            c.notification_retention = None;
+        }
+    };
+    let app = TestApp::spawn_with(off).await;
+    let id = app.create(json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    events_until(&app, &id, |e| statuses(e) == ["sent"]).await;
+    app.clock.advance(TimeDelta::days(365));
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(statuses(&events_of(&app, &id).await), ["sent"]);
+}

@@ -1,0 +1,26 @@
+-- What the retention purge (PgOutbox::purge_delivered, NOTIFICATION_RETENTION) reads:
+-- delivered events by delivery time. The purge deletes `sent` rows delivered before the
+-- cutoff, earliest first, in batches of 1,000; each batch comes off the front of this index.
+--
+-- Why a partial index on (delivered_at) WHERE status = 'sent':
+-- * Without it every batch is a sequential scan of the whole table plus a sort. On a
+--   realistic outbox (6.04M rows, 3.9 GB heap, 90 days of deliveries) one batch took 4.3 s
+--   on the first run and 1.7 s in the steady state (the heap file does not shrink after
+--   deletes, so every round reads all of it); with the index, 10 ms and 7 ms.
+-- * Write cost: mark_sent already changes `status`, a column in the predicates of the
+--   pending indexes, so its update is never HOT and writes new entries in the other
+--   indexes anyway; this adds one more, appended at the right edge (delivered_at grows).
+--   Measured on 1,000 mark_sent updates: WAL 730 kB -> 793 kB (+9%), no visible latency
+--   change. Claims and retries of pending rows do not touch it (the predicate is false).
+-- * Alternatives: a full index on delivered_at would also hold every pending and failed
+--   row; the primary key (ids follow creation) cannot stop at the cutoff and would walk
+--   past every failed row on every batch; BRIN needs a physical order that the deletes
+--   themselves break once freed space is reused.
+--
+-- CONCURRENTLY, so that ticket writes go on while it builds (7 s on the table above); that
+-- is why this migration runs outside a transaction (metadata.toml) and holds one statement.
+-- If a build is interrupted, PostgreSQL keeps an INVALID index of this name, which IF NOT
+-- EXISTS would accept: check pg_index.indisvalid, and drop it (DROP INDEX CONCURRENTLY)
+-- before migrating again.
+CREATE INDEX CONCURRENTLY IF NOT EXISTS notification_logs_sent_idx
+    ON notification_logs (delivered_at) WHERE status = 'sent';

@@ -130,14 +130,15 @@ FROM list_plans ORDER BY combo, deep;
 \echo
 
 -- ---------------------------------------------------------------- stats
+-- As the service's stats transaction (STATS_WORK_MEM in crates/persistence/src/repo.rs).
+SET work_mem = '64MB';
 CREATE FUNCTION pg_temp.sla_sql(w text) RETURNS text LANGUAGE sql AS $$
   SELECT 'SELECT ' || string_agg(format(
       'count(*) FILTER (WHERE %1$s <= %2$s) AS %3$s_met, '
    || 'count(*) FILTER (WHERE COALESCE(%1$s > %2$s, %2$s < now())) AS %3$s_breached, '
    || 'count(*) FILTER (WHERE %1$s IS NULL AND %2$s >= now()) AS %3$s_pending, '
-   || 'avg(EXTRACT(EPOCH FROM (%1$s - created_at))::float8) AS %3$s_mean, '
-   || 'percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (%1$s - created_at))::float8) AS %3$s_p50, '
-   || 'percentile_cont(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (%1$s - created_at))::float8) AS %3$s_p90',
+   || 'avg(date_part(''epoch'', %1$s - created_at)) AS %3$s_mean, '
+   || 'percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY date_part(''epoch'', %1$s - created_at)) AS %3$s_pct',
       e, due, pre), ', ') || ' FROM tickets ' || w
   FROM (VALUES ('first_responded_at', 'first_response_due_at', 'fr'),
                ('resolved_at', 'resolution_due_at', 'res')) t(e, due, pre)

@@ -7,13 +7,15 @@
 -- The target is an open ticket of bench.merge_targets (the load generator's merge alerts
 -- carry the same keys); its key is read by sub-selects (primary-key lookups on a small
 -- table, no extra round trip). Alerts without external_id: no replay check, as in the
--- load generator's merge bodies.
+-- load generator's merge bodies. The service pipelines the update and the two inserts.
 \set k random(1, :n_merge)
 BEGIN;
 SELECT "tickets"."id", "tickets"."number", "tickets"."title", "tickets"."description", "tickets"."severity", "tickets"."status", "tickets"."camera_id", "tickets"."provider_id", "tickets"."alert_type", "tickets"."alert_data", "tickets"."dedup_key", "tickets"."occurred_at", "tickets"."assignee_id", "tickets"."alert_count", "tickets"."first_alert_at", "tickets"."last_alert_at", "tickets"."first_response_due_at", "tickets"."first_responded_at", "tickets"."resolution_due_at", "tickets"."resolved_at", "tickets"."closed_at", "tickets"."created_at", "tickets"."updated_at", "tickets"."version" FROM "tickets" WHERE ((("tickets"."provider_id" = (SELECT provider_id FROM bench.merge_targets WHERE k = :k)) AND ("tickets"."dedup_key" = (SELECT dedup_key FROM bench.merge_targets WHERE k = :k))) AND ("tickets"."status" = ANY(:active))) LIMIT :one FOR UPDATE \gset t_
 \set ac :t_alert_count + 1
 \set nv :t_version + 1
+\startpipeline
 UPDATE "tickets" SET "severity" = :t_severity, "status" = :t_status, "assignee_id" = NULL, "alert_count" = :ac, "first_alert_at" = :t_first_alert_at, "last_alert_at" = now(), "first_responded_at" = NULL, "resolved_at" = NULL, "closed_at" = NULL, "updated_at" = now(), "version" = :nv WHERE ("tickets"."id" = :t_id);
 INSERT INTO "ticket_alerts" ("ticket_id", "provider_id", "external_id", "title", "severity", "alert_type", "payload", "occurred_at", "received_at") VALUES (:t_id, :t_provider_id, DEFAULT, :t_title, :t_severity, :t_alert_type, '{"zone": "zone-3", "confidence": 0.91, "detections": [{"bbox": [120, 80, 64, 180], "label": "person", "score": 0.88}], "snapshot_url": "https://vms.example.net/snapshots/bench.jpg"}', now(), now());
 INSERT INTO "notification_logs" ("ticket_id", "event_type", "payload", "next_attempt_at", "created_at") VALUES (:t_id, 'alert_merged', '{"at": "2026-11-27T14:46:06.188091Z", "data": {"title": "Person detected in restricted zone"}, "number": "TCK-1001001", "status": "open", "version": 1, "severity": "high", "camera_id": 1042, "ticket_id": "01a21d78-806c-72fe-947b-740710d1e6f9", "event_type": "alert_merged", "assignee_id": null, "provider_id": "6f1c2b9e-8a4d-4c1e-9f0a-3b5d7e9c1a24"}', now(), now());
+\endpipeline
 COMMIT;

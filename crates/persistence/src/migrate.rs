@@ -3,7 +3,9 @@
 //! then find nothing pending.
 
 use diesel::connection::SimpleConnection;
-use diesel::{Connection, ConnectionError};
+use diesel::dsl::sql;
+use diesel::sql_types::Bool;
+use diesel::{Connection, ConnectionError, RunQueryDsl};
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -13,6 +15,9 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations")
 
 /// Key of the advisory lock held while migrating ("tickets" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0074_6963_6b65_7473;
+
+/// How often an instance waiting for another's migration asks for the lock again.
+const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
 #[derive(Debug, thiserror::Error)]
 pub enum MigrationError {
@@ -39,8 +44,20 @@ pub async fn run_pending(database_url: &str) -> Result<Vec<String>, MigrationErr
 fn migrate_blocking(url: &str) -> Result<Vec<String>, MigrationError> {
     let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(url)?;
     let failed = |e: &dyn std::fmt::Display| MigrationError::Migrate(e.to_string());
-    conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+    // Polled, not waited for: a backend blocked in `pg_advisory_lock` holds a snapshot, and
+    // `CREATE INDEX CONCURRENTLY` in the holder's migration waits for every older snapshot
+    // to go, so the two would deadlock (and PostgreSQL would abort one of them).
+    loop {
+        let locked: bool = diesel::select(sql::<Bool>(&format!(
+            "pg_try_advisory_lock({MIGRATION_LOCK})"
+        )))
+        .get_result(&mut conn)
         .map_err(|e| failed(&e))?;
+        if locked {
+            break;
+        }
+        std::thread::sleep(LOCK_POLL);
+    }
     let applied = conn
         .run_pending_migrations(MIGRATIONS)
         .map(|versions| versions.iter().map(ToString::to_string).collect())

@@ -5,6 +5,7 @@ mod filter;
 pub mod migrate;
 mod outbox;
 pub mod pool;
+mod prepared;
 mod repo;
 mod rows;
 pub mod schema;

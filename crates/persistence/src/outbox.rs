@@ -9,6 +9,7 @@ use ticket_domain::{Notification, NotificationFilter, OutboxRepository, Reposito
 
 use crate::error::{DbError, pool_error};
 use crate::pool::PgPool;
+use crate::prepared::Prepared;
 use crate::rows::NotificationRow;
 use crate::schema::notification_logs;
 
@@ -86,13 +87,15 @@ impl OutboxRepository for PgOutbox {
         limit: i64,
     ) -> Result<Vec<Notification>, RepositoryError> {
         let mut conn = self.pool.get().await.map_err(pool_error)?;
-        let mut rows: Vec<NotificationRow> = diesel::sql_query(CLAIM_SQL)
-            .bind::<Timestamptz, _>(now)
-            .bind::<Timestamptz, _>(lease_until)
-            .bind::<BigInt, _>(limit)
-            .load(&mut conn)
-            .await
-            .map_err(DbError::from)?;
+        let mut rows: Vec<NotificationRow> = Prepared(
+            diesel::sql_query(CLAIM_SQL)
+                .bind::<Timestamptz, _>(now)
+                .bind::<Timestamptz, _>(lease_until)
+                .bind::<BigInt, _>(limit),
+        )
+        .load(&mut conn)
+        .await
+        .map_err(DbError::from)?;
         // RETURNING has no order; deliver oldest first.
         rows.sort_by_key(NotificationRow::id);
         Ok(rows
@@ -103,15 +106,14 @@ impl OutboxRepository for PgOutbox {
 
     async fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), RepositoryError> {
         let mut conn = self.pool.get().await.map_err(pool_error)?;
-        diesel::update(notification_logs::table.find(id))
-            .set((
-                notification_logs::status.eq("sent"),
-                notification_logs::delivered_at.eq(at),
-                notification_logs::last_error.eq(None::<String>),
-            ))
-            .execute(&mut conn)
-            .await
-            .map_err(DbError::from)?;
+        Prepared(diesel::update(notification_logs::table.find(id)).set((
+            notification_logs::status.eq("sent"),
+            notification_logs::delivered_at.eq(at),
+            notification_logs::last_error.eq(None::<String>),
+        )))
+        .execute(&mut conn)
+        .await
+        .map_err(DbError::from)?;
         metrics::counter!("notifications_sent_total").increment(1);
         Ok(())
     }
@@ -162,12 +164,14 @@ impl OutboxRepository for PgOutbox {
         limit: i64,
     ) -> Result<usize, RepositoryError> {
         let mut conn = self.pool.get().await.map_err(pool_error)?;
-        let deleted = diesel::sql_query(PURGE_SQL)
-            .bind::<Timestamptz, _>(before)
-            .bind::<BigInt, _>(limit)
-            .execute(&mut conn)
-            .await
-            .map_err(DbError::from)?;
+        let deleted = Prepared(
+            diesel::sql_query(PURGE_SQL)
+                .bind::<Timestamptz, _>(before)
+                .bind::<BigInt, _>(limit),
+        )
+        .execute(&mut conn)
+        .await
+        .map_err(DbError::from)?;
         metrics::counter!("notifications_purged_total").increment(deleted as u64);
         Ok(deleted)
     }

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::error::{DbError, pool_error};
 use crate::filter::{Bind, Conditions};
 use crate::pool::PgPool;
+use crate::prepared::Prepared;
 use crate::rows::{
     AlertRow, CommentRow, HistoryRow, NewAlertRow, NewHistoryRow, NewNotificationRow, NewTicketRow,
     TicketChanges, TicketRow,
@@ -166,14 +167,16 @@ async fn ingest_once(
         });
         let merged_event = event(EventType::AlertMerged, &merged, extra);
         let (updated, stored, evented) = tokio::join!(
-            diesel::update(tickets::table.find(current.id.0))
-                .set(TicketChanges::from(&merged))
-                .execute(&mut &*conn),
-            diesel::insert_into(ticket_alerts::table)
-                .values(NewAlertRow::new(alert, current.id))
-                .execute(&mut &*conn),
-            diesel::insert_into(notification_logs::table)
-                .values(&merged_event)
+            Prepared(
+                diesel::update(tickets::table.find(current.id.0)).set(TicketChanges::from(&merged))
+            )
+            .execute(&mut &*conn),
+            Prepared(
+                diesel::insert_into(ticket_alerts::table)
+                    .values(NewAlertRow::new(alert, current.id))
+            )
+            .execute(&mut &*conn),
+            Prepared(diesel::insert_into(notification_logs::table).values(&merged_event))
                 .execute(&mut &*conn),
         );
         updated?;
@@ -187,26 +190,34 @@ async fn ingest_once(
     let extra = json!({ "title": draft.ticket.title.as_str() });
     let created_event = event(EventType::TicketCreated, &draft.ticket, extra);
     let (row, stored, logged, evented) = tokio::join!(
-        diesel::insert_into(tickets::table)
-            .values(NewTicketRow::from(&draft.ticket))
-            .returning(TicketRow::as_returning())
-            .get_result::<TicketRow>(&mut &*conn),
-        diesel::insert_into(ticket_alerts::table)
-            .values(NewAlertRow::new(alert, draft.ticket.id))
-            .execute(&mut &*conn),
-        diesel::insert_into(ticket_state_history::table)
-            .values(NewHistoryRow::from(&draft.history()))
-            .execute(&mut &*conn),
-        diesel::sql_query(
-            "INSERT INTO notification_logs \
+        Prepared(
+            diesel::insert_into(tickets::table)
+                .values(NewTicketRow::from(&draft.ticket))
+                .returning(TicketRow::as_returning())
+        )
+        .get_result::<TicketRow>(&mut &*conn),
+        Prepared(
+            diesel::insert_into(ticket_alerts::table)
+                .values(NewAlertRow::new(alert, draft.ticket.id))
+        )
+        .execute(&mut &*conn),
+        Prepared(
+            diesel::insert_into(ticket_state_history::table)
+                .values(NewHistoryRow::from(&draft.history()))
+        )
+        .execute(&mut &*conn),
+        Prepared(
+            diesel::sql_query(
+                "INSERT INTO notification_logs \
                (ticket_id, event_type, payload, next_attempt_at, created_at) \
              SELECT id, $2, jsonb_set($3, '{number}', to_jsonb('TCK-' || number)), $4, $4 \
              FROM tickets WHERE id = $1",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(created_event.ticket_id)
+            .bind::<Text, _>(created_event.event_type)
+            .bind::<Jsonb, _>(&created_event.payload)
+            .bind::<Timestamptz, _>(created_event.created_at)
         )
-        .bind::<diesel::sql_types::Uuid, _>(created_event.ticket_id)
-        .bind::<Text, _>(created_event.event_type)
-        .bind::<Jsonb, _>(&created_event.payload)
-        .bind::<Timestamptz, _>(created_event.created_at)
         .execute(&mut &*conn),
     );
     let created = Ticket::try_from(row?)?;
@@ -604,18 +615,21 @@ impl TicketRepository for PgTicketRepository {
             // One pipeline (see `ingest_once`); if the version check matched nothing, the
             // rows written after it are rolled back with the transaction.
             let (updated, logged, evented) = tokio::join!(
-                diesel::update(
-                    tickets::table
-                        .find(ticket.id.0)
-                        .filter(tickets::version.eq(expected_version)),
+                Prepared(
+                    diesel::update(
+                        tickets::table
+                            .find(ticket.id.0)
+                            .filter(tickets::version.eq(expected_version)),
+                    )
+                    .set(TicketChanges::from(ticket))
                 )
-                .set(TicketChanges::from(ticket))
                 .execute(&mut &**c),
-                diesel::insert_into(ticket_state_history::table)
-                    .values(NewHistoryRow::from(entry))
-                    .execute(&mut &**c),
-                diesel::insert_into(notification_logs::table)
-                    .values(&changed_event)
+                Prepared(
+                    diesel::insert_into(ticket_state_history::table)
+                        .values(NewHistoryRow::from(entry))
+                )
+                .execute(&mut &**c),
+                Prepared(diesel::insert_into(notification_logs::table).values(&changed_event))
                     .execute(&mut &**c),
             );
             // Changed (or gone) since it was read: the caller re-reads and tells which.
@@ -644,16 +658,18 @@ impl TicketRepository for PgTicketRepository {
             // so concurrent comments serialise on the row lock instead of conflicting. LEAST
             // (which skips NULL) keeps the earliest comment as the first response even when
             // concurrent comments commit out of order.
-            let row: Option<TicketRow> = diesel::sql_query(
-                "UPDATE tickets SET version = version + 1, \
+            let row: Option<TicketRow> = Prepared(
+                diesel::sql_query(
+                    "UPDATE tickets SET version = version + 1, \
                    updated_at = GREATEST(updated_at, $2), \
                    first_responded_at = LEAST(first_responded_at, $2) \
                  WHERE id = $1 AND ($3::bigint IS NULL OR version = $3) \
                  RETURNING *",
+                )
+                .bind::<diesel::sql_types::Uuid, _>(comment.ticket_id.0)
+                .bind::<Timestamptz, _>(comment.created_at)
+                .bind::<Nullable<BigInt>, _>(expected_version),
             )
-            .bind::<diesel::sql_types::Uuid, _>(comment.ticket_id.0)
-            .bind::<Timestamptz, _>(comment.created_at)
-            .bind::<Nullable<BigInt>, _>(expected_version)
             .get_result(c)
             .await
             .optional()?;
@@ -671,11 +687,11 @@ impl TicketRepository for PgTicketRepository {
             });
             let comment_event = event(EventType::CommentAdded, &ticket, extra);
             let (stored, evented) = tokio::join!(
-                diesel::insert_into(ticket_comments::table)
-                    .values(CommentRow::from(comment))
-                    .execute(&mut &**c),
-                diesel::insert_into(notification_logs::table)
-                    .values(&comment_event)
+                Prepared(
+                    diesel::insert_into(ticket_comments::table).values(CommentRow::from(comment))
+                )
+                .execute(&mut &**c),
+                Prepared(diesel::insert_into(notification_logs::table).values(&comment_event))
                     .execute(&mut &**c),
             );
             stored?;

@@ -8,7 +8,8 @@
 //! | `LOG_LEVEL` | `INFO` (`TRACE`, `DEBUG`, `INFO`, `WARNING`/`WARN`, `ERROR`, `CRITICAL`) |
 //! | `LOG_FORMAT` | `text` (`json` for one JSON object per line) |
 //! | `HOST`, `PORT` | `0.0.0.0`, `8000` |
-//! | `DATABASE_POOL_SIZE` | 4 per CPU core, at least 8, at most 64 |
+//! | `HTTP_WORKERS` | one per CPU core: HTTP worker threads |
+//! | `DATABASE_POOL_SIZE` | 4 per CPU core, at least 8, at most 64, split between the HTTP workers (plus 2 for background work) |
 //! | `DATABASE_POOL_TIMEOUT` | `2s`: wait for a free connection before answering 503 |
 //! | `DATABASE_CONNECT_TIMEOUT` | `3s` |
 //! | `SLA_<SEVERITY>_FIRST_RESPONSE`, `SLA_<SEVERITY>_RESOLUTION` | the SLA table |
@@ -52,7 +53,7 @@ pub struct Config {
     /// How often delivered events past the retention are looked for. Not read from the
     /// environment: [`PURGE_INTERVAL`].
     pub notification_purge_interval: Duration,
-    /// HTTP worker threads; `None` is one per core. Not read from the environment.
+    /// HTTP worker threads (`HTTP_WORKERS`); `None` is one per core.
     pub workers: Option<usize>,
 }
 
@@ -195,6 +196,11 @@ impl Config {
         })
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or_else(default_pool_size);
+        let workers = get("HTTP_WORKERS", &|v| match v.trim().parse::<usize>() {
+            Ok(n) if (1..=256).contains(&n) => Ok(()),
+            _ => Err("must be a whole number from 1 to 256".to_owned()),
+        })
+        .and_then(|v| v.trim().parse().ok());
         let mut duration = |name: &str, default: Duration| {
             get(name, &|v| parse_duration(v).map(drop))
                 .and_then(|v| parse_duration(&v).ok())
@@ -272,7 +278,7 @@ impl Config {
             },
             notification_retention,
             notification_purge_interval: PURGE_INTERVAL,
-            workers: None,
+            workers,
         })
     }
 }

@@ -49,7 +49,8 @@ pub fn install(service_name: &str) -> Option<PrometheusHandle> {
 /// What `/metrics` reads at scrape time.
 pub struct Scrape {
     pub handle: Option<PrometheusHandle>,
-    pub pool: PgPool,
+    /// Every pool of the instance (one per HTTP worker, one for background work).
+    pub pools: Vec<PgPool>,
     pub outbox: PgOutbox,
 }
 
@@ -60,12 +61,18 @@ impl std::fmt::Debug for Scrape {
 }
 
 pub async fn render(scrape: web::Data<Scrape>) -> HttpResponse {
-    let status = scrape.pool.status();
-    metrics::gauge!("db_pool_max_size").set(status.max_size as f64);
-    metrics::gauge!("db_pool_size").set(status.size as f64);
-    metrics::gauge!("db_pool_available").set(status.available as f64);
-    metrics::gauge!("db_pool_in_use").set(status.size.saturating_sub(status.available) as f64);
-    metrics::gauge!("db_pool_waiting").set(status.waiting as f64);
+    let (mut max_size, mut size, mut available, mut waiting) = (0, 0, 0, 0);
+    for status in scrape.pools.iter().map(PgPool::status) {
+        max_size += status.max_size;
+        size += status.size;
+        available += status.available;
+        waiting += status.waiting;
+    }
+    metrics::gauge!("db_pool_max_size").set(max_size as f64);
+    metrics::gauge!("db_pool_size").set(size as f64);
+    metrics::gauge!("db_pool_available").set(available as f64);
+    metrics::gauge!("db_pool_in_use").set(size.saturating_sub(available) as f64);
+    metrics::gauge!("db_pool_waiting").set(waiting as f64);
     // The backlog needs the database; when it is down the gauge keeps its last value.
     if let Ok(pending) = scrape.outbox.backlog().await {
         metrics::gauge!("notifications_pending").set(pending as f64);

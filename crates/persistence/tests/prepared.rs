@@ -1,0 +1,95 @@
+//! Every statement of the hot write paths is prepared once per connection and then reused:
+//! an uncached statement costs a round trip and a parse in PostgreSQL on every request.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Text};
+use diesel_async::RunQueryDsl;
+use ticket_domain::{
+    AlertData, CameraId, CommentBody, NewAlert, ProviderId, Severity, SlaPolicy, Status,
+    StatusChange, SystemClock, TicketRef, TicketService, Title, UserId, Visibility,
+};
+use ticket_persistence::test_db::TestDatabase;
+use ticket_persistence::{PgTicketRepository, PoolSettings, build_pool};
+use uuid::Uuid;
+
+#[derive(QueryableByName, Debug)]
+struct Prepared {
+    #[diesel(sql_type = Text)]
+    statement: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn alert(camera: i64) -> NewAlert {
+    NewAlert {
+        title: Title::parse("Person in restricted zone", "title").unwrap(),
+        description: None,
+        severity: Severity::High,
+        camera_id: CameraId(camera),
+        provider_id: ProviderId(Uuid::nil()),
+        alert_type: None,
+        alert_data: AlertData::empty(),
+        occurred_at: None,
+        external_id: None,
+        dedup_key: None,
+    }
+}
+
+#[tokio::test]
+async fn write_statements_are_prepared_once_per_connection() {
+    let db = TestDatabase::new().await;
+    // One connection, so every request below runs on the session inspected at the end.
+    let settings = PoolSettings {
+        max_size: 1,
+        ..PoolSettings::default()
+    };
+    let pool = build_pool(&db.url(), &settings).unwrap();
+    let service = TicketService::new(
+        PgTicketRepository::new(pool.clone()),
+        SystemClock,
+        SlaPolicy::default(),
+    );
+    let actor = UserId::parse("op-1", "actor").unwrap();
+    for round in 0..3 {
+        let (_, created) = service.ingest(alert(round)).await.unwrap();
+        service.ingest(alert(round)).await.unwrap(); // merged
+        let id = TicketRef::Id(created.ticket.id);
+        let change = StatusChange {
+            target: Status::InProgress,
+            assignee_id: None,
+            reason: None,
+        };
+        service
+            .change_status(id, &change, &actor, None)
+            .await
+            .unwrap();
+        let body = CommentBody::parse("on my way", "body").unwrap();
+        service
+            .add_comment(id, &actor, body, Visibility::Internal, None)
+            .await
+            .unwrap();
+    }
+
+    let mut conn = pool.get().await.unwrap();
+    let prepared: Vec<Prepared> = diesel::sql_query(
+        "SELECT statement, count(*) AS n FROM pg_prepared_statements \
+         WHERE statement ~* '^\\s*(INSERT|UPDATE)' GROUP BY 1 ORDER BY 1",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let again: Vec<&str> = prepared
+        .iter()
+        .filter(|p| p.n > 1)
+        .map(|p| p.statement.as_str())
+        .collect();
+    assert!(again.is_empty(), "prepared more than once: {again:?}");
+    // Each distinct write of the four requests is there: the check above saw them all.
+    let writes = prepared.len();
+    assert!(
+        writes >= 9,
+        "expected every write statement, found {prepared:?}"
+    );
+}

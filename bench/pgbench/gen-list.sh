@@ -4,9 +4,9 @@
 # crates/persistence builds for that combination (repo.rs `list` and `split_for_index`,
 # filter.rs `Conditions`):
 #   - one status / severity is `= $n`, several are `= ANY($n)`;
-#   - several statuses (else several severities) make one sub-query per value, each
-#     `ORDER BY created_at DESC, id DESC LIMIT n`, merged by UNION ALL under the same
-#     ORDER BY / LIMIT.
+#   - several statuses or several severities make one sub-query per (status, severity)
+#     pair, each `ORDER BY created_at DESC, id DESC LIMIT n`, merged by UNION ALL under the
+#     same ORDER BY / LIMIT.
 #   bench/pgbench/gen-list.sh postgres://postgres@127.0.0.1:5432/tickets_bench > bench/pgbench/list.sql
 set -euo pipefail
 db=${1:?database URL}
@@ -28,18 +28,18 @@ HEAD
 psql "$db" -qAt -v ON_ERROR_STOP=1 <<'SQL'
 WITH b AS (
   SELECT c.*, d.deep,
-         CASE WHEN cardinality(c.statuses) > 1 THEN 'status'
-              WHEN cardinality(c.severities) > 1 THEN 'severity' END AS split
+         coalesce(cardinality(c.statuses) > 1, false) AS split_st,
+         coalesce(cardinality(c.severities) > 1, false) AS split_sev
   FROM bench.list_combos c CROSS JOIN (VALUES (0), (1)) AS d(deep)
 ), p AS (
-  SELECT b.no, b.deep, b.name, i,
+  SELECT b.no, b.deep, b.name, i * 10 + k AS i,
          concat_ws(' AND ',
            CASE WHEN b.statuses IS NULL THEN NULL
-                WHEN b.split = 'status' THEN 'status = :q_st' || i
+                WHEN b.split_st THEN 'status = :q_st' || i
                 WHEN cardinality(b.statuses) = 1 THEN 'status = :q_st1'
                 ELSE 'status = ANY(:q_st)' END,
            CASE WHEN b.severities IS NULL THEN NULL
-                WHEN b.split = 'severity' THEN 'severity = :q_sev' || i
+                WHEN b.split_sev THEN 'severity = :q_sev' || k
                 WHEN cardinality(b.severities) = 1 THEN 'severity = :q_sev1'
                 ELSE 'severity = ANY(:q_sev)' END,
            CASE WHEN b.camera THEN 'camera_id = :q_cam' END,
@@ -52,9 +52,8 @@ WITH b AS (
              || '(COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) '
              || 'OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now))' END,
            CASE WHEN b.deep = 1 THEN '(created_at, id) < (:q_cur_at, :q_cur_id)' END) AS cond
-  FROM b CROSS JOIN LATERAL generate_series(1, CASE b.split WHEN 'status' THEN cardinality(b.statuses)
-                                                            WHEN 'severity' THEN cardinality(b.severities)
-                                                            ELSE 1 END) AS i
+  FROM b CROSS JOIN LATERAL generate_series(1, CASE WHEN b.split_st THEN cardinality(b.statuses) ELSE 1 END) AS i
+         CROSS JOIN LATERAL generate_series(1, CASE WHEN b.split_sev THEN cardinality(b.severities) ELSE 1 END) AS k
 ), s AS (
   SELECT no, deep, name, count(*) AS parts,
          string_agg('SELECT * FROM tickets ' || CASE WHEN cond = '' THEN '' ELSE 'WHERE ' || cond || ' ' END

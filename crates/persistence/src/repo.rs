@@ -227,30 +227,29 @@ async fn ingest_once(
     Ok(Ingested::Created(created))
 }
 
-/// The filter as one sub-filter per status (or else per severity) when it names several,
-/// so each can walk its (column, created_at, id) index in order.
+/// The filter as one sub-filter per (status, severity) pair when it names several of either,
+/// so each can walk the (status, severity, created_at, id) index, or the (status, …) or
+/// (severity, …) one, in order: `= ANY` over several values would make the planner scan
+/// by date and filter, which is slow past the newest tickets when they are all of another
+/// status (a burst of fresh open tickets in front of the resolved ones).
 fn split_for_index(filter: &TicketFilter) -> Vec<TicketFilter> {
-    if filter.statuses.len() > 1 {
-        filter
-            .statuses
-            .iter()
-            .map(|s| TicketFilter {
-                statuses: vec![*s],
-                ..filter.clone()
-            })
-            .collect()
-    } else if filter.severities.len() > 1 {
-        filter
-            .severities
-            .iter()
-            .map(|s| TicketFilter {
-                severities: vec![*s],
-                ..filter.clone()
-            })
-            .collect()
-    } else {
-        vec![filter.clone()]
+    fn one_each<T: Copy>(values: &[T]) -> Vec<Vec<T>> {
+        match values {
+            [_, _, ..] => values.iter().map(|v| vec![*v]).collect(),
+            _ => vec![values.to_vec()],
+        }
     }
+    let severities = one_each(&filter.severities);
+    one_each(&filter.statuses)
+        .into_iter()
+        .flat_map(|statuses| {
+            severities.iter().map(move |severities| TicketFilter {
+                statuses: statuses.clone(),
+                severities: severities.clone(),
+                ..filter.clone()
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, QueryableByName)]
@@ -547,8 +546,7 @@ impl TicketRepository for PgTicketRepository {
             let id = conditions.bind(Bind::Uuid(c.id));
             format!("(created_at, id) < ({at}, {id})")
         });
-        // Several statuses (or severities) are one ordered index walk each, merged: `= ANY`
-        // over several values would make the planner scan by date and filter.
+        // Several statuses or severities are one ordered index walk per pair, merged.
         let parts: Vec<String> = split_for_index(&query.filter)
             .iter()
             .map(|filter| {
@@ -774,6 +772,33 @@ impl TicketRepository for PgTicketRepository {
 mod tests {
     use super::*;
     use crate::filter::breached_sql;
+
+    #[test]
+    fn several_statuses_and_severities_split_into_every_pair() {
+        let filter = TicketFilter {
+            statuses: vec![Status::Open, Status::Assigned],
+            severities: vec![Severity::Critical, Severity::High],
+            ..TicketFilter::default()
+        };
+        let pairs: Vec<(Vec<Status>, Vec<Severity>)> = split_for_index(&filter)
+            .into_iter()
+            .map(|f| (f.statuses, f.severities))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                (vec![Status::Open], vec![Severity::Critical]),
+                (vec![Status::Open], vec![Severity::High]),
+                (vec![Status::Assigned], vec![Severity::Critical]),
+                (vec![Status::Assigned], vec![Severity::High]),
+            ]
+        );
+        let one = TicketFilter {
+            statuses: vec![Status::Open],
+            ..TicketFilter::default()
+        };
+        assert_eq!(split_for_index(&one), vec![one]);
+    }
 
     #[test]
     fn breach_definitions_agree() {

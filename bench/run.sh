@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Ticket Service benchmark: one command.
 #
-#   bench/run.sh            # full: 1,000,000 tickets (about 15 minutes on 2 cores)
+#   bench/run.sh            # full: 1,000,000 tickets (about 20 minutes on 2 cores)
 #   bench/run.sh --smoke    # 3,000 tickets, 2 s per measurement (CI: bench/ci-smoke.sh)
 #
 # Options: --skip-load (reuse the loaded database), --ops "create list ..." (a subset),

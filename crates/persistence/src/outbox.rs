@@ -31,7 +31,8 @@ const CLAIM_SQL: &str = "\
     UPDATE notification_logs n \
     SET attempts = n.attempts + 1, next_attempt_at = $2 \
     FROM claimable c WHERE n.id = c.id \
-    RETURNING n.*";
+    RETURNING n.id, n.ticket_id, n.event_type, n.payload, n.status, n.attempts, n.last_error, \
+        n.next_attempt_at, n.created_at, n.delivered_at";
 
 /// Deletes one batch of delivered events past the retention: `sent`, delivered before $1,
 /// earliest deliveries first, at most $2. Served by the partial index

@@ -7,6 +7,10 @@
 //! in PostgreSQL: measured, it doubled the database's CPU per status change. The statements
 //! wrapped here have one SQL text each (or a handful, one per combination of `DEFAULT`s),
 //! so they are cached by that text, as any other statement.
+//!
+//! A cached statement names its columns, never `*` (nor `RETURNING *`): when a migration of
+//! a newer release adds a column while this one runs, PostgreSQL refuses to run a cached
+//! plan whose result changed shape ("cached plan must not change result type").
 
 use diesel::QueryResult;
 use diesel::pg::Pg;

@@ -662,7 +662,11 @@ impl TicketRepository for PgTicketRepository {
                    updated_at = GREATEST(updated_at, $2), \
                    first_responded_at = LEAST(first_responded_at, $2) \
                  WHERE id = $1 AND ($3::bigint IS NULL OR version = $3) \
-                 RETURNING *",
+                 RETURNING id, number, title, description, severity, status, camera_id, \
+                   provider_id, alert_type, alert_data, dedup_key, occurred_at, assignee_id, \
+                   alert_count, first_alert_at, last_alert_at, first_response_due_at, \
+                   first_responded_at, resolution_due_at, resolved_at, closed_at, created_at, \
+                   updated_at, version",
                 )
                 .bind::<diesel::sql_types::Uuid, _>(comment.ticket_id.0)
                 .bind::<Timestamptz, _>(comment.created_at)

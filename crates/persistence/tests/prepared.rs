@@ -3,15 +3,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use chrono::{TimeDelta, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
-use diesel_async::RunQueryDsl;
+use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use ticket_domain::{
-    AlertData, CameraId, CommentBody, NewAlert, ProviderId, Severity, SlaPolicy, Status,
-    StatusChange, SystemClock, TicketRef, TicketService, Title, UserId, Visibility,
+    AlertData, CameraId, CommentBody, NewAlert, OutboxRepository, ProviderId, Severity, SlaPolicy,
+    Status, StatusChange, SystemClock, TicketRef, TicketService, Title, UserId, Visibility,
 };
 use ticket_persistence::test_db::TestDatabase;
-use ticket_persistence::{PgTicketRepository, PoolSettings, build_pool};
+use ticket_persistence::{PgOutbox, PgTicketRepository, PoolSettings, build_pool};
 use uuid::Uuid;
 
 #[derive(QueryableByName, Debug)]
@@ -51,31 +52,16 @@ async fn write_statements_are_prepared_once_per_connection() {
         SystemClock,
         SlaPolicy::default(),
     );
+    let outbox = PgOutbox::new(pool.clone());
     let actor = UserId::parse("op-1", "actor").unwrap();
     for round in 0..3 {
-        let (_, created) = service.ingest(alert(round)).await.unwrap();
-        service.ingest(alert(round)).await.unwrap(); // merged
-        let id = TicketRef::Id(created.ticket.id);
-        let change = StatusChange {
-            target: Status::InProgress,
-            assignee_id: None,
-            reason: None,
-        };
-        service
-            .change_status(id, &change, &actor, None)
-            .await
-            .unwrap();
-        let body = CommentBody::parse("on my way", "body").unwrap();
-        service
-            .add_comment(id, &actor, body, Visibility::Internal, None)
-            .await
-            .unwrap();
+        every_write(&service, &outbox, &actor, round).await;
     }
 
     let mut conn = pool.get().await.unwrap();
     let prepared: Vec<Prepared> = diesel::sql_query(
         "SELECT statement, count(*) AS n FROM pg_prepared_statements \
-         WHERE statement ~* '^\\s*(INSERT|UPDATE)' GROUP BY 1 ORDER BY 1",
+         WHERE statement ~* '^\\s*(INSERT|UPDATE|WITH)' GROUP BY 1 ORDER BY 1",
     )
     .load(&mut conn)
     .await
@@ -86,10 +72,52 @@ async fn write_statements_are_prepared_once_per_connection() {
         .map(|p| p.statement.as_str())
         .collect();
     assert!(again.is_empty(), "prepared more than once: {again:?}");
-    // Each distinct write of the four requests is there: the check above saw them all.
-    let writes = prepared.len();
+    // Each distinct write of the requests is there: the check above saw them all.
     assert!(
-        writes >= 9,
+        prepared.len() >= 10,
         "expected every write statement, found {prepared:?}"
     );
+
+    // A newer release's migration adds columns while this one runs: the cached statements
+    // name their columns, so they still run ("cached plan must not change result type").
+    conn.batch_execute(
+        "ALTER TABLE tickets ADD COLUMN later TEXT; \
+         ALTER TABLE notification_logs ADD COLUMN later TEXT;",
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    every_write(&service, &outbox, &actor, 3).await;
+}
+
+/// Create, merge, status change, comment and an outbox claim: every hot write path.
+async fn every_write(
+    service: &TicketService<PgTicketRepository, SystemClock>,
+    outbox: &PgOutbox,
+    actor: &UserId,
+    camera: i64,
+) {
+    let (_, created) = service.ingest(alert(camera)).await.unwrap();
+    service.ingest(alert(camera)).await.unwrap(); // merged
+    let id = TicketRef::Id(created.ticket.id);
+    let change = StatusChange {
+        target: Status::InProgress,
+        assignee_id: None,
+        reason: None,
+    };
+    service
+        .change_status(id, &change, actor, None)
+        .await
+        .unwrap();
+    let body = CommentBody::parse("on my way", "body").unwrap();
+    service
+        .add_comment(id, actor, body, Visibility::Internal, None)
+        .await
+        .unwrap();
+    let now = Utc::now();
+    let claimed = outbox
+        .claim_due(now, now + TimeDelta::minutes(1), 10)
+        .await
+        .unwrap();
+    assert!(!claimed.is_empty(), "the new events are due");
 }

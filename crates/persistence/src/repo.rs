@@ -223,7 +223,13 @@ async fn ingest_once(
     let created = Ticket::try_from(row?)?;
     stored?;
     logged?;
-    evented?;
+    // The event reads the ticket inserted before it in the pipeline: none means the
+    // statements ran out of order, which must not pass unnoticed.
+    if evented? != 1 {
+        return Err(DbError::Corrupt(
+            "ticket_created event not written".to_owned(),
+        ));
+    }
     Ok(Ingested::Created(created))
 }
 

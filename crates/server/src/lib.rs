@@ -61,6 +61,13 @@ pub async fn prepare_database(database_url: &str) -> anyhow::Result<Vec<String>>
     Ok(applied)
 }
 
+/// `total` connections split between `workers` pools, the first ones taking the remainder.
+fn pool_shares(total: usize, workers: usize) -> Vec<usize> {
+    (0..workers)
+        .map(|i| total / workers + usize::from(i < total % workers))
+        .collect()
+}
+
 /// The service, bound to its port and ready to run.
 pub struct Application {
     port: u16,
@@ -86,15 +93,27 @@ impl Application {
         // threads, every statement would cost two cross-thread wake-ups (measured: a third
         // of the server's CPU went to switching threads). DATABASE_POOL_SIZE is split
         // between the HTTP workers.
-        let http_workers = config.workers.unwrap_or_else(|| {
+        let requested = config.workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
         });
-        let per_worker = PoolSettings {
-            max_size: config.pool.max_size.div_ceil(http_workers),
-            ..config.pool.clone()
-        };
-        let pools = (0..http_workers)
-            .map(|_| build_pool(&config.database_url, &per_worker))
+        // Every worker needs a connection of its own; the sizes add up to DATABASE_POOL_SIZE.
+        let http_workers = requested.min(config.pool.max_size).max(1);
+        if http_workers < requested {
+            tracing::warn!(
+                requested,
+                http_workers,
+                "HTTP_WORKERS is larger than DATABASE_POOL_SIZE: running one worker per connection"
+            );
+        }
+        let pools = pool_shares(config.pool.max_size, http_workers)
+            .into_iter()
+            .map(|share| {
+                let settings = PoolSettings {
+                    max_size: share,
+                    ..config.pool.clone()
+                };
+                build_pool(&config.database_url, &settings)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let background = build_pool(
             &config.database_url,
@@ -109,7 +128,6 @@ impl Application {
         let scrape = web::Data::new(metrics::Scrape {
             handle: metrics::install(&config.service_name),
             pools: all_pools,
-            outbox: outbox.clone(),
         });
         let background_service = web::Data::new(TicketService::new(
             PgTicketRepository::new(background),
@@ -150,8 +168,12 @@ impl Application {
             let repository = PgTicketRepository::new(pool.clone());
             let health: web::Data<dyn HealthCheck> =
                 web::Data::from(Arc::new(repository.clone()) as Arc<dyn HealthCheck>);
+            let worker_outbox = PgOutbox::new(pool);
+            // `/metrics` reads the backlog through this worker's pool, never the
+            // background one, whose connections must live on the main thread.
+            let backlog = web::Data::new(worker_outbox.clone());
             let outbox: web::Data<dyn OutboxRepository> =
-                web::Data::from(Arc::new(PgOutbox::new(pool)) as Arc<dyn OutboxRepository>);
+                web::Data::from(Arc::new(worker_outbox) as Arc<dyn OutboxRepository>);
             let service =
                 web::Data::new(TicketService::new(repository, clock.clone(), sla.clone()));
             App::new()
@@ -162,6 +184,7 @@ impl Application {
                 .app_data(info.clone())
                 .app_data(health)
                 .app_data(outbox)
+                .app_data(backlog)
                 .app_data(scrape.clone())
                 .service(
                     web::resource("/metrics")
@@ -193,5 +216,25 @@ impl Application {
         tracing::info!("HTTP server stopped; stopping background work");
         self.workers.shutdown().await;
         served
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pool_shares;
+
+    #[test]
+    fn pool_shares_add_up_to_the_total() {
+        assert_eq!(pool_shares(8, 2), [4, 4]);
+        assert_eq!(pool_shares(9, 2), [5, 4]);
+        assert_eq!(pool_shares(3, 3), [1, 1, 1]);
+        assert_eq!(pool_shares(64, 1), [64]);
+        for total in 1..40 {
+            for workers in 1..=total {
+                let shares = pool_shares(total, workers);
+                assert_eq!(shares.iter().sum::<usize>(), total);
+                assert!(shares.iter().all(|&s| s >= 1));
+            }
+        }
     }
 }

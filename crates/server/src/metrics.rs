@@ -51,7 +51,6 @@ pub struct Scrape {
     pub handle: Option<PrometheusHandle>,
     /// Every pool of the instance (one per HTTP worker, one for background work).
     pub pools: Vec<PgPool>,
-    pub outbox: PgOutbox,
 }
 
 impl std::fmt::Debug for Scrape {
@@ -60,7 +59,7 @@ impl std::fmt::Debug for Scrape {
     }
 }
 
-pub async fn render(scrape: web::Data<Scrape>) -> HttpResponse {
+pub async fn render(scrape: web::Data<Scrape>, outbox: web::Data<PgOutbox>) -> HttpResponse {
     let (mut max_size, mut size, mut available, mut waiting) = (0, 0, 0, 0);
     for status in scrape.pools.iter().map(PgPool::status) {
         max_size += status.max_size;
@@ -74,7 +73,7 @@ pub async fn render(scrape: web::Data<Scrape>) -> HttpResponse {
     metrics::gauge!("db_pool_in_use").set(size.saturating_sub(available) as f64);
     metrics::gauge!("db_pool_waiting").set(waiting as f64);
     // The backlog needs the database; when it is down the gauge keeps its last value.
-    if let Ok(pending) = scrape.outbox.backlog().await {
+    if let Ok(pending) = outbox.backlog().await {
         metrics::gauge!("notifications_pending").set(pending as f64);
     }
     match &scrape.handle {

@@ -27,6 +27,28 @@ pub enum MigrationError {
     Migrate(String),
     #[error("the migration thread panicked")]
     Panicked,
+    #[error(
+        "INVALID indexes (a CREATE INDEX CONCURRENTLY was interrupted): {}; drop each with \
+         DROP INDEX CONCURRENTLY and start again: its migration, not recorded as applied, \
+         builds it anew (docs/OPERATIONS.md, Migrations)",
+        .0.join(", ")
+    )]
+    InvalidIndexes(Vec<String>),
+}
+
+/// Indexes an interrupted `CREATE INDEX CONCURRENTLY` left behind. `IF NOT EXISTS` would
+/// take one for done, the migration would be recorded, and the next one would drop the
+/// plain index it replaces; refusing to migrate makes it noticed first.
+const INVALID_INDEXES_SQL: &str = "\
+    SELECT i.indexrelid::regclass::text AS name FROM pg_index i \
+    JOIN pg_class c ON c.oid = i.indexrelid \
+    WHERE NOT i.indisvalid AND c.relnamespace = current_schema()::regnamespace \
+    ORDER BY 1";
+
+#[derive(diesel::QueryableByName)]
+struct IndexName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
 }
 
 /// Applies every pending migration; returns the versions applied.
@@ -58,10 +80,22 @@ fn migrate_blocking(url: &str) -> Result<Vec<String>, MigrationError> {
         }
         std::thread::sleep(LOCK_POLL);
     }
-    let applied = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map(|versions| versions.iter().map(ToString::to_string).collect())
-        .map_err(|e| failed(&*e));
+    // Checked under the lock (no migration of ours is building an index now) and before
+    // migrating, so that a migration dropping the index a broken one replaces never runs.
+    let applied = diesel::sql_query(INVALID_INDEXES_SQL)
+        .load::<IndexName>(&mut conn)
+        .map_err(|e| failed(&e))
+        .and_then(|invalid| match invalid.is_empty() {
+            true => Ok(()),
+            false => Err(MigrationError::InvalidIndexes(
+                invalid.into_iter().map(|i| i.name).collect(),
+            )),
+        })
+        .and_then(|()| {
+            conn.run_pending_migrations(MIGRATIONS)
+                .map(|versions| versions.iter().map(ToString::to_string).collect())
+                .map_err(|e| failed(&*e))
+        });
     // Closing the connection releases the lock too; unlock explicitly all the same.
     let _ = conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
     applied

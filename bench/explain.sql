@@ -130,7 +130,7 @@ FROM list_plans ORDER BY combo, deep;
 \echo
 
 -- ---------------------------------------------------------------- stats
--- As the service's stats transaction (STATS_WORK_MEM in crates/persistence/src/repo.rs).
+-- As the service's stats transaction (`STATS_WORK_MEM` in crates/persistence/src/repo.rs).
 SET work_mem = '64MB';
 CREATE FUNCTION pg_temp.sla_sql(w text) RETURNS text LANGUAGE sql AS $$
   SELECT 'SELECT ' || string_agg(format(

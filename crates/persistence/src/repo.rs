@@ -368,7 +368,7 @@ fn target_sql(prefix: &str, event: &str, due: &str, now: &str) -> String {
 }
 
 /// `work_mem` of a stats transaction: room to sort a million durations in memory.
-const STATS_WORK_MEM: &str = "64MB";
+const STATS_WORK_MEM: &str = "SET LOCAL work_mem = '64MB'";
 
 /// The `i`th value of a `percentile_cont(ARRAY[…])` result (NULL over no rows).
 fn percentile(values: &Option<Vec<f64>>, i: usize) -> Option<f64> {
@@ -395,13 +395,12 @@ async fn stats_in(
         sla_conditions.where_sql()
     );
     // One pipeline in one snapshot. The percentiles sort every measured duration: with the
-    // default 4 MB they spill to disk past ~100,000 tickets.
+    // default 4 MB they spill to disk past ~100,000 tickets. Cached by text (a few dozen
+    // filter shapes), so no statement waits for its own prepare; they name their columns.
     let (set, counts, sla) = tokio::join!(
-        diesel::sql_query(format!("SET LOCAL work_mem = '{STATS_WORK_MEM}'")).execute(&mut &*conn),
-        conditions.query(counts_sql).load::<CountRow>(&mut &*conn),
-        sla_conditions
-            .query(sla_sql)
-            .get_result::<SlaRow>(&mut &*conn),
+        Prepared(diesel::sql_query(STATS_WORK_MEM)).execute(&mut &*conn),
+        Prepared(conditions.query(counts_sql)).load::<CountRow>(&mut &*conn),
+        Prepared(sla_conditions.query(sla_sql)).get_result::<SlaRow>(&mut &*conn),
     );
     set?;
     let (counts, sla) = (counts?, sla?);

@@ -58,23 +58,25 @@ async fn migrations_revert_and_reapply() {
     );
 }
 
+/// Runs `sql` on `db` over a connection of its own.
+async fn execute(db: &TestDatabase, sql: &str) {
+    use diesel_async::{AsyncConnection, SimpleAsyncConnection};
+    let mut conn = AsyncPgConnection::establish(&db.url()).await.unwrap();
+    conn.batch_execute(sql).await.unwrap();
+}
+
 /// An index left INVALID by an interrupted `CREATE INDEX CONCURRENTLY` stops the start-up
 /// with its name, instead of being taken for done; dropping it is the repair.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_invalid_index_is_refused_by_name() {
     let db = TestDatabase::new().await;
-    let url = db.url();
-    std::thread::spawn(move || {
-        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url).unwrap();
-        // What an interrupted build leaves (the tests run as a superuser).
-        conn.batch_execute(
-            "UPDATE pg_index SET indisvalid = false \
-             WHERE indexrelid = 'tickets_camera_created_cov_idx'::regclass",
-        )
-        .unwrap();
-    })
-    .join()
-    .unwrap();
+    // What an interrupted build leaves (the tests run as a superuser).
+    execute(
+        &db,
+        "UPDATE pg_index SET indisvalid = false \
+         WHERE indexrelid = 'tickets_camera_created_cov_idx'::regclass",
+    )
+    .await;
     let error = ticket_persistence::run_pending(&db.url())
         .await
         .unwrap_err();
@@ -85,13 +87,10 @@ async fn an_invalid_index_is_refused_by_name() {
     );
     assert!(error.to_string().contains("DROP INDEX CONCURRENTLY"));
 
-    let url = db.url();
-    std::thread::spawn(move || {
-        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url).unwrap();
-        conn.batch_execute("DROP INDEX CONCURRENTLY tickets_camera_created_cov_idx")
-            .unwrap();
-    })
-    .join()
-    .unwrap();
+    execute(
+        &db,
+        "DROP INDEX CONCURRENTLY tickets_camera_created_cov_idx",
+    )
+    .await;
     ticket_persistence::run_pending(&db.url()).await.unwrap();
 }

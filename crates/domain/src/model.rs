@@ -28,6 +28,17 @@ macro_rules! uuid_id {
             }
         }
 
+        impl $name {
+            /// Any UUID is a valid id: this is the way in from storage.
+            pub fn from_uuid(id: Uuid) -> Self {
+                Self(id)
+            }
+
+            pub fn as_uuid(self) -> Uuid {
+                self.0
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 self.0.fmt(f)
@@ -77,6 +88,17 @@ impl TicketNumber {
             .filter(|p| p.eq_ignore_ascii_case(Self::PREFIX))
             .map(|_| &raw[Self::PREFIX.len()..])?;
         digits.parse::<i64>().ok().filter(|n| *n > 0).map(Self)
+    }
+}
+
+impl TicketNumber {
+    /// A number as the store gave it; `None` unless positive.
+    pub fn new(n: i64) -> Option<Self> {
+        (n > 0).then_some(Self(n))
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
     }
 }
 
@@ -209,6 +231,12 @@ impl CameraId {
             return Err(FieldError::new(field, "must be a non-negative integer"));
         }
         Ok(Self(raw))
+    }
+}
+
+impl CameraId {
+    pub fn get(self) -> i64 {
+        self.0
     }
 }
 

@@ -156,6 +156,85 @@ impl TicketDraft {
     }
 }
 
+/// Read access. Fields are private so that only the domain's rules change a ticket; an
+/// adapter rebuilds a stored one with [`Ticket::restore`].
+impl Ticket {
+    pub fn id(&self) -> TicketId {
+        self.id
+    }
+    /// Given by the store on insert; `None` only on a ticket not yet stored.
+    pub fn number(&self) -> Option<TicketNumber> {
+        self.number
+    }
+    pub fn title(&self) -> &Title {
+        &self.title
+    }
+    pub fn description(&self) -> Option<&Description> {
+        self.description.as_ref()
+    }
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+    pub fn status(&self) -> Status {
+        self.status
+    }
+    pub fn camera_id(&self) -> CameraId {
+        self.camera_id
+    }
+    pub fn provider_id(&self) -> ProviderId {
+        self.provider_id
+    }
+    pub fn alert_type(&self) -> Option<&AlertType> {
+        self.alert_type.as_ref()
+    }
+    pub fn alert_data(&self) -> &AlertData {
+        &self.alert_data
+    }
+    pub fn dedup_key(&self) -> &DedupKey {
+        &self.dedup_key
+    }
+    pub fn occurred_at(&self) -> DateTime<Utc> {
+        self.occurred_at
+    }
+    pub fn assignee_id(&self) -> Option<&UserId> {
+        self.assignee_id.as_ref()
+    }
+    pub fn alert_count(&self) -> i32 {
+        self.alert_count
+    }
+    pub fn first_alert_at(&self) -> DateTime<Utc> {
+        self.first_alert_at
+    }
+    pub fn last_alert_at(&self) -> DateTime<Utc> {
+        self.last_alert_at
+    }
+    pub fn first_response_due_at(&self) -> DateTime<Utc> {
+        self.first_response_due_at
+    }
+    pub fn first_responded_at(&self) -> Option<DateTime<Utc>> {
+        self.first_responded_at
+    }
+    pub fn resolution_due_at(&self) -> DateTime<Utc> {
+        self.resolution_due_at
+    }
+    pub fn resolved_at(&self) -> Option<DateTime<Utc>> {
+        self.resolved_at
+    }
+    pub fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.closed_at
+    }
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    pub fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+    /// Increases on every change; the ETag.
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+}
+
 impl Ticket {
     /// Folds a repeated alert into this (active) ticket: one more alert, a later
     /// `last_alert_at`, and a severity that can only go up. Due times stay where they are.

@@ -1,6 +1,9 @@
 #![doc = include_str!("../README.md")]
 
+pub mod actor;
 pub mod error;
+pub mod event;
+pub mod ingest;
 pub mod lifecycle;
 pub mod model;
 pub mod notification;
@@ -10,7 +13,10 @@ pub mod service;
 pub mod sla;
 pub mod ticket;
 
+pub use actor::{Actor, SystemActor, SystemKind};
 pub use error::{FieldError, ValidationErrors};
+pub use event::{EventType, OutboxEvent};
+pub use ingest::{IngestDecision, IngestLookup, decide};
 pub use lifecycle::{StatusChange, TransitionError};
 pub use model::*;
 pub use notification::{
@@ -23,8 +29,8 @@ pub use ports::{
 };
 pub use query::{Cursor, ListQuery, Page, PageLimit, TargetStats, TicketFilter, TicketStats};
 pub use service::{DetailsView, IngestOutcome, ServiceError, TicketService};
-pub use sla::{DueTimes, SlaPolicy, SlaState, SlaStatus, SlaTargets};
+pub use sla::{DueTimes, SlaPolicy, SlaState, SlaStatus, SlaTarget, SlaTargets};
 pub use ticket::{
-    AlertRecord, Comment, EventType, HistoryEntry, Ingested, NewAlert, StoredAlert, Ticket,
-    TicketDetails, TicketDraft, TicketView,
+    AlertRecord, Comment, HistoryEntry, Ingested, NewAlert, StoredAlert, Ticket, TicketDetails,
+    TicketDraft, TicketRecord, TicketView,
 };

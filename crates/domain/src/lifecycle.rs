@@ -3,13 +3,18 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::actor::Actor;
 use crate::model::{Reason, Status, UserId};
 use crate::ticket::{HistoryEntry, Ticket};
 
 impl Status {
-    /// Statuses in which a ticket is still being worked and collects repeated alerts.
+    /// Statuses in which a ticket is still being worked and takes repeated alerts of its
+    /// incident (deduplication). The store's partial unique index on the dedup key restates
+    /// this list; `crates/persistence/tests/rules.rs` checks that they agree.
+    pub const ACTIVE: &'static [Status] = &[Status::Open, Status::Assigned, Status::InProgress];
+
     pub fn is_active(self) -> bool {
-        matches!(self, Status::Open | Status::Assigned | Status::InProgress)
+        Self::ACTIVE.contains(&self)
     }
 
     /// Statuses that end the work (the resolution event of the SLA).
@@ -134,7 +139,7 @@ pub fn apply(
         ticket_id: ticket.id,
         from_status: Some(from),
         to_status: to,
-        actor: Some(actor.clone()),
+        actor: Some(Actor::User(actor.clone())),
         reason: change.reason.clone(),
         changed_at: next.updated_at,
     };
@@ -144,6 +149,7 @@ pub fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::actor::Actor;
     use crate::model::*;
     use crate::sla::SlaPolicy;
     use crate::ticket::{NewAlert, TicketDraft};
@@ -165,8 +171,8 @@ mod tests {
             title: Title::parse("Person in zone", "title").unwrap_or_else(|e| panic!("{e}")),
             description: None,
             severity: Severity::High,
-            camera_id: CameraId(1),
-            provider_id: ProviderId(uuid::Uuid::nil()),
+            camera_id: cam(1),
+            provider_id: ProviderId::from_uuid(uuid::Uuid::nil()),
             alert_type: None,
             alert_data: AlertData::empty(),
             occurred_at: None,
@@ -357,7 +363,11 @@ mod tests {
         assert_eq!(next.version, t.version + 1);
         assert_eq!(entry.from_status, Some(Open));
         assert_eq!(entry.to_status, InProgress);
-        assert_eq!(entry.actor, Some(user("carol")));
+        assert_eq!(entry.actor, Some(Actor::User(user("carol"))));
         assert_eq!(entry.reason, Some(reason));
+    }
+
+    fn cam(n: i64) -> CameraId {
+        CameraId::parse(n, "camera_id").unwrap_or_else(|e| panic!("{e}"))
     }
 }

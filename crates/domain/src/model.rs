@@ -2,8 +2,8 @@
 //! exists is valid, so the service and the adapters never check it again.
 
 use std::fmt;
-use std::str::FromStr;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -17,7 +17,7 @@ macro_rules! uuid_id {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
-        pub struct $name(pub Uuid);
+        pub struct $name(Uuid);
 
         impl $name {
             /// Parses the textual UUID form, naming `field` on failure.
@@ -60,22 +60,32 @@ uuid_id!(
     CommentId
 );
 
+/// A time-ordered UUID (v7) stamped with `at`, the [`crate::Clock`]'s time, not the wall
+/// clock: new rows land at the right edge of the index, and tests that move the clock get
+/// ids in the clock's order.
+fn v7_at(at: DateTime<Utc>) -> Uuid {
+    let seconds = u64::try_from(at.timestamp()).unwrap_or(0);
+    let ts = uuid::Timestamp::from_unix(uuid::NoContext, seconds, at.timestamp_subsec_nanos());
+    Uuid::new_v7(ts)
+}
+
 impl TicketId {
-    /// A new, time-ordered id (UUIDv7): new rows land at the right edge of the index.
-    pub fn generate() -> Self {
-        Self(Uuid::now_v7())
+    /// A new id for a ticket created at `at`.
+    pub fn new_at(at: DateTime<Utc>) -> Self {
+        Self(v7_at(at))
     }
 }
 
 impl CommentId {
-    pub fn generate() -> Self {
-        Self(Uuid::now_v7())
+    /// A new id for a comment written at `at`.
+    pub fn new_at(at: DateTime<Utc>) -> Self {
+        Self(v7_at(at))
     }
 }
 
 /// The short human number of a ticket, shown as `TCK-1042`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TicketNumber(pub i64);
+pub struct TicketNumber(i64);
 
 impl TicketNumber {
     pub const PREFIX: &'static str = "TCK-";
@@ -134,6 +144,9 @@ fn bounded_text(
 
 macro_rules! text_type {
     ($(#[$doc:meta])* $name:ident, max = $max:expr, trim = $trim:expr) => {
+        text_type!($(#[$doc])* $name, max = $max, trim = $trim, check = |_| Ok(()));
+    };
+    ($(#[$doc:meta])* $name:ident, max = $max:expr, trim = $trim:expr, check = $check:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
         #[serde(transparent)]
@@ -144,7 +157,10 @@ macro_rules! text_type {
 
             /// Parses `raw`, naming `field` on failure.
             pub fn parse(raw: &str, field: &str) -> Result<Self, FieldError> {
-                bounded_text(raw, field, Self::MAX_CHARS, $trim).map(Self)
+                let text = bounded_text(raw, field, Self::MAX_CHARS, $trim)?;
+                let check: fn(&str) -> Result<(), &'static str> = $check;
+                check(&text).map_err(|detail| FieldError::new(field, detail))?;
+                Ok(Self(text))
             }
 
             pub fn as_str(&self) -> &str {
@@ -183,8 +199,15 @@ text_type!(
     AlertType, max = 100, trim = true
 );
 text_type!(
-    /// A user known to the gateway: the acting user or an assignee.
-    UserId, max = 255, trim = true
+    /// A user known to the gateway: the acting user or an assignee. Never spelled like a
+    /// system actor (`system:...`), so history cannot be forged to look automated.
+    UserId, max = 255, trim = true, check = |text| {
+        if text.to_ascii_lowercase().starts_with(crate::actor::SYSTEM_PREFIX) {
+            Err("must not start with 'system:', which names system actors")
+        } else {
+            Ok(())
+        }
+    }
 );
 text_type!(
     /// A provider's own id for an alert; replays with the same id return the same ticket.
@@ -223,7 +246,7 @@ impl DedupKey {
 /// The VMS camera that saw the alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct CameraId(pub i64);
+pub struct CameraId(i64);
 
 impl CameraId {
     pub fn parse(raw: i64, field: &str) -> Result<Self, FieldError> {
@@ -279,13 +302,14 @@ impl AlertData {
     }
 }
 
-/// Declares a closed set of lowercase names, parsed with an error that lists them.
+/// Declares a closed set of lowercase names, parsed with an error that lists them: the one
+/// way the domain declares an enumeration that crosses the API or the store, so its names,
+/// `ALL`, `as_str`, `parse` and serde form cannot drift apart.
 macro_rules! name_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -295,31 +319,34 @@ macro_rules! name_enum {
             }
 
             /// Parses `raw`, naming `field` and the accepted values on failure.
-            pub fn parse(raw: &str, field: &str) -> Result<Self, FieldError> {
+            pub fn parse(raw: &str, field: &str) -> Result<Self, $crate::error::FieldError> {
                 raw.trim().parse().map_err(|()| {
                     let names: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
-                    FieldError::new(field, format!("must be one of: {}", names.join(", ")))
+                    $crate::error::FieldError::new(field, format!("must be one of: {}", names.join(", ")))
                 })
             }
         }
 
-        impl FromStr for $name {
+        impl ::std::str::FromStr for $name {
             type Err = ();
             fn from_str(s: &str) -> Result<Self, ()> {
                 match s { $($text => Ok($name::$variant),)+ _ => Err(()) }
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
     };
 }
 
+pub(crate) use name_enum;
+
 name_enum!(
-    /// How urgent a ticket is; it picks the SLA targets.
+    /// How urgent a ticket is; it picks the SLA targets. Ordered by urgency: `Info` is the
+    /// least, `Critical` the greatest, so `max` is the more urgent of two.
     Severity {
         Critical = "critical",
         High = "high",
@@ -330,8 +357,8 @@ name_enum!(
 );
 
 impl Severity {
-    /// Higher is more urgent, so merged alerts can only raise a ticket's severity.
-    pub fn rank(self) -> u8 {
+    /// Higher is more urgent.
+    fn rank(self) -> u8 {
         match self {
             Severity::Critical => 4,
             Severity::High => 3,
@@ -340,13 +367,17 @@ impl Severity {
             Severity::Info => 0,
         }
     }
+}
 
-    pub fn max(self, other: Severity) -> Severity {
-        if other.rank() > self.rank() {
-            other
-        } else {
-            self
-        }
+impl PartialOrd for Severity {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Severity {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank().cmp(&other.rank())
     }
 }
 
@@ -361,6 +392,19 @@ name_enum!(
         FalsePositive = "false_positive",
     }
 );
+
+/// Alphabetical, so maps keyed by status have a stable order.
+impl PartialOrd for Status {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Status {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
 
 name_enum!(
     /// Who may read a comment: operators only, or also outside parties.

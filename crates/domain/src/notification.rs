@@ -7,46 +7,21 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::future::join_all;
-use serde::Serialize;
 
+use crate::event::EventType;
 use crate::model::TicketId;
+use crate::model::name_enum;
 use crate::ports::{Clock, RepositoryError};
-use crate::ticket::EventType;
 
-/// Delivery state of one event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryStatus {
-    /// Not delivered yet; will be tried (again) at `next_attempt_at`.
-    Pending,
-    Sent,
-    /// Given up after the maximum number of attempts.
-    Failed,
-}
-
-impl DeliveryStatus {
-    pub const ALL: &'static [DeliveryStatus] = &[
-        DeliveryStatus::Pending,
-        DeliveryStatus::Sent,
-        DeliveryStatus::Failed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Pending => "pending",
-            DeliveryStatus::Sent => "sent",
-            DeliveryStatus::Failed => "failed",
-        }
+name_enum!(
+    /// Delivery state of one event: `pending` (not delivered yet; tried again at
+    /// `next_attempt_at`), `sent`, or `failed` (given up after the last attempt).
+    DeliveryStatus {
+        Pending = "pending",
+        Sent = "sent",
+        Failed = "failed",
     }
-
-    pub fn parse(raw: &str, field: &str) -> Result<Self, crate::FieldError> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|s| s.as_str() == raw.trim())
-            .ok_or_else(|| crate::FieldError::new(field, "must be one of: pending, sent, failed"))
-    }
-}
+);
 
 /// One outbox row.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,34 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
-use crate::model::Severity;
+use crate::model::{Severity, name_enum};
+use crate::ticket::Ticket;
+
+name_enum!(
+    /// One of a ticket's two SLA targets.
+    SlaTarget {
+        FirstResponse = "first_response",
+        Resolution = "resolution",
+    }
+);
+
+impl SlaTarget {
+    /// When the target is due.
+    pub fn due(self, ticket: &Ticket) -> DateTime<Utc> {
+        match self {
+            SlaTarget::FirstResponse => ticket.first_response_due_at(),
+            SlaTarget::Resolution => ticket.resolution_due_at(),
+        }
+    }
+
+    /// When the target's event came, if it did: the first response, or the resolution.
+    pub fn event(self, ticket: &Ticket) -> Option<DateTime<Utc>> {
+        match self {
+            SlaTarget::FirstResponse => ticket.first_responded_at(),
+            SlaTarget::Resolution => ticket.resolved_at(),
+        }
+    }
+}
 
 /// The two targets of one severity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

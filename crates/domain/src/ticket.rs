@@ -4,17 +4,50 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::actor::Actor;
+use crate::error::FieldError;
 use crate::model::{
     AlertData, AlertType, CameraId, CommentBody, CommentId, DedupKey, Description, ExternalId,
     ProviderId, Reason, Severity, Status, TicketId, TicketNumber, Title, UserId, Visibility,
 };
-use crate::sla::{SlaPolicy, SlaState, SlaStatus};
+use crate::sla::{SlaPolicy, SlaState, SlaStatus, SlaTarget};
 
 /// A ticket as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ticket {
-    pub id: TicketId,
+    pub(crate) id: TicketId,
     /// Given by the store on insert; `None` only on a ticket not yet stored.
+    pub(crate) number: Option<TicketNumber>,
+    pub(crate) title: Title,
+    pub(crate) description: Option<Description>,
+    pub(crate) severity: Severity,
+    pub(crate) status: Status,
+    pub(crate) camera_id: CameraId,
+    pub(crate) provider_id: ProviderId,
+    pub(crate) alert_type: Option<AlertType>,
+    pub(crate) alert_data: AlertData,
+    pub(crate) dedup_key: DedupKey,
+    pub(crate) occurred_at: DateTime<Utc>,
+    pub(crate) assignee_id: Option<UserId>,
+    pub(crate) alert_count: i32,
+    pub(crate) first_alert_at: DateTime<Utc>,
+    pub(crate) last_alert_at: DateTime<Utc>,
+    pub(crate) first_response_due_at: DateTime<Utc>,
+    pub(crate) first_responded_at: Option<DateTime<Utc>>,
+    pub(crate) resolution_due_at: DateTime<Utc>,
+    pub(crate) resolved_at: Option<DateTime<Utc>>,
+    pub(crate) closed_at: Option<DateTime<Utc>>,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
+    /// Increases on every change; the ETag.
+    pub(crate) version: i64,
+}
+
+/// Every field of a stored ticket, for an adapter to rebuild a [`Ticket`] with
+/// [`Ticket::restore`]; only the domain's rules change a ticket after that.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketRecord {
+    pub id: TicketId,
     pub number: Option<TicketNumber>,
     pub title: Title,
     pub description: Option<Description>,
@@ -37,8 +70,149 @@ pub struct Ticket {
     pub closed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// Increases on every change; the ETag.
     pub version: i64,
+}
+
+impl Ticket {
+    /// Every field, as a store keeps them.
+    pub fn to_record(&self) -> TicketRecord {
+        self.clone().into_record()
+    }
+
+    /// Every field, as a store keeps them, without copying.
+    pub fn into_record(self) -> TicketRecord {
+        let Ticket {
+            id,
+            number,
+            title,
+            description,
+            severity,
+            status,
+            camera_id,
+            provider_id,
+            alert_type,
+            alert_data,
+            dedup_key,
+            occurred_at,
+            assignee_id,
+            alert_count,
+            first_alert_at,
+            last_alert_at,
+            first_response_due_at,
+            first_responded_at,
+            resolution_due_at,
+            resolved_at,
+            closed_at,
+            created_at,
+            updated_at,
+            version,
+        } = self;
+        TicketRecord {
+            id,
+            number,
+            title,
+            description,
+            severity,
+            status,
+            camera_id,
+            provider_id,
+            alert_type,
+            alert_data,
+            dedup_key,
+            occurred_at,
+            assignee_id,
+            alert_count,
+            first_alert_at,
+            last_alert_at,
+            first_response_due_at,
+            first_responded_at,
+            resolution_due_at,
+            resolved_at,
+            closed_at,
+            created_at,
+            updated_at,
+            version,
+        }
+    }
+
+    /// Rebuilds a stored ticket, refusing one that breaks the invariants every rule keeps
+    /// (the store's CHECK constraints say the same), so a corrupt row is found on read.
+    pub fn restore(record: TicketRecord) -> Result<Ticket, FieldError> {
+        let TicketRecord {
+            id,
+            number,
+            title,
+            description,
+            severity,
+            status,
+            camera_id,
+            provider_id,
+            alert_type,
+            alert_data,
+            dedup_key,
+            occurred_at,
+            assignee_id,
+            alert_count,
+            first_alert_at,
+            last_alert_at,
+            first_response_due_at,
+            first_responded_at,
+            resolution_due_at,
+            resolved_at,
+            closed_at,
+            created_at,
+            updated_at,
+            version,
+        } = record;
+        let broken = |field: &str, what: &str| Err(FieldError::new(field, what));
+        if alert_count < 1 {
+            return broken("alert_count", "must be at least 1");
+        }
+        if version < 1 {
+            return broken("version", "must be at least 1");
+        }
+        if first_alert_at > last_alert_at {
+            return broken("first_alert_at", "must not be after last_alert_at");
+        }
+        if status == Status::Assigned && assignee_id.is_none() {
+            return broken("assignee_id", "an assigned ticket has an assignee");
+        }
+        if status.is_resolution() && resolved_at.is_none() {
+            return broken(
+                "resolved_at",
+                "a resolved, closed or false positive ticket has it",
+            );
+        }
+        if status == Status::Closed && closed_at.is_none() {
+            return broken("closed_at", "a closed ticket has it");
+        }
+        Ok(Ticket {
+            id,
+            number,
+            title,
+            description,
+            severity,
+            status,
+            camera_id,
+            provider_id,
+            alert_type,
+            alert_data,
+            dedup_key,
+            occurred_at,
+            assignee_id,
+            alert_count,
+            first_alert_at,
+            last_alert_at,
+            first_response_due_at,
+            first_responded_at,
+            resolution_due_at,
+            resolved_at,
+            closed_at,
+            created_at,
+            updated_at,
+            version,
+        })
+    }
 }
 
 /// An alert from a provider, parsed.
@@ -89,7 +263,7 @@ pub struct TicketDraft {
 
 impl TicketDraft {
     pub fn new(alert: NewAlert, policy: &SlaPolicy, now: DateTime<Utc>) -> Self {
-        let id = TicketId::generate();
+        let id = TicketId::new_at(now);
         let occurred_at = alert.occurred_at.unwrap_or(now);
         let dedup_key = alert.dedup_key.clone().unwrap_or_else(|| {
             DedupKey::derive(
@@ -260,7 +434,7 @@ impl Ticket {
         updated.first_responded_at.get_or_insert(now);
         updated.touch(now);
         let comment = Comment {
-            id: CommentId::generate(),
+            id: CommentId::new_at(now),
             ticket_id: self.id,
             author_id: author,
             body,
@@ -275,15 +449,16 @@ impl Ticket {
         self.version += 1;
     }
 
+    /// Where one SLA target stands at `now`.
+    pub fn sla_state(&self, target: SlaTarget, now: DateTime<Utc>) -> SlaState {
+        SlaState::evaluate(target.due(self), target.event(self), now)
+    }
+
     /// Both SLA targets as they stand at `now`.
     pub fn sla_status(&self, now: DateTime<Utc>) -> SlaStatus {
         SlaStatus {
-            first_response: SlaState::evaluate(
-                self.first_response_due_at,
-                self.first_responded_at,
-                now,
-            ),
-            resolution: SlaState::evaluate(self.resolution_due_at, self.resolved_at, now),
+            first_response: self.sla_state(SlaTarget::FirstResponse, now),
+            resolution: self.sla_state(SlaTarget::Resolution, now),
         }
     }
 }
@@ -318,7 +493,8 @@ pub struct HistoryEntry {
     pub ticket_id: TicketId,
     pub from_status: Option<Status>,
     pub to_status: Status,
-    pub actor: Option<UserId>,
+    /// Who made the change; `None` for the creation, which a provider's alert makes.
+    pub actor: Option<Actor>,
     pub reason: Option<Reason>,
     pub changed_at: DateTime<Utc>,
 }
@@ -340,27 +516,4 @@ pub struct TicketDetails {
     pub ticket: Ticket,
     pub comments: Vec<Comment>,
     pub history: Vec<HistoryEntry>,
-}
-
-/// The kinds of ticket event written to the notification outbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventType {
-    TicketCreated,
-    StatusChanged,
-    CommentAdded,
-    AlertMerged,
-    SlaBreached,
-}
-
-impl EventType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventType::TicketCreated => "ticket_created",
-            EventType::StatusChanged => "status_changed",
-            EventType::CommentAdded => "comment_added",
-            EventType::AlertMerged => "alert_merged",
-            EventType::SlaBreached => "sla_breached",
-        }
-    }
 }

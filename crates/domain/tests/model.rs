@@ -15,7 +15,7 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn provider(n: u128) -> ProviderId {
-    ProviderId(uuid::Uuid::from_u128(n))
+    ProviderId::from_uuid(uuid::Uuid::from_u128(n))
 }
 
 fn title(raw: &str) -> Title {
@@ -229,11 +229,8 @@ fn visibility_parses_both_names_and_its_error_lists_them() {
 fn negative_camera_id_is_refused() {
     refused(CameraId::parse(-1, "camera_id"), "camera_id");
     refused(CameraId::parse(i64::MIN, "camera_id"), "camera_id");
-    assert_eq!(CameraId::parse(0, "camera_id"), Ok(CameraId(0)));
-    assert_eq!(
-        CameraId::parse(i64::MAX, "camera_id"),
-        Ok(CameraId(i64::MAX))
-    );
+    assert_eq!(CameraId::parse(0, "camera_id"), Ok(cam(0)));
+    assert_eq!(CameraId::parse(i64::MAX, "camera_id"), Ok(cam(i64::MAX)));
 }
 
 #[test]
@@ -286,22 +283,18 @@ fn alert_data_of_256_kib_is_accepted_and_one_byte_more_refused() {
 
 #[test]
 fn ticket_number_displays_with_its_prefix() {
-    assert_eq!(TicketNumber(1042).to_string(), "TCK-1042");
-    assert_eq!(TicketNumber(1).to_string(), "TCK-1");
+    assert_eq!(num(1042).to_string(), "TCK-1042");
+    assert_eq!(num(1).to_string(), "TCK-1");
 }
 
 #[test]
 fn ticket_number_parses_its_display() {
-    assert_eq!(TicketNumber::parse("TCK-1042"), Some(TicketNumber(1042)));
-    assert_eq!(TicketNumber::parse("tck-1042"), Some(TicketNumber(1042)));
-    assert_eq!(TicketNumber::parse(" TCK-7 "), Some(TicketNumber(7)));
+    assert_eq!(TicketNumber::parse("TCK-1042"), Some(num(1042)));
+    assert_eq!(TicketNumber::parse("tck-1042"), Some(num(1042)));
+    assert_eq!(TicketNumber::parse(" TCK-7 "), Some(num(7)));
     for n in [1, 9, 1042, 999_999, i64::MAX] {
-        let shown = TicketNumber(n).to_string();
-        assert_eq!(
-            TicketNumber::parse(&shown),
-            Some(TicketNumber(n)),
-            "{shown}"
-        );
+        let shown = num(n).to_string();
+        assert_eq!(TicketNumber::parse(&shown), Some(num(n)), "{shown}");
     }
 }
 
@@ -334,20 +327,20 @@ fn ticket_number_refuses_anything_else() {
 fn derived_dedup_key_uses_the_alert_type_when_given() {
     let p = provider(1);
     let intrusion = alert_type("intrusion");
-    let a = DedupKey::derive(p, CameraId(3), Some(&intrusion), &title("Person at gate"));
-    let b = DedupKey::derive(p, CameraId(3), Some(&intrusion), &title("Car at fence"));
+    let a = DedupKey::derive(p, cam(3), Some(&intrusion), &title("Person at gate"));
+    let b = DedupKey::derive(p, cam(3), Some(&intrusion), &title("Car at fence"));
     assert_eq!(a, b, "titles differ, alert type is the same");
     let loitering = alert_type("loitering");
-    let c = DedupKey::derive(p, CameraId(3), Some(&loitering), &title("Person at gate"));
+    let c = DedupKey::derive(p, cam(3), Some(&loitering), &title("Person at gate"));
     assert_ne!(a, c);
 }
 
 #[test]
 fn derived_dedup_key_falls_back_to_the_title() {
     let p = provider(1);
-    let a = DedupKey::derive(p, CameraId(3), None, &title("Person at gate"));
-    let b = DedupKey::derive(p, CameraId(3), None, &title("Person at gate"));
-    let c = DedupKey::derive(p, CameraId(3), None, &title("Car at fence"));
+    let a = DedupKey::derive(p, cam(3), None, &title("Person at gate"));
+    let b = DedupKey::derive(p, cam(3), None, &title("Person at gate"));
+    let c = DedupKey::derive(p, cam(3), None, &title("Car at fence"));
     assert_eq!(a, b);
     assert_ne!(a, c);
 }
@@ -359,21 +352,21 @@ fn derived_dedup_key_ignores_case() {
     let upper = alert_type("INTRUSION");
     let mixed = alert_type("Intrusion");
     let t = title("x");
-    let key = |a| DedupKey::derive(p, CameraId(3), Some(a), &t);
+    let key = |a| DedupKey::derive(p, cam(3), Some(a), &t);
     assert_eq!(key(&lower), key(&upper));
     assert_eq!(key(&lower), key(&mixed));
     assert_eq!(
-        DedupKey::derive(p, CameraId(3), None, &title("Person At Gate")),
-        DedupKey::derive(p, CameraId(3), None, &title("person at gate")),
+        DedupKey::derive(p, cam(3), None, &title("Person At Gate")),
+        DedupKey::derive(p, cam(3), None, &title("person at gate")),
     );
 }
 
 #[test]
 fn derived_dedup_key_separates_providers_and_cameras() {
     let t = title("Person at gate");
-    let base = DedupKey::derive(provider(1), CameraId(3), None, &t);
-    assert_ne!(base, DedupKey::derive(provider(2), CameraId(3), None, &t));
-    assert_ne!(base, DedupKey::derive(provider(1), CameraId(4), None, &t));
+    let base = DedupKey::derive(provider(1), cam(3), None, &t);
+    assert_ne!(base, DedupKey::derive(provider(2), cam(3), None, &t));
+    assert_ne!(base, DedupKey::derive(provider(1), cam(4), None, &t));
 }
 
 #[test]
@@ -381,7 +374,7 @@ fn derived_dedup_key_fits_its_own_bounds() {
     // The longest title on the largest camera id still makes a valid key.
     let key = DedupKey::derive(
         provider(u128::MAX),
-        CameraId(i64::MAX),
+        cam(i64::MAX),
         None,
         &title(&"İ".repeat(200)),
     );
@@ -397,8 +390,8 @@ fn severity_max_never_lowers() {
     for &a in Severity::ALL {
         for &b in Severity::ALL {
             let m = a.max(b);
-            assert!(m.rank() >= a.rank(), "{a}.max({b}) = {m}");
-            assert!(m.rank() >= b.rank(), "{a}.max({b}) = {m}");
+            assert!(m >= a, "{a}.max({b}) = {m}");
+            assert!(m >= b, "{a}.max({b}) = {m}");
             assert!(m == a || m == b, "{a}.max({b}) = {m}");
             assert_eq!(m, b.max(a), "commutative: {a}, {b}");
         }
@@ -411,7 +404,7 @@ fn severity_ranks_follow_urgency() {
     use Severity::*;
     let ordered = [Info, Low, Medium, High, Critical];
     for pair in ordered.windows(2) {
-        assert!(pair[0].rank() < pair[1].rank(), "{} < {}", pair[0], pair[1]);
+        assert!(pair[0] < pair[1], "{} < {}", pair[0], pair[1]);
     }
     assert_eq!(Low.max(Critical), Critical);
     assert_eq!(Critical.max(Info), Critical);
@@ -426,7 +419,7 @@ fn ticket(severity: Severity) -> Ticket {
         title: title("Person in zone"),
         description: None,
         severity,
-        camera_id: CameraId(3),
+        camera_id: cam(3),
         provider_id: provider(1),
         alert_type: Some(alert_type("intrusion")),
         alert_data: AlertData::empty(),
@@ -439,12 +432,12 @@ fn ticket(severity: Severity) -> Ticket {
 
 fn repeat_of(t: &Ticket, severity: Severity, occurred_at: DateTime<Utc>) -> AlertRecord {
     AlertRecord {
-        ticket_id: t.id,
-        provider_id: t.provider_id,
+        ticket_id: t.id(),
+        provider_id: t.provider_id(),
         external_id: None,
         title: title("Person in zone again"),
         severity,
-        alert_type: t.alert_type.clone(),
+        alert_type: t.alert_type().cloned(),
         payload: AlertData::parse(json!({"n": 2}), "alert_data").unwrap(),
         occurred_at,
         received_at: occurred_at,
@@ -459,26 +452,26 @@ fn merge_counts_the_alert_and_moves_last_alert_at() {
 
     let merged = t.merge_alert(&repeat_of(&t, Severity::Medium, later), now);
 
-    assert_eq!(merged.alert_count, t.alert_count + 1);
-    assert_eq!(merged.last_alert_at, later);
-    assert_eq!(merged.first_alert_at, t.first_alert_at);
-    assert_eq!(merged.version, t.version + 1);
-    assert_eq!(merged.updated_at, now);
+    assert_eq!(merged.alert_count(), t.alert_count() + 1);
+    assert_eq!(merged.last_alert_at(), later);
+    assert_eq!(merged.first_alert_at(), t.first_alert_at());
+    assert_eq!(merged.version(), t.version() + 1);
+    assert_eq!(merged.updated_at(), now);
     // Nothing else of the ticket moves.
-    assert_eq!(merged.id, t.id);
-    assert_eq!(merged.status, t.status);
-    assert_eq!(merged.title, t.title);
-    assert_eq!(merged.alert_data, t.alert_data);
-    assert_eq!(merged.created_at, t.created_at);
-    assert_eq!(merged.first_responded_at, t.first_responded_at);
+    assert_eq!(merged.id(), t.id());
+    assert_eq!(merged.status(), t.status());
+    assert_eq!(merged.title(), t.title());
+    assert_eq!(merged.alert_data(), t.alert_data());
+    assert_eq!(merged.created_at(), t.created_at());
+    assert_eq!(merged.first_responded_at(), t.first_responded_at());
 
     let again = merged.merge_alert(
         &repeat_of(&t, Severity::Medium, later + TimeDelta::minutes(1)),
         now + TimeDelta::minutes(1),
     );
-    assert_eq!(again.alert_count, t.alert_count + 2);
-    assert_eq!(again.version, t.version + 2);
-    assert_eq!(again.last_alert_at, later + TimeDelta::minutes(1));
+    assert_eq!(again.alert_count(), t.alert_count() + 2);
+    assert_eq!(again.version(), t.version() + 2);
+    assert_eq!(again.last_alert_at(), later + TimeDelta::minutes(1));
 }
 
 #[test]
@@ -488,9 +481,9 @@ fn merge_raises_the_severity_but_keeps_the_due_times() {
 
     let merged = t.merge_alert(&repeat_of(&t, Severity::Critical, later), later);
 
-    assert_eq!(merged.severity, Severity::Critical);
-    assert_eq!(merged.first_response_due_at, t.first_response_due_at);
-    assert_eq!(merged.resolution_due_at, t.resolution_due_at);
+    assert_eq!(merged.severity(), Severity::Critical);
+    assert_eq!(merged.first_response_due_at(), t.first_response_due_at());
+    assert_eq!(merged.resolution_due_at(), t.resolution_due_at());
 }
 
 #[test]
@@ -501,13 +494,13 @@ fn merge_never_lowers_the_severity() {
             let later = t0() + TimeDelta::minutes(1);
             let merged = t.merge_alert(&repeat_of(&t, incoming, later), later);
             assert_eq!(
-                merged.severity,
+                merged.severity(),
                 existing.max(incoming),
                 "{existing} + {incoming}"
             );
-            assert!(merged.severity.rank() >= existing.rank());
-            assert_eq!(merged.first_response_due_at, t.first_response_due_at);
-            assert_eq!(merged.resolution_due_at, t.resolution_due_at);
+            assert!(merged.severity() >= existing);
+            assert_eq!(merged.first_response_due_at(), t.first_response_due_at());
+            assert_eq!(merged.resolution_due_at(), t.resolution_due_at());
         }
     }
 }
@@ -521,8 +514,8 @@ fn merge_of_a_late_delivered_older_alert_does_not_move_last_alert_at_back() {
 
     let again = merged.merge_alert(&repeat_of(&t, Severity::High, older), newer);
 
-    assert_eq!(again.last_alert_at, newer);
-    assert_eq!(again.alert_count, 3);
+    assert_eq!(again.last_alert_at(), newer);
+    assert_eq!(again.alert_count(), 3);
 }
 
 #[test]
@@ -532,4 +525,12 @@ fn merge_leaves_the_original_untouched() {
     let later = t0() + TimeDelta::minutes(10);
     let _ = t.merge_alert(&repeat_of(&t, Severity::Critical, later), later);
     assert_eq!(t, before);
+}
+
+fn cam(n: i64) -> CameraId {
+    CameraId::parse(n, "camera_id").unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn num(n: i64) -> TicketNumber {
+    TicketNumber::new(n).unwrap_or_else(|| panic!("{n} is no ticket number"))
 }

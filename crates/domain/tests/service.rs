@@ -10,7 +10,7 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use mockall::Sequence;
 use ticket_domain::ports::MockTicketRepository;
 use ticket_domain::{
-    AlertData, CameraId, Comment, CommentBody, Cursor, DedupKey, FixedClock, HistoryEntry,
+    Actor, AlertData, CameraId, Comment, CommentBody, Cursor, DedupKey, FixedClock, HistoryEntry,
     IngestOutcome, Ingested, ListQuery, NewAlert, Page, ProviderId, RepositoryError, ServiceError,
     Severity, SlaPolicy, SlaState, Status, StatusChange, Ticket, TicketDetails, TicketDraft,
     TicketFilter, TicketNumber, TicketRef, TicketService, TicketStats, Title, TransitionError,
@@ -30,7 +30,7 @@ fn user(name: &str) -> UserId {
 }
 
 fn provider() -> ProviderId {
-    ProviderId(uuid::Uuid::from_u128(
+    ProviderId::from_uuid(uuid::Uuid::from_u128(
         0x0123_4567_89ab_cdef_0123_4567_89ab_cdef,
     ))
 }
@@ -40,7 +40,7 @@ fn alert(severity: Severity) -> NewAlert {
         title: Title::parse("Person in restricted zone", "title").unwrap(),
         description: None,
         severity,
-        camera_id: CameraId(17),
+        camera_id: cam(17),
         provider_id: provider(),
         alert_type: None,
         alert_data: AlertData::empty(),
@@ -52,8 +52,9 @@ fn alert(severity: Severity) -> NewAlert {
 
 /// A stored ticket created at `t0()` (severity high), put in `status` at `version`.
 fn stored(status: Status, assignee: Option<&str>, version: i64) -> Ticket {
-    let mut t = TicketDraft::new(alert(Severity::High), &SlaPolicy::default(), t0()).ticket;
-    t.number = Some(TicketNumber(1042));
+    let draft = TicketDraft::new(alert(Severity::High), &SlaPolicy::default(), t0());
+    let mut t = draft.ticket.to_record();
+    t.number = Some(num(1042));
     t.status = status;
     t.assignee_id = assignee.map(user);
     t.version = version;
@@ -66,7 +67,14 @@ fn stored(status: Status, assignee: Option<&str>, version: i64) -> Ticket {
     if status == Status::Closed {
         t.closed_at = Some(t0() + TimeDelta::minutes(2));
     }
-    t
+    Ticket::restore(t).unwrap()
+}
+
+/// `ticket` as the store gives it back, with its number.
+fn numbered(ticket: Ticket, n: i64) -> Ticket {
+    let mut record = ticket.to_record();
+    record.number = Some(num(n));
+    Ticket::restore(record).unwrap()
 }
 
 fn service(
@@ -112,9 +120,7 @@ async fn ingest_passes_an_open_draft_due_at_now_plus_the_severity_targets() {
         let record = Arc::clone(&seen);
         repo.expect_ingest().times(1).returning(move |draft, at| {
             record.lock().unwrap().push((draft.clone(), at));
-            let mut created = draft.ticket;
-            created.number = Some(TicketNumber(7));
-            Ok(Ingested::Created(created))
+            Ok(Ingested::Created(numbered(draft.ticket, 7)))
         });
         let svc = service(repo, now);
 
@@ -126,29 +132,29 @@ async fn ingest_passes_an_open_draft_due_at_now_plus_the_severity_targets() {
         assert_eq!(*at, now, "the store is given the clock's time");
         let targets = policy.targets(severity);
         let t = &draft.ticket;
-        assert_eq!(t.status, Status::Open, "{severity}");
-        assert_eq!(t.severity, severity);
-        assert_eq!(t.first_response_due_at, now + targets.first_response);
-        assert_eq!(t.resolution_due_at, now + targets.resolution);
-        assert_eq!(t.created_at, now);
-        assert_eq!(t.updated_at, now);
-        assert_eq!(t.occurred_at, now, "occurred_at defaults to now");
-        assert_eq!((t.first_alert_at, t.last_alert_at), (now, now));
-        assert_eq!(t.alert_count, 1);
-        assert_eq!(t.version, 1);
-        assert_eq!(t.number, None, "the store gives the number");
-        assert_eq!(t.assignee_id, None);
-        assert_eq!(t.first_responded_at, None);
-        assert_eq!(t.resolved_at, None);
-        assert_eq!(t.closed_at, None);
+        assert_eq!(t.status(), Status::Open, "{severity}");
+        assert_eq!(t.severity(), severity);
+        assert_eq!(t.first_response_due_at(), now + targets.first_response);
+        assert_eq!(t.resolution_due_at(), now + targets.resolution);
+        assert_eq!(t.created_at(), now);
+        assert_eq!(t.updated_at(), now);
+        assert_eq!(t.occurred_at(), now, "occurred_at defaults to now");
+        assert_eq!((t.first_alert_at(), t.last_alert_at()), (now, now));
+        assert_eq!(t.alert_count(), 1);
+        assert_eq!(t.version(), 1);
+        assert_eq!(t.number(), None, "the store gives the number");
+        assert_eq!(t.assignee_id(), None);
+        assert_eq!(t.first_responded_at(), None);
+        assert_eq!(t.resolved_at(), None);
+        assert_eq!(t.closed_at(), None);
         assert_eq!(
-            t.dedup_key,
-            DedupKey::derive(provider(), CameraId(17), None, &t.title)
+            t.dedup_key(),
+            &DedupKey::derive(provider(), cam(17), None, t.title())
         );
-        assert_eq!(draft.alert.ticket_id, t.id);
+        assert_eq!(draft.alert.ticket_id, t.id());
         assert_eq!(draft.alert.received_at, now);
         // The view is of what the store answered, evaluated now.
-        assert_eq!(view.ticket.number, Some(TicketNumber(7)));
+        assert_eq!(view.ticket.number(), Some(num(7)));
         assert_eq!(view.sla.first_response, SlaState::Pending);
         assert_eq!(view.sla.resolution, SlaState::Pending);
     }
@@ -173,14 +179,17 @@ async fn ingest_uses_the_services_sla_policy_and_the_alerts_occurred_at() {
     let (_, view) = svc.ingest(a).await.unwrap();
 
     assert_eq!(
-        view.ticket.first_response_due_at,
+        view.ticket.first_response_due_at(),
         now + TimeDelta::seconds(90)
     );
-    assert_eq!(view.ticket.resolution_due_at, now + TimeDelta::minutes(30));
+    assert_eq!(
+        view.ticket.resolution_due_at(),
+        now + TimeDelta::minutes(30)
+    );
     // Due times count from creation, not from when the provider saw it.
-    assert_eq!(view.ticket.created_at, now);
-    assert_eq!(view.ticket.occurred_at, occurred);
-    assert_eq!(view.ticket.first_alert_at, occurred);
+    assert_eq!(view.ticket.created_at(), now);
+    assert_eq!(view.ticket.occurred_at(), occurred);
+    assert_eq!(view.ticket.first_alert_at(), occurred);
 }
 
 #[tokio::test]
@@ -254,7 +263,7 @@ async fn ingest_propagates_an_unavailable_repository() {
 async fn change_status_saves_the_new_state_with_the_loaded_version() {
     let now = t0() + TimeDelta::minutes(4);
     let current = stored(Status::Open, None, 7);
-    let id = current.id;
+    let id = current.id();
     let saved: SavedTransitions = Arc::default();
 
     let mut repo = MockTicketRepository::new();
@@ -284,15 +293,15 @@ async fn change_status_saves_the_new_state_with_the_loaded_version() {
     let saved = saved.lock().unwrap();
     let (ticket, expected_version, entry) = &saved[0];
     assert_eq!(*expected_version, 7, "the version it was computed from");
-    assert_eq!(ticket.status, Status::InProgress);
-    assert_eq!(ticket.version, 8);
-    assert_eq!(ticket.assignee_id, Some(user("carol")));
-    assert_eq!(ticket.first_responded_at, Some(now));
-    assert_eq!(ticket.updated_at, now);
+    assert_eq!(ticket.status(), Status::InProgress);
+    assert_eq!(ticket.version(), 8);
+    assert_eq!(ticket.assignee_id(), Some(&user("carol")));
+    assert_eq!(ticket.first_responded_at(), Some(now));
+    assert_eq!(ticket.updated_at(), now);
     assert_eq!(entry.ticket_id, id);
     assert_eq!(entry.from_status, Some(Status::Open));
     assert_eq!(entry.to_status, Status::InProgress);
-    assert_eq!(entry.actor, Some(user("carol")));
+    assert_eq!(entry.actor, Some(Actor::User(user("carol"))));
     assert_eq!(entry.changed_at, now);
     assert_eq!(&view.ticket, ticket, "the view is of the saved state");
     assert_eq!(view.sla.first_response, SlaState::Met);
@@ -301,13 +310,13 @@ async fn change_status_saves_the_new_state_with_the_loaded_version() {
 #[tokio::test]
 async fn change_status_accepts_a_matching_if_match() {
     let current = stored(Status::Assigned, Some("alice"), 5);
-    let id = current.id;
+    let id = current.id();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
         .times(1)
         .return_once(move |_| Ok(Some(current)));
     repo.expect_save_transition()
-        .withf(|t, v, _| *v == 5 && t.version == 6 && t.status == Status::Resolved)
+        .withf(|t, v, _| *v == 5 && t.version() == 6 && t.status() == Status::Resolved)
         .times(1)
         .returning(|_, _, _| Ok(()));
     let svc = service(repo, t0() + TimeDelta::minutes(30));
@@ -322,8 +331,11 @@ async fn change_status_accepts_a_matching_if_match() {
         .await
         .unwrap();
 
-    assert_eq!(view.ticket.status, Status::Resolved);
-    assert_eq!(view.ticket.resolved_at, Some(t0() + TimeDelta::minutes(30)));
+    assert_eq!(view.ticket.status(), Status::Resolved);
+    assert_eq!(
+        view.ticket.resolved_at(),
+        Some(t0() + TimeDelta::minutes(30))
+    );
 }
 
 #[tokio::test]
@@ -332,7 +344,7 @@ async fn change_status_retries_a_version_conflict_against_the_reread_state() {
     let first = stored(Status::Open, None, 3);
     // Meanwhile someone assigned it to alice.
     let second = stored(Status::Assigned, Some("alice"), 4);
-    let id = first.id;
+    let id = first.id();
     let saved: SavedTransitions = Arc::default();
 
     let mut seq = Sequence::new();
@@ -373,25 +385,25 @@ async fn change_status_retries_a_version_conflict_against_the_reread_state() {
     let saved = saved.lock().unwrap();
     let (ticket, expected_version, entry) = &saved[0];
     assert_eq!(*expected_version, 4, "recomputed from the re-read version");
-    assert_eq!(ticket.version, 5);
+    assert_eq!(ticket.version(), 5);
     assert_eq!(
         entry.from_status,
         Some(Status::Assigned),
         "history from the re-read state"
     );
     assert_eq!(
-        ticket.assignee_id,
-        Some(user("alice")),
+        ticket.assignee_id(),
+        Some(&user("alice")),
         "the assignee set meanwhile is kept"
     );
-    assert_eq!(view.ticket.status, Status::InProgress);
+    assert_eq!(view.ticket.status(), Status::InProgress);
 }
 
 #[tokio::test]
 async fn change_status_revalidates_after_a_conflict_and_refuses_a_now_closed_ticket() {
     let first = stored(Status::InProgress, Some("alice"), 3);
     let second = stored(Status::Closed, Some("alice"), 4);
-    let id = first.id;
+    let id = first.id();
 
     let mut seq = Sequence::new();
     let mut repo = MockTicketRepository::new();
@@ -435,7 +447,7 @@ async fn change_status_revalidates_after_a_conflict_and_refuses_a_now_closed_tic
 #[tokio::test]
 async fn change_status_gives_contention_after_repeated_conflicts() {
     let current = stored(Status::Open, None, 3);
-    let id = current.id;
+    let id = current.id();
     let finds = Arc::new(AtomicUsize::new(0));
     let saves = Arc::new(AtomicUsize::new(0));
 
@@ -472,7 +484,7 @@ async fn change_status_gives_contention_after_repeated_conflicts() {
 #[tokio::test]
 async fn change_status_refuses_a_stale_if_match_without_saving() {
     let current = stored(Status::Open, None, 5);
-    let id = current.id;
+    let id = current.id();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
         .times(1)
@@ -508,7 +520,7 @@ async fn change_status_with_if_match_does_not_retry_past_a_concurrent_change() {
     // the change must not be re-applied to a state the client never saw.
     let first = stored(Status::Open, None, 5);
     let second = stored(Status::Assigned, Some("alice"), 6);
-    let id = first.id;
+    let id = first.id();
     let mut seq = Sequence::new();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
@@ -551,7 +563,7 @@ async fn change_status_with_if_match_does_not_retry_past_a_concurrent_change() {
 async fn change_status_of_an_unknown_ticket_is_not_found() {
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
-        .withf(|r| *r == TicketRef::Number(TicketNumber(99)))
+        .withf(|r| *r == TicketRef::Number(num(99)))
         .times(1)
         .returning(|_| Ok(None));
     repo.expect_save_transition().never();
@@ -559,7 +571,7 @@ async fn change_status_of_an_unknown_ticket_is_not_found() {
 
     let err = svc
         .change_status(
-            TicketRef::Number(TicketNumber(99)),
+            TicketRef::Number(num(99)),
             &change(Status::Closed),
             &user("carol"),
             None,
@@ -573,7 +585,7 @@ async fn change_status_of_an_unknown_ticket_is_not_found() {
 #[tokio::test]
 async fn change_status_refused_by_the_lifecycle_never_saves() {
     let current = stored(Status::Closed, Some("alice"), 9);
-    let id = current.id;
+    let id = current.id();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
         .times(1)
@@ -615,7 +627,7 @@ async fn change_status_propagates_an_unavailable_repository_on_read() {
 
     let err = svc
         .change_status(
-            TicketRef::Number(TicketNumber(1)),
+            TicketRef::Number(num(1)),
             &change(Status::Closed),
             &user("carol"),
             None,
@@ -635,7 +647,7 @@ async fn change_status_propagates_an_unavailable_repository_on_read() {
 #[tokio::test]
 async fn change_status_propagates_an_unavailable_repository_on_write_without_retrying() {
     let current = stored(Status::Open, None, 2);
-    let id = current.id;
+    let id = current.id();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
         .times(1)
@@ -667,7 +679,7 @@ async fn change_status_propagates_an_unavailable_repository_on_write_without_ret
 #[tokio::test]
 async fn change_status_maps_a_ticket_deleted_under_it_to_not_found() {
     let current = stored(Status::Open, None, 2);
-    let id = current.id;
+    let id = current.id();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
         .times(1)
@@ -698,11 +710,12 @@ async fn change_status_maps_a_ticket_deleted_under_it_to_not_found() {
 async fn add_comment_builds_the_comment_and_returns_the_stored_ticket() {
     let now = t0() + TimeDelta::minutes(3);
     let current = stored(Status::Open, None, 2);
-    let id = current.id;
-    let mut after = current.clone();
+    let id = current.id();
+    let mut after = current.to_record();
     after.version = 3;
     after.first_responded_at = Some(now);
     after.updated_at = now;
+    let after = Ticket::restore(after).unwrap();
     let saved: SavedComments = Arc::default();
 
     let mut repo = MockTicketRepository::new();
@@ -741,17 +754,18 @@ async fn add_comment_builds_the_comment_and_returns_the_stored_ticket() {
     assert_eq!(comment.body, body("Looking at the footage."));
     assert_eq!(comment.visibility, Visibility::External);
     assert_eq!(comment.created_at, now);
-    assert_eq!(view.ticket.version, 3);
-    assert_eq!(view.ticket.first_responded_at, Some(now));
+    assert_eq!(view.ticket.version(), 3);
+    assert_eq!(view.ticket.first_responded_at(), Some(now));
     assert_eq!(view.sla.first_response, SlaState::Met);
 }
 
 #[tokio::test]
 async fn add_comment_passes_if_match_to_the_store() {
     let current = stored(Status::Assigned, Some("alice"), 4);
-    let id = current.id;
-    let mut after = current.clone();
+    let id = current.id();
+    let mut after = current.to_record();
     after.version = 5;
+    let after = Ticket::restore(after).unwrap();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
         .times(1)
@@ -772,14 +786,14 @@ async fn add_comment_passes_if_match_to_the_store() {
         )
         .await
         .unwrap();
-    assert_eq!(view.ticket.version, 5);
+    assert_eq!(view.ticket.version(), 5);
 }
 
 #[tokio::test]
 async fn add_comment_reports_a_change_between_read_and_write_under_if_match() {
     let first = stored(Status::Open, None, 4);
     let second = stored(Status::Open, None, 6);
-    let id = first.id;
+    let id = first.id();
     let mut seq = Sequence::new();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
@@ -821,7 +835,7 @@ async fn add_comment_reports_a_change_between_read_and_write_under_if_match() {
 #[tokio::test]
 async fn add_comment_refuses_a_stale_if_match_without_saving() {
     let current = stored(Status::Open, None, 8);
-    let id = current.id;
+    let id = current.id();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
         .times(1)
@@ -861,7 +875,7 @@ async fn add_comment_to_an_unknown_ticket_is_not_found() {
 
     let err = svc
         .add_comment(
-            TicketRef::Number(TicketNumber(5)),
+            TicketRef::Number(num(5)),
             &user("carol"),
             body("hello"),
             Visibility::Internal,
@@ -876,7 +890,7 @@ async fn add_comment_to_an_unknown_ticket_is_not_found() {
 #[tokio::test]
 async fn add_comment_propagates_an_unavailable_repository() {
     let current = stored(Status::Open, None, 1);
-    let id = current.id;
+    let id = current.id();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
         .times(1)
@@ -923,9 +937,9 @@ fn read_only_repo() -> MockTicketRepository {
 async fn details_shows_a_breach_past_the_due_time_without_any_write() {
     // High: first response due at t0 + 15 min; nobody answered.
     let ticket = stored(Status::Open, None, 1);
-    let id = ticket.id;
+    let id = ticket.id();
     let comments = vec![Comment {
-        id: ticket_domain::CommentId(uuid::Uuid::nil()),
+        id: ticket_domain::CommentId::from_uuid(uuid::Uuid::nil()),
         ticket_id: id,
         author_id: user("bot"),
         body: body("external note"),
@@ -969,7 +983,7 @@ async fn details_shows_a_breach_past_the_due_time_without_any_write() {
 #[tokio::test]
 async fn details_on_the_due_time_is_still_pending() {
     let ticket = stored(Status::Open, None, 1);
-    let due = ticket.first_response_due_at;
+    let due = ticket.first_response_due_at();
     let mut repo = read_only_repo();
     repo.expect_details().times(1).return_once(move |_, _| {
         Ok(Some(TicketDetails {
@@ -981,7 +995,7 @@ async fn details_on_the_due_time_is_still_pending() {
     let svc = service(repo, due);
 
     let view = svc
-        .details(TicketRef::Number(TicketNumber(1042)), None)
+        .details(TicketRef::Number(num(1042)), None)
         .await
         .unwrap();
 
@@ -995,7 +1009,7 @@ async fn details_of_an_unknown_ticket_is_not_found() {
     let svc = service(repo, t0());
 
     let err = svc
-        .details(TicketRef::Number(TicketNumber(3)), None)
+        .details(TicketRef::Number(num(3)), None)
         .await
         .unwrap_err();
 
@@ -1011,7 +1025,7 @@ async fn details_propagates_an_unavailable_repository() {
     let svc = service(repo, t0());
 
     let err = svc
-        .details(TicketRef::Number(TicketNumber(3)), None)
+        .details(TicketRef::Number(num(3)), None)
         .await
         .unwrap_err();
 
@@ -1032,14 +1046,13 @@ async fn list_evaluates_every_item_at_the_clocks_time() {
     // Answered at +1 min, resolved at +2 min: both met.
     let handled = stored(Status::Resolved, Some("alice"), 4);
     // Created just now: both pending.
-    let fresh = {
-        let mut t = TicketDraft::new(alert(Severity::High), &SlaPolicy::default(), now).ticket;
-        t.number = Some(TicketNumber(1043));
-        t
-    };
+    let fresh = numbered(
+        TicketDraft::new(alert(Severity::High), &SlaPolicy::default(), now).ticket,
+        1043,
+    );
     let cursor = Cursor {
         created_at: t0(),
-        id: neglected.id.0,
+        id: neglected.id().as_uuid(),
     };
     let items = vec![fresh.clone(), handled.clone(), neglected.clone()];
     let query = ListQuery {
@@ -1110,7 +1123,7 @@ async fn list_propagates_an_unavailable_repository() {
 async fn stats_are_asked_at_the_clocks_time() {
     let now = t0() + TimeDelta::days(2);
     let filter = TicketFilter {
-        camera_id: Some(CameraId(17)),
+        camera_id: Some(cam(17)),
         ..TicketFilter::default()
     };
     let expected_filter = filter.clone();
@@ -1148,4 +1161,12 @@ async fn stats_propagate_an_unavailable_repository() {
         ),
         "{err:?}"
     );
+}
+
+fn cam(n: i64) -> CameraId {
+    CameraId::parse(n, "camera_id").unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn num(n: i64) -> TicketNumber {
+    TicketNumber::new(n).unwrap_or_else(|| panic!("{n} is no ticket number"))
 }

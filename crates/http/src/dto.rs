@@ -314,16 +314,16 @@ pub struct TicketResponse {
 
 impl From<TicketView> for TicketResponse {
     fn from(view: TicketView) -> Self {
-        let t = view.ticket;
+        let t = view.ticket.into_record();
         Self {
-            id: t.id.0,
+            id: t.id.as_uuid(),
             number: t.number.map(|n| n.to_string()),
             title: t.title.into_inner(),
             description: t.description.map(Description::into_inner),
             severity: t.severity,
             status: t.status,
-            camera_id: t.camera_id.0,
-            provider_id: t.provider_id.0,
+            camera_id: t.camera_id.get(),
+            provider_id: t.provider_id.as_uuid(),
             alert_type: t.alert_type.map(AlertType::into_inner),
             alert_data: t.alert_data.into_json(),
             dedup_key: t.dedup_key.into_inner(),
@@ -365,8 +365,8 @@ pub struct CommentResponse {
 impl From<Comment> for CommentResponse {
     fn from(c: Comment) -> Self {
         Self {
-            id: c.id.0,
-            ticket_id: c.ticket_id.0,
+            id: c.id.as_uuid(),
+            ticket_id: c.ticket_id.as_uuid(),
             author_id: c.author_id.into_inner(),
             body: c.body.into_inner(),
             visibility: c.visibility,
@@ -396,7 +396,7 @@ impl From<HistoryEntry> for HistoryResponse {
         Self {
             from_status: h.from_status,
             to_status: h.to_status,
-            actor: h.actor.map(UserId::into_inner),
+            actor: h.actor.map(|a| a.to_string()),
             reason: h.reason.map(Reason::into_inner),
             changed_at: h.changed_at,
         }
@@ -554,12 +554,12 @@ impl From<ticket_domain::StoredAlert> for AlertResponse {
         let a = s.alert;
         Self {
             id: s.id,
-            ticket_id: a.ticket_id.0,
-            provider_id: a.provider_id.0,
+            ticket_id: a.ticket_id.as_uuid(),
+            provider_id: a.provider_id.as_uuid(),
             external_id: a.external_id.map(ExternalId::into_inner),
             title: a.title.into_inner(),
             severity: a.severity,
-            alert_type: a.alert_type.map(AlertType::into_inner),
+            alert_type: a.alert_type.map(|v| v.as_str().to_owned()),
             alert_data: a.payload.into_json(),
             occurred_at: a.occurred_at,
             received_at: a.received_at,
@@ -615,7 +615,7 @@ impl From<ticket_domain::Notification> for NotificationResponse {
         Self {
             id: n.id,
             event_type: n.event_type,
-            ticket_id: n.ticket_id.0,
+            ticket_id: n.ticket_id.as_uuid(),
             status: n.status,
             attempts: n.attempts,
             last_error: n.last_error,
@@ -656,7 +656,7 @@ mod tests {
     #[test]
     fn camera_id_may_be_written_as_an_integral_number() {
         for n in [json!(42.0), json!(4.2e1)] {
-            assert_eq!(alert(json!({"camera_id": n})).unwrap().camera_id.0, 42);
+            assert_eq!(alert(json!({"camera_id": n})).unwrap().camera_id.get(), 42);
         }
         for n in [json!(4.5), json!(1e19), json!(u64::MAX), json!("42")] {
             let refused = refused_field(alert(json!({ "camera_id": n })));

@@ -200,7 +200,7 @@ pub(crate) async fn create_ticket<R: TicketRepository, C: Clock>(
 ) -> Result<HttpResponse, ApiError> {
     let alert = read_json::<CreateTicketRequest>(payload).await?.parse()?;
     let (outcome, view) = service.ingest(alert).await?;
-    let (id, version) = (view.ticket.id.0, view.ticket.version);
+    let (id, version) = (view.ticket.id().as_uuid(), view.ticket.version());
     let mut response = match outcome {
         IngestOutcome::Created => {
             let mut r = HttpResponse::Created();
@@ -325,7 +325,7 @@ pub(crate) async fn get_ticket<R: TicketRepository, C: Clock>(
     let visibility = details_visibility(&query_pairs(&req))?;
     let details = service.details(ticket, visibility).await?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(details.view.ticket.version)))
+        .insert_header((header::ETAG, etag(details.view.ticket.version())))
         .json(TicketDetailsResponse::from(details)))
 }
 
@@ -376,7 +376,7 @@ pub(crate) async fn change_status<R: TicketRepository, C: Clock>(
         .change_status(ticket, &change, &actor, expected)
         .await?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(view.ticket.version)))
+        .insert_header((header::ETAG, etag(view.ticket.version())))
         .json(TicketResponse::from(view)))
 }
 
@@ -424,8 +424,11 @@ pub(crate) async fn add_comment<R: TicketRepository, C: Clock>(
         .add_comment(ticket, &author, text, visibility, expected)
         .await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, ticket_location(view.ticket.id.0)))
-        .insert_header((header::ETAG, etag(view.ticket.version)))
+        .insert_header((
+            header::LOCATION,
+            ticket_location(view.ticket.id().as_uuid()),
+        ))
+        .insert_header((header::ETAG, etag(view.ticket.version())))
         .json(CommentResponse::from(comment)))
 }
 

@@ -77,11 +77,11 @@ impl Conditions {
             clauses.push(clause);
         }
         if let Some(camera) = filter.camera_id {
-            let p = self.bind(Bind::Int8(camera.0));
+            let p = self.bind(Bind::Int8(camera.get()));
             clauses.push(format!("camera_id = {p}"));
         }
         if let Some(provider) = filter.provider_id {
-            let p = self.bind(Bind::Uuid(provider.0));
+            let p = self.bind(Bind::Uuid(provider.as_uuid()));
             clauses.push(format!("provider_id = {p}"));
         }
         if let Some(assignee) = &filter.assignee_id {

@@ -190,7 +190,7 @@ impl OutboxRepository for PgOutbox {
             .select(NotificationRow::as_select())
             .into_boxed();
         if let Some(ticket) = filter.ticket_id {
-            query = query.filter(notification_logs::ticket_id.eq(ticket.0));
+            query = query.filter(notification_logs::ticket_id.eq(ticket.as_uuid()));
         }
         if let Some(status) = filter.status {
             query = query.filter(notification_logs::status.eq(status.as_str()));

@@ -6,11 +6,11 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Double, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use serde_json::json;
 use ticket_domain::{
-    CameraId, Comment, Cursor, EventType, HealthCheck, HistoryEntry, Ingested, ListQuery, Page,
-    ProviderId, RepositoryError, Severity, Status, StoredAlert, TargetStats, Ticket, TicketDetails,
-    TicketDraft, TicketFilter, TicketRef, TicketRepository, TicketStats, Visibility,
+    CameraId, Comment, Cursor, HealthCheck, HistoryEntry, IngestDecision, Ingested, ListQuery,
+    OutboxEvent, Page, ProviderId, RepositoryError, Severity, SlaTarget, Status, StoredAlert,
+    TargetStats, Ticket, TicketDetails, TicketDraft, TicketFilter, TicketRef, TicketRepository,
+    TicketStats, Visibility, decide,
 };
 use uuid::Uuid;
 
@@ -29,8 +29,6 @@ use crate::schema::{
 /// How often an ingest transaction is retried after losing a uniqueness race to a
 /// concurrent identical alert (the retry then finds the winner's ticket).
 const INGEST_ATTEMPTS: usize = 5;
-
-const ACTIVE: [&str; 3] = ["open", "assigned", "in_progress"];
 
 /// The PostgreSQL adapter. Cheap to clone: it holds the pool.
 #[derive(Clone)]
@@ -76,35 +74,12 @@ impl HealthCheck for PgTicketRepository {
     }
 }
 
-/// The outbox row of one event, with what a receiver needs to act without calling back.
-fn event(kind: EventType, ticket: &Ticket, extra: serde_json::Value) -> NewNotificationRow {
-    NewNotificationRow {
-        ticket_id: ticket.id.0,
-        event_type: kind.as_str(),
-        payload: json!({
-            "event_type": kind.as_str(),
-            "ticket_id": ticket.id.0,
-            "number": ticket.number.map(|n| n.to_string()),
-            "status": ticket.status.as_str(),
-            "severity": ticket.severity.as_str(),
-            "camera_id": ticket.camera_id.0,
-            "provider_id": ticket.provider_id.0,
-            "assignee_id": ticket.assignee_id.as_ref().map(|a| a.as_str()),
-            "version": ticket.version,
-            "at": ticket.updated_at,
-            "data": extra,
-        }),
-        next_attempt_at: ticket.updated_at,
-        created_at: ticket.updated_at,
-    }
-}
-
 /// The ticket `ticket` names, as a query to select from.
 fn by_ref(ticket: TicketRef) -> tickets::BoxedQuery<'static, Pg> {
     let query = tickets::table.into_boxed();
     match ticket {
-        TicketRef::Id(id) => query.filter(tickets::id.eq(id.0)),
-        TicketRef::Number(n) => query.filter(tickets::number.eq(n.0)),
+        TicketRef::Id(id) => query.filter(tickets::id.eq(id.as_uuid())),
+        TicketRef::Number(n) => query.filter(tickets::number.eq(n.get())),
     }
 }
 
@@ -119,7 +94,8 @@ async fn find_row(
         .optional()?)
 }
 
-/// One ingest attempt, inside a transaction (see the port's contract).
+/// One ingest attempt, inside a transaction (see the port's contract): the lookups the
+/// domain asks for ([`TicketDraft::lookup`]), then the writes of its [`decide`].
 ///
 /// Statements that do not depend on each other's results go out as one pipeline:
 /// diesel-async pipelines the futures of one connection that are polled together, and
@@ -132,19 +108,21 @@ async fn ingest_once(
     draft: &TicketDraft,
     now: DateTime<Utc>,
 ) -> Result<Ingested, DbError> {
-    let alert = &draft.alert;
+    let lookup = draft.lookup();
+    let active_statuses: Vec<&str> = lookup.active_statuses.iter().map(|s| s.as_str()).collect();
+    // Locked, so concurrent merges into one ticket serialise and each counts.
     let active = tickets::table
-        .filter(tickets::provider_id.eq(draft.ticket.provider_id.0))
-        .filter(tickets::dedup_key.eq(draft.ticket.dedup_key.as_str()))
-        .filter(tickets::status.eq_any(ACTIVE))
+        .filter(tickets::provider_id.eq(lookup.provider_id.as_uuid()))
+        .filter(tickets::dedup_key.eq(lookup.dedup_key.as_str()))
+        .filter(tickets::status.eq_any(active_statuses))
         .select(TicketRow::as_select())
         .for_update()
         .first::<TicketRow>(&mut &*conn);
-    let (earlier, active) = match &alert.external_id {
+    let (earlier, active) = match lookup.external_id {
         Some(external_id) => {
             let earlier = ticket_alerts::table
                 .inner_join(tickets::table)
-                .filter(ticket_alerts::provider_id.eq(alert.provider_id.0))
+                .filter(ticket_alerts::provider_id.eq(lookup.provider_id.as_uuid()))
                 .filter(ticket_alerts::external_id.eq(external_id.as_str()))
                 .select(TicketRow::as_select())
                 .first::<TicketRow>(&mut &*conn);
@@ -153,84 +131,84 @@ async fn ingest_once(
         }
         None => (None, active.await.optional()?),
     };
-    if let Some(row) = earlier {
-        return Ok(Ingested::Replayed(row.try_into()?));
-    }
+    let earlier = earlier.map(Ticket::try_from).transpose()?;
+    let active = active.map(Ticket::try_from).transpose()?;
+    let alert = &draft.alert;
 
-    if let Some(row) = active {
-        let current = Ticket::try_from(row)?;
-        let merged = current.merge_alert(alert, now);
-        let extra = json!({
-            "alert_count": merged.alert_count,
-            "alert_severity": alert.severity.as_str(),
-            "external_id": alert.external_id.as_ref().map(|e| e.as_str()),
-        });
-        let merged_event = event(EventType::AlertMerged, &merged, extra);
-        let (updated, stored, evented) = tokio::join!(
-            Prepared(
-                diesel::update(tickets::table.find(current.id.0)).set(TicketChanges::from(&merged))
-            )
-            .execute(&mut &*conn),
-            Prepared(
-                diesel::insert_into(ticket_alerts::table)
-                    .values(NewAlertRow::new(alert, current.id))
-            )
-            .execute(&mut &*conn),
-            Prepared(diesel::insert_into(notification_logs::table).values(&merged_event))
+    match decide(draft, earlier, active, now) {
+        IngestDecision::Replay(ticket) => Ok(Ingested::Replayed(ticket)),
+        IngestDecision::Merge { ticket, event } => {
+            let (updated, stored, evented) = tokio::join!(
+                Prepared(
+                    diesel::update(tickets::table.find(ticket.id().as_uuid()))
+                        .set(TicketChanges::from(&ticket))
+                )
                 .execute(&mut &*conn),
-        );
-        updated?;
-        stored?;
-        evented?;
-        return Ok(Ingested::Merged(merged));
+                Prepared(
+                    diesel::insert_into(ticket_alerts::table)
+                        .values(NewAlertRow::new(alert, ticket.id()))
+                )
+                .execute(&mut &*conn),
+                Prepared(
+                    diesel::insert_into(notification_logs::table)
+                        .values(NewNotificationRow::from(&event))
+                )
+                .execute(&mut &*conn),
+            );
+            updated?;
+            stored?;
+            evented?;
+            Ok(Ingested::Merged(ticket))
+        }
+        IngestDecision::Create { event } => {
+            // The event's payload needs the ticket's number, which the database assigns:
+            // the INSERT … SELECT reads it from the row inserted just before in the same
+            // pipeline.
+            let (row, stored, logged, evented) = tokio::join!(
+                Prepared(
+                    diesel::insert_into(tickets::table)
+                        .values(NewTicketRow::from(&draft.ticket))
+                        .returning(TicketRow::as_returning())
+                )
+                .get_result::<TicketRow>(&mut &*conn),
+                Prepared(
+                    diesel::insert_into(ticket_alerts::table)
+                        .values(NewAlertRow::new(alert, draft.ticket.id()))
+                )
+                .execute(&mut &*conn),
+                Prepared(
+                    diesel::insert_into(ticket_state_history::table)
+                        .values(NewHistoryRow::from(&draft.history()))
+                )
+                .execute(&mut &*conn),
+                Prepared(
+                    diesel::sql_query(
+                        "INSERT INTO notification_logs \
+                           (ticket_id, event_type, payload, next_attempt_at, created_at) \
+                         SELECT id, $2, jsonb_set($3, '{number}', to_jsonb('TCK-' || number)), \
+                           $4, $4 \
+                         FROM tickets WHERE id = $1",
+                    )
+                    .bind::<diesel::sql_types::Uuid, _>(event.ticket_id.as_uuid())
+                    .bind::<Text, _>(event.kind.as_str())
+                    .bind::<Jsonb, _>(&event.payload)
+                    .bind::<Timestamptz, _>(event.at)
+                )
+                .execute(&mut &*conn),
+            );
+            let created = Ticket::try_from(row?)?;
+            stored?;
+            logged?;
+            // The event reads the ticket inserted before it in the pipeline: none means the
+            // statements ran out of order, which must not pass unnoticed.
+            if evented? != 1 {
+                return Err(DbError::Corrupt(
+                    "ticket_created event not written".to_owned(),
+                ));
+            }
+            Ok(Ingested::Created(created))
+        }
     }
-
-    // The event's payload needs the ticket's number, which the database assigns: the
-    // INSERT … SELECT reads it from the row inserted just before in the same pipeline.
-    let extra = json!({ "title": draft.ticket.title.as_str() });
-    let created_event = event(EventType::TicketCreated, &draft.ticket, extra);
-    let (row, stored, logged, evented) = tokio::join!(
-        Prepared(
-            diesel::insert_into(tickets::table)
-                .values(NewTicketRow::from(&draft.ticket))
-                .returning(TicketRow::as_returning())
-        )
-        .get_result::<TicketRow>(&mut &*conn),
-        Prepared(
-            diesel::insert_into(ticket_alerts::table)
-                .values(NewAlertRow::new(alert, draft.ticket.id))
-        )
-        .execute(&mut &*conn),
-        Prepared(
-            diesel::insert_into(ticket_state_history::table)
-                .values(NewHistoryRow::from(&draft.history()))
-        )
-        .execute(&mut &*conn),
-        Prepared(
-            diesel::sql_query(
-                "INSERT INTO notification_logs \
-               (ticket_id, event_type, payload, next_attempt_at, created_at) \
-             SELECT id, $2, jsonb_set($3, '{number}', to_jsonb('TCK-' || number)), $4, $4 \
-             FROM tickets WHERE id = $1",
-            )
-            .bind::<diesel::sql_types::Uuid, _>(created_event.ticket_id)
-            .bind::<Text, _>(created_event.event_type)
-            .bind::<Jsonb, _>(&created_event.payload)
-            .bind::<Timestamptz, _>(created_event.created_at)
-        )
-        .execute(&mut &*conn),
-    );
-    let created = Ticket::try_from(row?)?;
-    stored?;
-    logged?;
-    // The event reads the ticket inserted before it in the pipeline: none means the
-    // statements ran out of order, which must not pass unnoticed.
-    if evented? != 1 {
-        return Err(DbError::Corrupt(
-            "ticket_created event not written".to_owned(),
-        ));
-    }
-    Ok(Ingested::Created(created))
 }
 
 /// The filter as one sub-filter per (status, severity) pair when it names several of either,
@@ -297,64 +275,107 @@ struct SlaRow {
 }
 
 /// The columns of one SLA target.
-struct Target {
-    name: &'static str,
+struct Columns {
     event: &'static str,
     due: &'static str,
+    /// When its breach was recorded (by the monitor), once.
     notified: &'static str,
 }
 
-const FIRST_RESPONSE: Target = Target {
-    name: "first_response",
-    event: "first_responded_at",
-    due: "first_response_due_at",
-    notified: "first_response_breach_notified_at",
-};
+fn columns(target: SlaTarget) -> Columns {
+    match target {
+        SlaTarget::FirstResponse => Columns {
+            event: "first_responded_at",
+            due: "first_response_due_at",
+            notified: "first_response_breach_notified_at",
+        },
+        SlaTarget::Resolution => Columns {
+            event: "resolved_at",
+            due: "resolution_due_at",
+            notified: "resolution_breach_notified_at",
+        },
+    }
+}
 
-const RESOLUTION: Target = Target {
-    name: "resolution",
-    event: "resolved_at",
-    due: "resolution_due_at",
-    notified: "resolution_breach_notified_at",
-};
-
-impl Target {
-    /// Marks up to `$2` targets breached at `$1` and not yet recorded, and writes their
-    /// `sla_breached` events, in one statement. `SKIP LOCKED` lets instances share the work;
-    /// a row another instance just marked is re-checked after its lock and left out, so a
-    /// breach is recorded once. The WHERE clause matches the partial watch index.
-    fn sql(&self) -> String {
-        let Target {
-            name,
+impl Columns {
+    /// Locks up to `$2` tickets whose target is breached at `$1` and not yet recorded:
+    /// `SlaState::evaluate` restated so the partial watch index serves the scan (the domain
+    /// decides again on each row). `SKIP LOCKED` lets instances share the work; a row
+    /// another instance just marked is re-checked after its lock and left out, so a breach
+    /// is recorded once.
+    fn candidates_sql(&self) -> String {
+        let Columns {
             event,
             due,
             notified,
         } = self;
         format!(
-            "WITH due AS ( \
-               SELECT id FROM tickets \
-               WHERE {notified} IS NULL AND ({event} IS NULL OR {event} > {due}) AND {due} < $1 \
-               ORDER BY {due} LIMIT $2 FOR UPDATE SKIP LOCKED \
-             ), marked AS ( \
-               UPDATE tickets t SET {notified} = $1 FROM due WHERE t.id = due.id \
-               RETURNING t.* \
-             ) \
-             INSERT INTO notification_logs (ticket_id, event_type, payload, next_attempt_at, created_at) \
-             SELECT id, 'sla_breached', jsonb_build_object( \
-               'event_type', 'sla_breached', 'ticket_id', id, 'number', 'TCK-' || number, \
-               'status', status, 'severity', severity, 'camera_id', camera_id, \
-               'provider_id', provider_id, 'assignee_id', assignee_id, 'version', version, \
-               'at', $1, \
-               'data', jsonb_build_object('target', '{name}', 'due_at', {due}, 'event_at', {event})), \
-               $1, $1 \
-             FROM marked"
+            "SELECT {TICKET_COLUMNS} FROM tickets \
+             WHERE {notified} IS NULL AND ({event} IS NULL OR {event} > {due}) AND {due} < $1 \
+             ORDER BY {due} LIMIT $2 FOR UPDATE SKIP LOCKED"
+        )
+    }
+
+    /// Marks the target of tickets `$2` recorded at `$1`.
+    fn mark_sql(&self) -> String {
+        format!(
+            "UPDATE tickets SET {} = $1 WHERE id = ANY($2)",
+            self.notified
         )
     }
 }
 
+/// Every column of `tickets` the domain reads, named: cached statements must not use `*`
+/// (see `prepared`).
+const TICKET_COLUMNS: &str = "id, number, title, description, severity, status, camera_id, \
+    provider_id, alert_type, alert_data, dedup_key, occurred_at, assignee_id, alert_count, \
+    first_alert_at, last_alert_at, first_response_due_at, first_responded_at, \
+    resolution_due_at, resolved_at, closed_at, created_at, updated_at, version";
+
+/// Records one target's breaches at `now` (at most `limit`), inside a transaction.
+async fn record_breaches(
+    conn: &mut AsyncPgConnection,
+    target: SlaTarget,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<usize, DbError> {
+    let columns = columns(target);
+    let rows: Vec<TicketRow> = Prepared(
+        diesel::sql_query(columns.candidates_sql())
+            .bind::<Timestamptz, _>(now)
+            .bind::<BigInt, _>(limit),
+    )
+    .load(&mut *conn)
+    .await?;
+    let mut events = Vec::with_capacity(rows.len());
+    for row in rows {
+        let ticket = Ticket::try_from(row)?;
+        events.extend(OutboxEvent::sla_breached(&ticket, target, now));
+    }
+    if events.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<Uuid> = events.iter().map(|e| e.ticket_id.as_uuid()).collect();
+    let rows: Vec<NewNotificationRow> = events.iter().map(NewNotificationRow::from).collect();
+    let (marked, evented) = tokio::join!(
+        Prepared(
+            diesel::sql_query(columns.mark_sql())
+                .bind::<Timestamptz, _>(now)
+                .bind::<Array<diesel::sql_types::Uuid>, _>(&ids)
+        )
+        .execute(&mut &*conn),
+        diesel::insert_into(notification_logs::table)
+            .values(&rows)
+            .execute(&mut &*conn),
+    );
+    marked?;
+    Ok(evented?)
+}
+
 /// Aggregates for one target: `event` and `due` are its columns, `now` a placeholder.
 /// Both percentiles come from one sort (the array form of `percentile_cont`).
-fn target_sql(prefix: &str, event: &str, due: &str, now: &str) -> String {
+fn target_sql(prefix: &str, target: SlaTarget, now: &str) -> String {
+    let Columns { event, due, .. } = columns(target);
     // date_part is float8 arithmetic; EXTRACT returns numeric, which made the SLA statement
     // two to three times slower over many rows.
     let seconds = format!("date_part('epoch', {event} - created_at)");
@@ -390,8 +411,8 @@ async fn stats_in(
     let now_p = sla_conditions.bind(Bind::Timestamp(now));
     let sla_sql = format!(
         "SELECT {}, {} FROM tickets {}",
-        target_sql("fr", "first_responded_at", "first_response_due_at", &now_p),
-        target_sql("res", "resolved_at", "resolution_due_at", &now_p),
+        target_sql("fr", SlaTarget::FirstResponse, &now_p),
+        target_sql("res", SlaTarget::Resolution, &now_p),
         sla_conditions.where_sql()
     );
     // One pipeline in one snapshot. The percentiles sort every measured duration: with the
@@ -418,9 +439,10 @@ async fn stats_in(
                 .by_severity
                 .insert(Severity::parse(&s, "severity").map_err(corrupt)?, row.n);
         } else if let Some(p) = row.provider_id {
-            stats.by_provider.insert(ProviderId(p), row.n);
+            stats.by_provider.insert(ProviderId::from_uuid(p), row.n);
         } else if let Some(c) = row.camera_id {
-            stats.by_camera.insert(CameraId(c), row.n);
+            let camera = CameraId::parse(c, "camera_id").map_err(corrupt)?;
+            stats.by_camera.insert(camera, row.n);
         }
     }
     stats.first_response = TargetStats {
@@ -591,8 +613,8 @@ impl TicketRepository for PgTicketRepository {
         let next_cursor = if items.len() as i64 > limit {
             items.truncate(limit as usize);
             items.last().map(|t| Cursor {
-                created_at: t.created_at,
-                id: t.id.0,
+                created_at: t.created_at(),
+                id: t.id().as_uuid(),
             })
         } else {
             None
@@ -606,13 +628,7 @@ impl TicketRepository for PgTicketRepository {
         expected_version: i64,
         entry: &HistoryEntry,
     ) -> Result<(), RepositoryError> {
-        let extra = json!({
-            "from_status": entry.from_status.map(Status::as_str),
-            "to_status": entry.to_status.as_str(),
-            "actor": entry.actor.as_ref().map(|a| a.as_str()),
-            "reason": entry.reason.as_ref().map(|r| r.as_str()),
-        });
-        let changed_event = event(EventType::StatusChanged, ticket, extra);
+        let changed_event = OutboxEvent::status_changed(ticket, entry);
         let mut conn = self.conn().await?;
         conn.transaction(async |c| {
             // One pipeline (see `ingest_once`); if the version check matched nothing, the
@@ -621,7 +637,7 @@ impl TicketRepository for PgTicketRepository {
                 Prepared(
                     diesel::update(
                         tickets::table
-                            .find(ticket.id.0)
+                            .find(ticket.id().as_uuid())
                             .filter(tickets::version.eq(expected_version)),
                     )
                     .set(TicketChanges::from(ticket))
@@ -632,8 +648,11 @@ impl TicketRepository for PgTicketRepository {
                         .values(NewHistoryRow::from(entry))
                 )
                 .execute(&mut &**c),
-                Prepared(diesel::insert_into(notification_logs::table).values(&changed_event))
-                    .execute(&mut &**c),
+                Prepared(
+                    diesel::insert_into(notification_logs::table)
+                        .values(NewNotificationRow::from(&changed_event))
+                )
+                .execute(&mut &**c),
             );
             // Changed (or gone) since it was read: the caller re-reads and tells which.
             if updated.map_err(DbError::from_update)? != 1 {
@@ -662,18 +681,14 @@ impl TicketRepository for PgTicketRepository {
             // (which skips NULL) keeps the earliest comment as the first response even when
             // concurrent comments commit out of order.
             let row: Option<TicketRow> = Prepared(
-                diesel::sql_query(
+                diesel::sql_query(format!(
                     "UPDATE tickets SET version = version + 1, \
                    updated_at = GREATEST(updated_at, $2), \
                    first_responded_at = LEAST(first_responded_at, $2) \
                  WHERE id = $1 AND ($3::bigint IS NULL OR version = $3) \
-                 RETURNING id, number, title, description, severity, status, camera_id, \
-                   provider_id, alert_type, alert_data, dedup_key, occurred_at, assignee_id, \
-                   alert_count, first_alert_at, last_alert_at, first_response_due_at, \
-                   first_responded_at, resolution_due_at, resolved_at, closed_at, created_at, \
-                   updated_at, version",
-                )
-                .bind::<diesel::sql_types::Uuid, _>(comment.ticket_id.0)
+                 RETURNING {TICKET_COLUMNS}",
+                ))
+                .bind::<diesel::sql_types::Uuid, _>(comment.ticket_id.as_uuid())
                 .bind::<Timestamptz, _>(comment.created_at)
                 .bind::<Nullable<BigInt>, _>(expected_version),
             )
@@ -687,19 +702,17 @@ impl TicketRepository for PgTicketRepository {
                     return Err(exists.map_or(DbError::NotFound, |_| DbError::VersionConflict));
                 }
             };
-            let extra = json!({
-                "comment_id": comment.id.0,
-                "author_id": comment.author_id.as_str(),
-                "visibility": comment.visibility.as_str(),
-            });
-            let comment_event = event(EventType::CommentAdded, &ticket, extra);
+            let comment_event = OutboxEvent::comment_added(&ticket, comment);
             let (stored, evented) = tokio::join!(
                 Prepared(
                     diesel::insert_into(ticket_comments::table).values(CommentRow::from(comment))
                 )
                 .execute(&mut &**c),
-                Prepared(diesel::insert_into(notification_logs::table).values(&comment_event))
-                    .execute(&mut &**c),
+                Prepared(
+                    diesel::insert_into(notification_logs::table)
+                        .values(NewNotificationRow::from(&comment_event))
+                )
+                .execute(&mut &**c),
             );
             stored?;
             evented?;
@@ -721,7 +734,7 @@ impl TicketRepository for PgTicketRepository {
             return Ok(None);
         };
         let mut query = ticket_alerts::table
-            .filter(ticket_alerts::ticket_id.eq(Ticket::try_from(row)?.id.0))
+            .filter(ticket_alerts::ticket_id.eq(Ticket::try_from(row)?.id().as_uuid()))
             .order(ticket_alerts::id.desc())
             .limit(limit)
             .select(AlertRow::as_select())
@@ -746,12 +759,8 @@ impl TicketRepository for PgTicketRepository {
         let recorded = conn
             .transaction(async |c| {
                 let mut total = 0;
-                for target in [FIRST_RESPONSE, RESOLUTION] {
-                    total += diesel::sql_query(target.sql())
-                        .bind::<Timestamptz, _>(now)
-                        .bind::<BigInt, _>(limit)
-                        .execute(c)
-                        .await?;
+                for target in SlaTarget::ALL {
+                    total += record_breaches(c, *target, now, limit).await?;
                 }
                 Ok::<_, DbError>(total)
             })
@@ -812,7 +821,7 @@ mod tests {
     #[test]
     fn breach_definitions_agree() {
         let list = breached_sql("$1");
-        let stats = target_sql("fr", "first_responded_at", "first_response_due_at", "$1");
+        let stats = target_sql("fr", SlaTarget::FirstResponse, "$1");
         assert!(list.contains(
             "COALESCE(first_responded_at > first_response_due_at, first_response_due_at < $1)"
         ));

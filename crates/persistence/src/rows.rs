@@ -5,10 +5,10 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ticket_domain::{
-    AlertData, AlertRecord, AlertType, CameraId, Comment, CommentBody, CommentId, DedupKey,
+    Actor, AlertData, AlertRecord, AlertType, CameraId, Comment, CommentBody, CommentId, DedupKey,
     DeliveryStatus, Description, EventType, ExternalId, FieldError, HistoryEntry, Notification,
-    ProviderId, Reason, Severity, Status, StoredAlert, Ticket, TicketId, TicketNumber, Title,
-    UserId, Visibility,
+    OutboxEvent, ProviderId, Reason, Severity, Status, StoredAlert, Ticket, TicketId, TicketNumber,
+    TicketRecord, Title, UserId, Visibility,
 };
 use uuid::Uuid;
 
@@ -54,9 +54,12 @@ impl TryFrom<TicketRow> for Ticket {
     type Error = DbError;
 
     fn try_from(r: TicketRow) -> Result<Self, DbError> {
-        Ok(Ticket {
-            id: TicketId(r.id),
-            number: Some(TicketNumber(r.number)),
+        let number = TicketNumber::new(r.number)
+            .ok_or_else(|| DbError::Corrupt(format!("ticket number {}", r.number)))?;
+        let camera_id = CameraId::parse(r.camera_id, "camera_id").map_err(corrupt)?;
+        Ticket::restore(TicketRecord {
+            id: TicketId::from_uuid(r.id),
+            number: Some(number),
             title: Title::parse(&r.title, "title").map_err(corrupt)?,
             description: r
                 .description
@@ -65,8 +68,8 @@ impl TryFrom<TicketRow> for Ticket {
                 .map_err(corrupt)?,
             severity: Severity::parse(&r.severity, "severity").map_err(corrupt)?,
             status: Status::parse(&r.status, "status").map_err(corrupt)?,
-            camera_id: CameraId(r.camera_id),
-            provider_id: ProviderId(r.provider_id),
+            camera_id,
+            provider_id: ProviderId::from_uuid(r.provider_id),
             alert_type: r
                 .alert_type
                 .map(|t| AlertType::parse(&t, "alert_type"))
@@ -92,6 +95,7 @@ impl TryFrom<TicketRow> for Ticket {
             updated_at: r.updated_at,
             version: r.version,
         })
+        .map_err(corrupt)
     }
 }
 
@@ -127,29 +131,29 @@ pub(crate) struct NewTicketRow<'a> {
 impl<'a> From<&'a Ticket> for NewTicketRow<'a> {
     fn from(t: &'a Ticket) -> Self {
         Self {
-            id: t.id.0,
-            title: t.title.as_str(),
-            description: t.description.as_ref().map(Description::as_str),
-            severity: t.severity.as_str(),
-            status: t.status.as_str(),
-            camera_id: t.camera_id.0,
-            provider_id: t.provider_id.0,
-            alert_type: t.alert_type.as_ref().map(AlertType::as_str),
-            alert_data: t.alert_data.as_json(),
-            dedup_key: t.dedup_key.as_str(),
-            occurred_at: t.occurred_at,
-            assignee_id: t.assignee_id.as_ref().map(UserId::as_str),
-            alert_count: t.alert_count,
-            first_alert_at: t.first_alert_at,
-            last_alert_at: t.last_alert_at,
-            first_response_due_at: t.first_response_due_at,
-            first_responded_at: t.first_responded_at,
-            resolution_due_at: t.resolution_due_at,
-            resolved_at: t.resolved_at,
-            closed_at: t.closed_at,
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-            version: t.version,
+            id: t.id().as_uuid(),
+            title: t.title().as_str(),
+            description: t.description().map(Description::as_str),
+            severity: t.severity().as_str(),
+            status: t.status().as_str(),
+            camera_id: t.camera_id().get(),
+            provider_id: t.provider_id().as_uuid(),
+            alert_type: t.alert_type().map(AlertType::as_str),
+            alert_data: t.alert_data().as_json(),
+            dedup_key: t.dedup_key().as_str(),
+            occurred_at: t.occurred_at(),
+            assignee_id: t.assignee_id().map(UserId::as_str),
+            alert_count: t.alert_count(),
+            first_alert_at: t.first_alert_at(),
+            last_alert_at: t.last_alert_at(),
+            first_response_due_at: t.first_response_due_at(),
+            first_responded_at: t.first_responded_at(),
+            resolution_due_at: t.resolution_due_at(),
+            resolved_at: t.resolved_at(),
+            closed_at: t.closed_at(),
+            created_at: t.created_at(),
+            updated_at: t.updated_at(),
+            version: t.version(),
         }
     }
 }
@@ -174,17 +178,17 @@ pub(crate) struct TicketChanges<'a> {
 impl<'a> From<&'a Ticket> for TicketChanges<'a> {
     fn from(t: &'a Ticket) -> Self {
         Self {
-            severity: t.severity.as_str(),
-            status: t.status.as_str(),
-            assignee_id: t.assignee_id.as_ref().map(UserId::as_str),
-            alert_count: t.alert_count,
-            first_alert_at: t.first_alert_at,
-            last_alert_at: t.last_alert_at,
-            first_responded_at: t.first_responded_at,
-            resolved_at: t.resolved_at,
-            closed_at: t.closed_at,
-            updated_at: t.updated_at,
-            version: t.version,
+            severity: t.severity().as_str(),
+            status: t.status().as_str(),
+            assignee_id: t.assignee_id().map(UserId::as_str),
+            alert_count: t.alert_count(),
+            first_alert_at: t.first_alert_at(),
+            last_alert_at: t.last_alert_at(),
+            first_responded_at: t.first_responded_at(),
+            resolved_at: t.resolved_at(),
+            closed_at: t.closed_at(),
+            updated_at: t.updated_at(),
+            version: t.version(),
         }
     }
 }
@@ -207,8 +211,8 @@ impl<'a> NewAlertRow<'a> {
     /// The alert row, filed under `ticket_id` (the draft's own id, or the merge target's).
     pub(crate) fn new(a: &'a AlertRecord, ticket_id: TicketId) -> Self {
         Self {
-            ticket_id: ticket_id.0,
-            provider_id: a.provider_id.0,
+            ticket_id: ticket_id.as_uuid(),
+            provider_id: a.provider_id.as_uuid(),
             external_id: a.external_id.as_ref().map(|e| e.as_str()),
             title: a.title.as_str(),
             severity: a.severity.as_str(),
@@ -234,8 +238,8 @@ pub(crate) struct CommentRow {
 impl From<&Comment> for CommentRow {
     fn from(c: &Comment) -> Self {
         Self {
-            id: c.id.0,
-            ticket_id: c.ticket_id.0,
+            id: c.id.as_uuid(),
+            ticket_id: c.ticket_id.as_uuid(),
             author_id: c.author_id.as_str().to_owned(),
             body: c.body.as_str().to_owned(),
             visibility: c.visibility.as_str().to_owned(),
@@ -249,8 +253,8 @@ impl TryFrom<CommentRow> for Comment {
 
     fn try_from(r: CommentRow) -> Result<Self, DbError> {
         Ok(Comment {
-            id: CommentId(r.id),
-            ticket_id: TicketId(r.ticket_id),
+            id: CommentId::from_uuid(r.id),
+            ticket_id: TicketId::from_uuid(r.ticket_id),
             author_id: UserId::parse(&r.author_id, "author_id").map_err(corrupt)?,
             body: CommentBody::parse(&r.body, "body").map_err(corrupt)?,
             visibility: Visibility::parse(&r.visibility, "visibility").map_err(corrupt)?,
@@ -275,7 +279,7 @@ impl TryFrom<HistoryRow> for HistoryEntry {
 
     fn try_from(r: HistoryRow) -> Result<Self, DbError> {
         Ok(HistoryEntry {
-            ticket_id: TicketId(r.ticket_id),
+            ticket_id: TicketId::from_uuid(r.ticket_id),
             from_status: r
                 .from_status
                 .map(|s| Status::parse(&s, "from_status"))
@@ -284,7 +288,7 @@ impl TryFrom<HistoryRow> for HistoryEntry {
             to_status: Status::parse(&r.to_status, "to_status").map_err(corrupt)?,
             actor: r
                 .actor
-                .map(|a| UserId::parse(&a, "actor"))
+                .map(|a| Actor::parse(&a, "actor"))
                 .transpose()
                 .map_err(corrupt)?,
             reason: r
@@ -303,7 +307,7 @@ pub(crate) struct NewHistoryRow<'a> {
     ticket_id: Uuid,
     from_status: Option<&'static str>,
     to_status: &'static str,
-    actor: Option<&'a str>,
+    actor: Option<String>,
     reason: Option<&'a str>,
     changed_at: DateTime<Utc>,
 }
@@ -311,10 +315,10 @@ pub(crate) struct NewHistoryRow<'a> {
 impl<'a> From<&'a HistoryEntry> for NewHistoryRow<'a> {
     fn from(h: &'a HistoryEntry) -> Self {
         Self {
-            ticket_id: h.ticket_id.0,
+            ticket_id: h.ticket_id.as_uuid(),
             from_status: h.from_status.map(Status::as_str),
             to_status: h.to_status.as_str(),
-            actor: h.actor.as_ref().map(UserId::as_str),
+            actor: h.actor.as_ref().map(ToString::to_string),
             reason: h.reason.as_ref().map(Reason::as_str),
             changed_at: h.changed_at,
         }
@@ -323,12 +327,25 @@ impl<'a> From<&'a HistoryEntry> for NewHistoryRow<'a> {
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = notification_logs)]
-pub(crate) struct NewNotificationRow {
+pub(crate) struct NewNotificationRow<'a> {
     pub(crate) ticket_id: Uuid,
     pub(crate) event_type: &'static str,
-    pub(crate) payload: serde_json::Value,
+    pub(crate) payload: &'a serde_json::Value,
     pub(crate) next_attempt_at: DateTime<Utc>,
     pub(crate) created_at: DateTime<Utc>,
+}
+
+/// An event is first due when it happens.
+impl<'a> From<&'a OutboxEvent> for NewNotificationRow<'a> {
+    fn from(e: &'a OutboxEvent) -> Self {
+        Self {
+            ticket_id: e.ticket_id.as_uuid(),
+            event_type: e.kind.as_str(),
+            payload: &e.payload,
+            next_attempt_at: e.at,
+            created_at: e.at,
+        }
+    }
 }
 
 #[derive(Debug, Queryable, Selectable, QueryableByName)]
@@ -356,17 +373,10 @@ impl TryFrom<NotificationRow> for Notification {
     type Error = DbError;
 
     fn try_from(r: NotificationRow) -> Result<Self, DbError> {
-        let event_type = match r.event_type.as_str() {
-            "ticket_created" => EventType::TicketCreated,
-            "status_changed" => EventType::StatusChanged,
-            "comment_added" => EventType::CommentAdded,
-            "alert_merged" => EventType::AlertMerged,
-            "sla_breached" => EventType::SlaBreached,
-            other => return Err(DbError::Corrupt(format!("event_type {other:?}"))),
-        };
+        let event_type = EventType::parse(&r.event_type, "event_type").map_err(corrupt)?;
         Ok(Notification {
             id: r.id,
-            ticket_id: TicketId(r.ticket_id),
+            ticket_id: TicketId::from_uuid(r.ticket_id),
             event_type,
             payload: r.payload,
             status: DeliveryStatus::parse(&r.status, "status").map_err(corrupt)?,
@@ -401,8 +411,8 @@ impl TryFrom<AlertRow> for StoredAlert {
         Ok(StoredAlert {
             id: r.id,
             alert: AlertRecord {
-                ticket_id: TicketId(r.ticket_id),
-                provider_id: ProviderId(r.provider_id),
+                ticket_id: TicketId::from_uuid(r.ticket_id),
+                provider_id: ProviderId::from_uuid(r.provider_id),
                 external_id: r
                     .external_id
                     .map(|e| ExternalId::parse(&e, "external_id"))

@@ -28,8 +28,8 @@ fn alert(camera: i64) -> NewAlert {
         title: Title::parse("Person in restricted zone", "title").unwrap(),
         description: None,
         severity: Severity::High,
-        camera_id: CameraId(camera),
-        provider_id: ProviderId(Uuid::nil()),
+        camera_id: CameraId::parse(camera, "camera_id").expect("camera"),
+        provider_id: ProviderId::from_uuid(Uuid::nil()),
         alert_type: None,
         alert_data: AlertData::empty(),
         occurred_at: None,
@@ -99,7 +99,7 @@ async fn every_write(
 ) {
     let (_, created) = service.ingest(alert(camera)).await.unwrap();
     service.ingest(alert(camera)).await.unwrap(); // merged
-    let id = TicketRef::Id(created.ticket.id);
+    let id = TicketRef::Id(created.ticket.id());
     let change = StatusChange {
         target: Status::InProgress,
         assignee_id: None,

@@ -1,0 +1,82 @@
+//! The ingest decision: what one alert from a provider does, given what the store found for
+//! it. The store looks up (atomically, under its own locks) the ticket of an earlier alert
+//! with the same (`provider_id`, `external_id`) and the active ticket with the same
+//! (`provider_id`, `dedup_key`); [`decide`] says what to write.
+
+use chrono::{DateTime, Utc};
+
+use crate::event::OutboxEvent;
+use crate::model::{DedupKey, ExternalId, ProviderId, Status};
+use crate::ticket::{Ticket, TicketDraft};
+
+/// What the store must find for a draft before [`decide`] can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IngestLookup<'a> {
+    pub provider_id: ProviderId,
+    /// Look for an earlier alert with this id, when the provider sent one.
+    pub external_id: Option<&'a ExternalId>,
+    pub dedup_key: &'a DedupKey,
+    /// A ticket in one of these statuses takes the alert ([`Status::ACTIVE`]).
+    pub active_statuses: &'static [Status],
+}
+
+/// What to write for one alert.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IngestDecision {
+    /// The same (`provider_id`, `external_id`) came before: answer with that alert's ticket
+    /// as it is now, and write nothing.
+    Replay(Ticket),
+    /// Fold the alert into the active ticket: store `ticket` (the merged state), the
+    /// draft's alert under the ticket's id, and `event`.
+    Merge { ticket: Ticket, event: OutboxEvent },
+    /// Open the draft's ticket: store it, its first alert, its creation history row and
+    /// `event`.
+    Create { event: OutboxEvent },
+}
+
+impl TicketDraft {
+    /// What the store must look up for this draft.
+    pub fn lookup(&self) -> IngestLookup<'_> {
+        IngestLookup {
+            provider_id: self.ticket.provider_id(),
+            external_id: self.alert.external_id.as_ref(),
+            dedup_key: self.ticket.dedup_key(),
+            active_statuses: Status::ACTIVE,
+        }
+    }
+}
+
+/// Decides what `draft` does at `now`, given `earlier`, the ticket of an earlier alert with
+/// the same (`provider_id`, `external_id`), and `candidate`, the ticket the store found for
+/// the draft's (`provider_id`, `dedup_key`) among active statuses:
+/// - a replay wins over everything (providers retry; a retry never changes anything);
+/// - else an active ticket of the same incident takes the alert ([`Ticket::merge_alert`]);
+/// - else the draft becomes a new ticket.
+///
+/// A candidate that is not active or not of the draft's incident is ignored, so a store
+/// that over-fetches cannot merge into the wrong ticket.
+pub fn decide(
+    draft: &TicketDraft,
+    earlier: Option<Ticket>,
+    candidate: Option<Ticket>,
+    now: DateTime<Utc>,
+) -> IngestDecision {
+    if let Some(ticket) = earlier {
+        return IngestDecision::Replay(ticket);
+    }
+    let same_incident = |t: &Ticket| {
+        t.status().is_active()
+            && t.provider_id() == draft.ticket.provider_id()
+            && t.dedup_key() == draft.ticket.dedup_key()
+    };
+    match candidate.filter(same_incident) {
+        Some(active) => {
+            let ticket = active.merge_alert(&draft.alert, now);
+            let event = OutboxEvent::alert_merged(&ticket, &draft.alert);
+            IngestDecision::Merge { ticket, event }
+        }
+        None => IngestDecision::Create {
+            event: OutboxEvent::ticket_created(&draft.ticket),
+        },
+    }
+}

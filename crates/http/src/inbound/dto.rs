@@ -15,24 +15,14 @@ use ticket_domain::{
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::openapi::{
+use crate::inbound::extract::parse_time;
+use crate::inbound::problem::ApiError;
+use crate::inbound::schemas::{
     AlertDataSchema, AlertTypeSchema, CommentBodySchema, DedupKeySchema, DeliveryStatusSchema,
     DescriptionSchema, EventTypeSchema, ExternalIdSchema, ReasonSchema, SeveritySchema,
-    StatusSchema, TitleSchema, UserIdSchema, VisibilitySchema,
+    StatusSchema, TitleSchema, UserIdSchema, VisibilitySchema, counts_by_camera,
+    counts_by_provider, counts_by_severity, counts_by_status,
 };
-use crate::problem::ApiError;
-
-/// Parses an RFC 3339 timestamp into UTC.
-pub fn parse_time(raw: &str, field: &str) -> Result<DateTime<Utc>, FieldError> {
-    DateTime::parse_from_rfc3339(raw.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            FieldError::new(
-                field,
-                "must be an RFC 3339 timestamp, e.g. 2026-01-31T12:00:00Z",
-            )
-        })
-}
 
 /// Whether any string or key in `value` holds a NUL character.
 fn json_has_nul(value: &Value) -> bool {
@@ -192,7 +182,9 @@ impl CreateTicketRequest {
 }
 
 /// `PATCH /api/tickets/{id}/status`. Unknown fields are ignored. Its schema, which says
-/// when `assignee_id` applies, is written out in [`crate::openapi`].
+/// when `assignee_id` applies, is written out as [`StatusChangeSchema`].
+///
+/// [`StatusChangeSchema`]: crate::inbound::schemas::StatusChangeSchema
 #[derive(Debug, Deserialize)]
 pub struct StatusChangeRequest {
     status: String,
@@ -484,16 +476,16 @@ pub struct StatsResponse {
     #[schema(minimum = 0)]
     pub total: i64,
     /// Count per status; every status is present, zeros included.
-    #[schema(schema_with = crate::openapi::counts_by_status)]
+    #[schema(schema_with = counts_by_status)]
     pub by_status: BTreeMap<String, i64>,
     /// Count per severity; every severity is present, zeros included.
-    #[schema(schema_with = crate::openapi::counts_by_severity)]
+    #[schema(schema_with = counts_by_severity)]
     pub by_severity: BTreeMap<String, i64>,
     /// Count per provider UUID; only providers that occur.
-    #[schema(schema_with = crate::openapi::counts_by_provider)]
+    #[schema(schema_with = counts_by_provider)]
     pub by_provider: BTreeMap<String, i64>,
     /// Count per camera id (as a string); only cameras that occur.
-    #[schema(schema_with = crate::openapi::counts_by_camera)]
+    #[schema(schema_with = counts_by_camera)]
     pub by_camera: BTreeMap<String, i64>,
     pub sla: SlaStatsResponse,
 }
@@ -633,7 +625,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::extract::parse_json;
+    use crate::inbound::extract::parse_json;
 
     fn alert(overrides: Value) -> Result<NewAlert, ApiError> {
         let mut body = json!({

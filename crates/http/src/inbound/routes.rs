@@ -7,21 +7,25 @@ use ticket_domain::{
     TicketRepository, TicketService,
 };
 
-use crate::dto::{
+use crate::inbound::dto::{
     AlertResponse, CommentRequest, CommentResponse, CreateTicketRequest, HealthResponse,
     NotificationResponse, PageResponse, ReadyResponse, StatsResponse, StatusChangeRequest,
     TicketDetailsResponse, TicketResponse,
 };
-use crate::extract::{actor, etag, if_match, query_pairs, read_json};
-use crate::openapi::{
-    ActorSchema, AlertPageSchema, Conflict, DeliveryStatusSchema, ETagSchema, IdCursorSchema,
-    IfMatchSchema, InternalError, MalformedRequest, MissingActor, NotificationPageSchema,
-    PageLimitSchema, PayloadTooLarge, ServiceUnavailable, SeveritySchema, StatusSchema,
-    TicketCursorSchema, TicketLocationSchema, TicketNotFound, TicketPageSchema, TicketRefSchema,
-    UserIdSchema, ValidationError, VisibilitySchema,
+use crate::inbound::extract::{actor, etag, if_match, query_pairs, read_json};
+use crate::inbound::problem::{
+    ApiError, Conflict, InternalError, MalformedRequest, MissingActor, PayloadTooLarge,
+    ServiceUnavailable, TicketNotFound, ValidationError,
 };
-use crate::problem::ApiError;
-use crate::query::{details_visibility, id_page, list_query, notification_query, stats_filter};
+use crate::inbound::query::{
+    details_visibility, id_page, list_query, notification_query, stats_filter,
+};
+use crate::inbound::schemas::{
+    ActorSchema, AlertPageSchema, DeliveryStatusSchema, ETagSchema, IdCursorSchema, IfMatchSchema,
+    NotificationPageSchema, PageLimitSchema, SeveritySchema, StatusChangeSchema, StatusSchema,
+    TicketCursorSchema, TicketLocationSchema, TicketPageSchema, TicketRefSchema, UserIdSchema,
+    VisibilitySchema,
+};
 
 type Service<R, C> = web::Data<TicketService<R, C>>;
 
@@ -347,7 +351,7 @@ pub(crate) async fn get_ticket<R: TicketRepository, C: Clock>(
         ("X-User-Id" = ActorSchema, Header, description = "The acting user."),
         ("If-Match" = Option<IfMatchSchema>, Header, nullable = false, description = "Refuse the change (409) unless the ticket is at this version."),
     ),
-    request_body = StatusChangeRequest,
+    request_body = StatusChangeSchema,
     responses(
         (status = 200, description = "The changed ticket", body = TicketResponse, headers(
             ("ETag" = ETagSchema, description = "The ticket's new version"),
@@ -439,7 +443,8 @@ pub async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::NoRoute(req.path().to_owned()))
 }
 
-/// Registers every route. The caller provides `web::Data<TicketService<R, C>>`,
+/// Registers every handler (the OpenAPI document and Swagger UI are added by
+/// [`crate::inbound::configure`]). The caller provides `web::Data<TicketService<R, C>>`,
 /// `web::Data<ServiceInfo>`, `web::Data<dyn OutboxRepository>` and `web::Data<dyn HealthCheck>`.
 pub fn configure<R: TicketRepository, C: Clock>(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -488,6 +493,5 @@ pub fn configure<R: TicketRepository, C: Clock>(cfg: &mut web::ServiceConfig) {
         web::resource("/ready")
             .route(web::get().to(ready))
             .default_service(method_not_allowed("GET")),
-    )
-    .configure(crate::openapi::configure);
+    );
 }

@@ -13,10 +13,12 @@ use ticket_domain::{
     Visibility,
 };
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, SchemaType, Type};
 use uuid::Uuid;
 
 use crate::inbound::extract::parse_time;
 use crate::inbound::problem::ApiError;
+use crate::inbound::rules;
 use crate::inbound::schemas::{
     AlertDataSchema, AlertTypeSchema, CommentBodySchema, DedupKeySchema, DeliveryStatusSchema,
     DescriptionSchema, EventTypeSchema, ExternalIdSchema, ReasonSchema, SeveritySchema,
@@ -289,7 +291,7 @@ pub struct TicketResponse {
     pub first_responded_at: Option<DateTime<Utc>>,
     /// `created_at` plus the resolution target of the creation severity.
     pub resolution_due_at: DateTime<Utc>,
-    /// The last time it reached `resolved`, `false_positive` or `closed`; cleared on reopen.
+    #[schema(schema_with = resolved_at_schema)]
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     /// The first response came after its due time, or has not come and the due time has
@@ -302,6 +304,18 @@ pub struct TicketResponse {
     /// Starts at 1, +1 per change; the `ETag`.
     #[schema(minimum = 1)]
     pub version: i64,
+}
+
+/// `resolved_at`, described with the domain's resolution statuses.
+fn resolved_at_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+        .description(Some(format!(
+            "The last time it reached {}; cleared on reopen.",
+            rules::resolution_statuses()
+        )))
+        .build()
 }
 
 impl From<TicketView> for TicketResponse {

@@ -3,6 +3,7 @@
 //! Modules, each using only those listed before it (the test `layering` checks that the
 //! `crate::` references form no cycle):
 //!
+//! - [`rules`]: the lifecycle's lists of statuses in words, from the domain's tables;
 //! - [`schemas`]: shared OpenAPI schemas (names, text limits, ids, cursors, pages, counts);
 //! - [`problem`]: `ApiError`, the RFC 9457 `Problem`, and the error responses of the document;
 //! - [`extract`]: bodies, headers and raw values parsed, with errors naming the field;
@@ -18,6 +19,7 @@ pub mod openapi;
 pub mod problem;
 pub mod query;
 pub mod routes;
+pub mod rules;
 pub mod schemas;
 
 use actix_web::web;

@@ -17,6 +17,7 @@ use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa::{ToResponse, ToSchema};
 
+use crate::inbound::rules;
 use crate::inbound::schemas::StatusSchema;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -365,10 +366,12 @@ problem_response!(
 );
 problem_response!(
     /// 422.
-    ValidationError = "`validation-error`: a field, parameter or header is invalid, missing or \
-                       of the wrong type, or the body is not a JSON object; \
-                       `assignee-required`: moving to `assigned` without an `assignee_id`. \
-                       `errors` names each field."
+    ValidationError = &format!(
+        "`validation-error`: a field, parameter or header is invalid, missing or of the wrong \
+         type, or the body is not a JSON object; `assignee-required`: moving to {} without an \
+         `assignee_id`. `errors` names each field.",
+        rules::assignee_required_targets()
+    )
 );
 problem_response!(
     /// 500.

@@ -20,6 +20,7 @@ use crate::inbound::problem::{
 use crate::inbound::query::{
     details_visibility, id_page, list_query, notification_query, stats_filter,
 };
+use crate::inbound::rules;
 use crate::inbound::schemas::{
     ActorSchema, AlertPageSchema, DeliveryStatusSchema, ETagSchema, IdCursorSchema, IfMatchSchema,
     NotificationPageSchema, PageLimitSchema, SeveritySchema, StatusChangeSchema, StatusSchema,
@@ -166,21 +167,29 @@ fn id_paged<T, U>(
     }
 }
 
+/// The description of [`create_ticket`], naming the active statuses.
+fn create_ticket_description() -> String {
+    format!(
+        "An alert from an analytics provider; no `X-User-Id` is needed. Decided atomically, \
+         safe under concurrent identical requests:\n\n\
+         1. **Replay**: an alert with the same (`provider_id`, `external_id`) was taken in \
+         before: 200 with the ticket it went to; nothing is written.\n\
+         2. **Merge**: a ticket with the same (`provider_id`, `dedup_key`) is {}: the alert \
+         joins it (`alert_count` + 1, `last_alert_at` moved, severity raised if higher, due \
+         times unchanged): 200.\n\
+         3. **Create**: otherwise a new `open` ticket: 201.",
+        rules::active_statuses()
+    )
+}
+
 /// Take in an alert
 ///
-/// An alert from an analytics provider; no `X-User-Id` is needed. Decided atomically, safe
-/// under concurrent identical requests:
-///
-/// 1. **Replay**: an alert with the same (`provider_id`, `external_id`) was taken in before:
-///    200 with the ticket it went to; nothing is written.
-/// 2. **Merge**: a ticket with the same (`provider_id`, `dedup_key`) is `open`, `assigned` or
-///    `in_progress`: the alert joins it (`alert_count` + 1, `last_alert_at` moved, severity
-///    raised if higher, due times unchanged): 200.
-/// 3. **Create**: otherwise a new `open` ticket: 201.
+/// Replay, merge or create: see [`create_ticket_description`].
 #[utoipa::path(
     post,
     path = "/api/tickets",
     tag = "tickets",
+    description = create_ticket_description(),
     request_body = CreateTicketRequest,
     responses(
         (status = 201, description = "A new ticket", body = TicketResponse, headers(
@@ -333,19 +342,24 @@ pub(crate) async fn get_ticket<R: TicketRepository, C: Clock>(
         .json(TicketDetailsResponse::from(details)))
 }
 
+/// The description of [`change_status`], with the domain's table of allowed changes.
+fn change_status_description() -> String {
+    format!(
+        "Moves the ticket through its lifecycle (assign, start, resolve, close, reopen...), as \
+         the acting user. Every accepted change writes one history row and one \
+         `status_changed` event with the ticket, atomically. Allowed moves:\n\n{}",
+        rules::transition_table()
+    )
+}
+
 /// Change the status
 ///
-/// Moves the ticket through its lifecycle (assign, start, resolve, close, reopen...), as the
-/// acting user. Allowed moves: `open` → `assigned`, `in_progress`, `resolved`, `closed`,
-/// `false_positive`; `assigned` → `open`, `assigned` (re-assignment), `in_progress`,
-/// `resolved`, `closed`, `false_positive`; `in_progress` → `open`, `assigned`, `resolved`,
-/// `closed`, `false_positive`; `resolved` → `open`, `in_progress`, `closed`;
-/// `false_positive` → `open`, `closed`; `closed` is terminal. Every accepted change writes
-/// one history row and one `status_changed` event with the ticket, atomically.
+/// Through the lifecycle: see [`change_status_description`].
 #[utoipa::path(
     patch,
     path = "/api/tickets/{id}/status",
     tag = "tickets",
+    description = change_status_description(),
     params(
         ("id" = TicketRefSchema, Path),
         ("X-User-Id" = ActorSchema, Header, description = "The acting user."),

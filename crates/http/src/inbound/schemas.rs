@@ -4,8 +4,8 @@
 //! cannot drift from what the server accepts. Hand-built rather than derived where a derive
 //! cannot say it (patterns, `oneOf`s, keys).
 //!
-//! A leaf of the inbound side: it names other schemas by their component names only, so
-//! every module that describes itself may use it.
+//! Low in the inbound side (it uses only [`rules`]): it names other schemas by their
+//! component names only, so every module that describes itself may use it.
 
 use std::borrow::Cow;
 
@@ -19,6 +19,8 @@ use ticket_domain::{
     AlertType, CommentBody, DedupKey, DeliveryStatus, Description, EventType, ExternalId,
     PageLimit, Reason, Severity, Status, Title, UserId, Visibility,
 };
+
+use crate::inbound::rules::{self, Assignee};
 
 // Names: closed sets of values, listed from the domain's own tables.
 
@@ -60,7 +62,7 @@ named_schema!(
 named_schema!(
     /// `Status`: where a ticket is in its lifecycle.
     StatusSchema as "Status" = names(
-        "Where a ticket is in its lifecycle. `closed` is terminal.",
+        &format!("Where a ticket is in its lifecycle. {}", rules::terminal_sentence()),
         Status::ALL.iter().map(|s| s.as_str()),
     )
 );
@@ -380,33 +382,8 @@ named_schema!(
 // ---------------------------------------------------------------------------------------
 // The status change: which targets take an `assignee_id`.
 
-/// Whether a move to a status takes an `assignee_id`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Assignee {
-    Required,
-    Optional,
-    NotApplicable,
-}
-
-/// The lifecycle's rule (`ticket_domain::lifecycle`): `assigned` needs an assignee (a 422
-/// `assignee-required` without one), `in_progress` may name one; other targets refuse one
-/// with a 422.
-fn assignee_rule(target: Status) -> Assignee {
-    match target {
-        Status::Assigned => Assignee::Required,
-        Status::InProgress => Assignee::Optional,
-        Status::Open | Status::Resolved | Status::Closed | Status::FalsePositive => {
-            Assignee::NotApplicable
-        }
-    }
-}
-
 fn status_change_variant(title: &str, rule: Assignee) -> Object {
-    let targets = Status::ALL
-        .iter()
-        .copied()
-        .filter(|s| assignee_rule(*s) == rule)
-        .map(Status::as_str);
+    let targets = rules::targets(rule).map(Status::as_str);
     let user = || RefOr::Ref(utoipa::openapi::Ref::from_schema_name(UserIdSchema::name()));
     let null = || ObjectBuilder::new().schema_type(Type::Null).build();
     let assignee: RefOr<Schema> = match rule {
@@ -452,13 +429,15 @@ impl PartialSchema for StatusChangeSchema {
     fn schema() -> RefOr<Schema> {
         RefOr::T(Schema::OneOf(
             utoipa::openapi::schema::OneOfBuilder::new()
-                .description(Some(
-                    "`PATCH /api/tickets/{id}/status`: the target `status`, the new \
+                .description(Some(format!(
+                    "`PATCH /api/tickets/{{id}}/status`: the target `status`, the new \
                      `assignee_id` where one applies, and an optional `reason`. Unknown fields \
-                     are ignored. Moving to `assigned` needs the `assignee_id` (422 \
-                     `assignee-required` without it); `in_progress` may name one (default: the \
+                     are ignored. Moving to {} needs the `assignee_id` (422 \
+                     `assignee-required` without it); {} may name one (default: the \
                      current assignee, else the acting user); other targets take none (422).",
-                ))
+                    rules::assignee_required_targets(),
+                    rules::assignee_optional_targets(),
+                )))
                 .item(status_change_variant("Assign", Assignee::Required))
                 .item(status_change_variant("Start work", Assignee::Optional))
                 .item(status_change_variant(

@@ -7,10 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ticket_domain::{
-    AlertData, AlertType, CameraId, Comment, CommentBody, DedupKey, Description, DetailsView,
-    ExternalId, FieldError, HistoryEntry, NewAlert, ProviderId, Reason, Severity, Status,
-    StatusChange, TargetStats, TicketStats, TicketView, Title, UserId, ValidationErrors,
-    Visibility,
+    AlertData, AlertType, CameraId, Comment, CommentBody, DedupKey, Description, ExternalId,
+    FieldError, HistoryEntry, NewAlert, ProviderId, Reason, Severity, Status, StatusChange,
+    TargetStats, TicketStats, TicketView, Title, UserId, ValidationErrors, Visibility,
 };
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, SchemaType, Type};
@@ -248,16 +247,17 @@ impl CommentRequest {
 }
 
 /// A ticket as the API shows it. Timestamps are RFC 3339 in UTC.
+// Borrows the ticket's text and payload, which a page of tickets would otherwise copy.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TicketResponse {
+pub struct TicketResponse<'a> {
     pub id: Uuid,
     /// The human number, `TCK-1001`, ... (increasing; gaps are possible).
     #[schema(pattern = "^TCK-[0-9]+$", examples("TCK-1001"))]
     pub number: Option<String>,
     #[schema(value_type = TitleSchema)]
-    pub title: String,
+    pub title: &'a str,
     #[schema(value_type = Option<DescriptionSchema>)]
-    pub description: Option<String>,
+    pub description: Option<&'a str>,
     #[schema(value_type = SeveritySchema)]
     pub severity: Severity,
     #[schema(value_type = StatusSchema)]
@@ -266,18 +266,18 @@ pub struct TicketResponse {
     pub camera_id: i64,
     pub provider_id: Uuid,
     #[schema(value_type = Option<AlertTypeSchema>)]
-    pub alert_type: Option<String>,
+    pub alert_type: Option<&'a str>,
     /// The provider's payload as given (`{}` when none).
     #[schema(value_type = AlertDataSchema)]
-    pub alert_data: Value,
+    pub alert_data: &'a Value,
     /// The key grouping repeated alerts (given, or derived).
     #[schema(value_type = DedupKeySchema)]
-    pub dedup_key: String,
+    pub dedup_key: &'a str,
     /// When the provider saw the first alert.
     pub occurred_at: DateTime<Utc>,
     /// The assigned user; `null` when unassigned.
     #[schema(value_type = Option<UserIdSchema>)]
-    pub assignee_id: Option<String>,
+    pub assignee_id: Option<&'a str>,
     /// Alerts merged into this ticket, counting the first.
     #[schema(minimum = 1)]
     pub alert_count: i32,
@@ -318,36 +318,36 @@ fn resolved_at_schema() -> Object {
         .build()
 }
 
-impl From<TicketView> for TicketResponse {
-    fn from(view: TicketView) -> Self {
-        let t = view.ticket;
+impl<'a> From<&'a TicketView> for TicketResponse<'a> {
+    fn from(view: &'a TicketView) -> Self {
+        let t = &view.ticket;
         Self {
-            id: t.id.0,
-            number: t.number.map(|n| n.to_string()),
-            title: t.title.into_inner(),
-            description: t.description.map(Description::into_inner),
-            severity: t.severity,
-            status: t.status,
-            camera_id: t.camera_id.0,
-            provider_id: t.provider_id.0,
-            alert_type: t.alert_type.map(AlertType::into_inner),
-            alert_data: t.alert_data.into_json(),
-            dedup_key: t.dedup_key.into_inner(),
-            occurred_at: t.occurred_at,
-            assignee_id: t.assignee_id.map(UserId::into_inner),
-            alert_count: t.alert_count,
-            first_alert_at: t.first_alert_at,
-            last_alert_at: t.last_alert_at,
-            first_response_due_at: t.first_response_due_at,
-            first_responded_at: t.first_responded_at,
-            resolution_due_at: t.resolution_due_at,
-            resolved_at: t.resolved_at,
-            closed_at: t.closed_at,
+            id: t.id().as_uuid(),
+            number: t.number().map(|n| n.to_string()),
+            title: t.title().as_str(),
+            description: t.description().map(Description::as_str),
+            severity: t.severity(),
+            status: t.status(),
+            camera_id: t.camera_id().get(),
+            provider_id: t.provider_id().as_uuid(),
+            alert_type: t.alert_type().map(AlertType::as_str),
+            alert_data: t.alert_data().as_json(),
+            dedup_key: t.dedup_key().as_str(),
+            occurred_at: t.occurred_at(),
+            assignee_id: t.assignee_id().map(UserId::as_str),
+            alert_count: t.alert_count(),
+            first_alert_at: t.first_alert_at(),
+            last_alert_at: t.last_alert_at(),
+            first_response_due_at: t.first_response_due_at(),
+            first_responded_at: t.first_responded_at(),
+            resolution_due_at: t.resolution_due_at(),
+            resolved_at: t.resolved_at(),
+            closed_at: t.closed_at(),
             first_response_breached: view.sla.first_response.is_breached(),
             resolution_breached: view.sla.resolution.is_breached(),
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-            version: t.version,
+            created_at: t.created_at(),
+            updated_at: t.updated_at(),
+            version: t.version(),
         }
     }
 }
@@ -411,21 +411,22 @@ impl From<HistoryEntry> for HistoryResponse {
 
 /// Ticket details: the ticket's fields plus comments and history, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TicketDetailsResponse {
+pub struct TicketDetailsResponse<'a> {
     #[serde(flatten)]
-    pub ticket: TicketResponse,
+    pub ticket: TicketResponse<'a>,
     /// Oldest first; only those of the requested `visibility`, if given.
     pub comments: Vec<CommentResponse>,
     /// Oldest first, starting with the creation row.
     pub history: Vec<HistoryResponse>,
 }
 
-impl From<DetailsView> for TicketDetailsResponse {
-    fn from(d: DetailsView) -> Self {
+impl<'a> TicketDetailsResponse<'a> {
+    /// The parts of a `DetailsView`: the ticket borrowed, its comments and history taken.
+    pub fn new(view: &'a TicketView, comments: Vec<Comment>, history: Vec<HistoryEntry>) -> Self {
         Self {
-            ticket: d.view.into(),
-            comments: d.comments.into_iter().map(Into::into).collect(),
-            history: d.history.into_iter().map(Into::into).collect(),
+            ticket: view.into(),
+            comments: comments.into_iter().map(Into::into).collect(),
+            history: history.into_iter().map(Into::into).collect(),
         }
     }
 }

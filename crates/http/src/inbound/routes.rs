@@ -213,7 +213,7 @@ pub(crate) async fn create_ticket<R: TicketRepository, C: Clock>(
 ) -> Result<HttpResponse, ApiError> {
     let alert = read_json::<CreateTicketRequest>(payload).await?.parse()?;
     let (outcome, view) = service.ingest(alert).await?;
-    let (id, version) = (view.ticket.id.0, view.ticket.version);
+    let (id, version) = (view.ticket.id().as_uuid(), view.ticket.version());
     let mut response = match outcome {
         IngestOutcome::Created => {
             let mut r = HttpResponse::Created();
@@ -228,7 +228,7 @@ pub(crate) async fn create_ticket<R: TicketRepository, C: Clock>(
     };
     Ok(response
         .insert_header((header::ETAG, etag(version)))
-        .json(TicketResponse::from(view)))
+        .json(TicketResponse::from(&view)))
 }
 
 /// List tickets
@@ -268,7 +268,7 @@ pub(crate) async fn list_tickets<R: TicketRepository, C: Clock>(
     let query = list_query(&query_pairs(&req))?;
     let page = service.list(&query).await?;
     Ok(HttpResponse::Ok().json(PageResponse {
-        items: page.items.into_iter().map(TicketResponse::from).collect(),
+        items: page.items.iter().map(TicketResponse::from).collect(),
         next_cursor: page.next_cursor.map(|c| c.encode()),
     }))
 }
@@ -338,8 +338,12 @@ pub(crate) async fn get_ticket<R: TicketRepository, C: Clock>(
     let visibility = details_visibility(&query_pairs(&req))?;
     let details = service.details(ticket, visibility).await?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(details.view.ticket.version)))
-        .json(TicketDetailsResponse::from(details)))
+        .insert_header((header::ETAG, etag(details.view.ticket.version())))
+        .json(TicketDetailsResponse::new(
+            &details.view,
+            details.comments,
+            details.history,
+        )))
 }
 
 /// The description of [`change_status`], with the domain's table of allowed changes.
@@ -394,8 +398,8 @@ pub(crate) async fn change_status<R: TicketRepository, C: Clock>(
         .change_status(ticket, &change, &actor, expected)
         .await?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(view.ticket.version)))
-        .json(TicketResponse::from(view)))
+        .insert_header((header::ETAG, etag(view.ticket.version())))
+        .json(TicketResponse::from(&view)))
 }
 
 /// Add a comment
@@ -442,8 +446,11 @@ pub(crate) async fn add_comment<R: TicketRepository, C: Clock>(
         .add_comment(ticket, &author, text, visibility, expected)
         .await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, ticket_location(view.ticket.id.0)))
-        .insert_header((header::ETAG, etag(view.ticket.version)))
+        .insert_header((
+            header::LOCATION,
+            ticket_location(view.ticket.id().as_uuid()),
+        ))
+        .insert_header((header::ETAG, etag(view.ticket.version())))
         .json(CommentResponse::from(comment)))
 }
 

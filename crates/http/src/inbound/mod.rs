@@ -11,7 +11,7 @@
 //! - [`query`]: query strings parsed into the domain's filters and pages;
 //! - [`routes`]: the handlers and their `#[utoipa::path]` descriptions;
 //! - [`openapi`]: the document assembled from all of the above, and its serving;
-//! - this module: [`configure`], which registers both.
+//! - this module: [`configure`], which registers the routes and the document.
 
 pub mod dto;
 pub mod extract;

@@ -17,7 +17,7 @@ pub use actor::{Actor, SystemActor, SystemKind};
 pub use error::{FieldError, ValidationErrors};
 pub use event::{EventType, OutboxEvent};
 pub use ingest::{IngestDecision, IngestLookup, decide};
-pub use lifecycle::{StatusChange, TransitionError};
+pub use lifecycle::{AssigneeRule, StatusChange, TransitionError};
 pub use model::*;
 pub use notification::{
     DeliveryStatus, DispatchReport, Dispatcher, Notification, NotificationFilter,

@@ -41,6 +41,29 @@ impl Status {
     pub fn can_transition_to(self, target: Status) -> bool {
         self.allowed_targets().contains(&target)
     }
+
+    /// Whether a change to this status takes an `assignee_id`.
+    pub fn assignee_rule(self) -> AssigneeRule {
+        match self {
+            Status::Assigned => AssigneeRule::Required,
+            Status::InProgress => AssigneeRule::Optional,
+            Status::Open | Status::Resolved | Status::Closed | Status::FalsePositive => {
+                AssigneeRule::NotApplicable
+            }
+        }
+    }
+}
+
+/// Whether a status change names an assignee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeRule {
+    /// Assigning and re-assigning name the user (`assigned`).
+    Required,
+    /// The change may name one; else the ticket keeps its assignee, or the acting user
+    /// takes it (`in_progress`).
+    Optional,
+    /// The change must not name one (`open` un-assigns; the others keep the assignee).
+    NotApplicable,
 }
 
 /// A requested status change, parsed.
@@ -92,29 +115,29 @@ pub fn apply(
     }
 
     let mut next = ticket.clone();
-    next.assignee_id = match to {
-        Status::Assigned => {
+    next.assignee_id = match to.assignee_rule() {
+        AssigneeRule::NotApplicable if change.assignee_id.is_some() => {
+            return Err(TransitionError::AssigneeNotApplicable(to));
+        }
+        AssigneeRule::Required => {
             // Assigning and re-assigning both name the user (DESIGN.md notes 1 and 4).
             let assignee = change
                 .assignee_id
                 .clone()
                 .ok_or(TransitionError::AssigneeRequired)?;
-            if from == Status::Assigned && ticket.assignee_id.as_ref() == Some(&assignee) {
+            if from == to && ticket.assignee_id.as_ref() == Some(&assignee) {
                 return Err(TransitionError::AlreadyAssigned(assignee));
             }
             Some(assignee)
         }
-        Status::InProgress => change
+        AssigneeRule::Optional => change
             .assignee_id
             .clone()
             .or_else(|| ticket.assignee_id.clone())
             .or_else(|| Some(actor.clone())),
-        other if change.assignee_id.is_some() => {
-            return Err(TransitionError::AssigneeNotApplicable(other));
-        }
         // An open ticket is nobody's: moving back to open un-assigns.
-        Status::Open => None,
-        _ => ticket.assignee_id.clone(),
+        AssigneeRule::NotApplicable if to == Status::Open => None,
+        AssigneeRule::NotApplicable => ticket.assignee_id.clone(),
     };
 
     // Any user action is a first response; it is recorded once.

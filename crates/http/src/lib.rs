@@ -1,12 +1,9 @@
 #![doc = include_str!("../README.md")]
 
-pub mod dto;
-pub mod extract;
-pub mod openapi;
+pub mod inbound;
 pub mod outbound;
-pub mod problem;
-pub mod query;
-pub mod routes;
 
-pub use problem::{ApiError, Problem};
-pub use routes::{ServiceInfo, configure, no_route};
+pub use inbound::configure;
+pub use inbound::problem::{ApiError, Problem};
+pub use inbound::routes::{ServiceInfo, no_route};
+pub use outbound::WebhookSender;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{App, test};
-use ticket_http::openapi;
+use ticket_http::inbound::openapi;
 
 fn committed_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json")

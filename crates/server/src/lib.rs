@@ -177,7 +177,7 @@ impl Application {
             let service =
                 web::Data::new(TicketService::new(repository, clock.clone(), sla.clone()));
             App::new()
-                .wrap(from_fn(ticket_http::extract::limit_headers))
+                .wrap(from_fn(ticket_http::inbound::extract::limit_headers))
                 .wrap(NormalizePath::trim())
                 .wrap(from_fn(telemetry::request_log))
                 .app_data(service)
@@ -189,7 +189,7 @@ impl Application {
                 .service(
                     web::resource("/metrics")
                         .route(web::get().to(metrics::render))
-                        .default_service(ticket_http::routes::method_not_allowed("GET")),
+                        .default_service(ticket_http::inbound::routes::method_not_allowed("GET")),
                 )
                 .configure(configure::<PgTicketRepository, C>)
                 .default_service(web::to(no_route))

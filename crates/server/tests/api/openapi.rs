@@ -14,7 +14,8 @@ async fn the_application_serves_its_openapi_document_and_swagger_ui() {
         reply.header("content-type").as_deref(),
         Some("application/json")
     );
-    let expected: Value = serde_json::from_str(ticket_http::openapi::document_json()).unwrap();
+    let expected: Value =
+        serde_json::from_str(ticket_http::inbound::openapi::document_json()).unwrap();
     assert_eq!(reply.body, expected);
     // docs/openapi.json is compared with it by ticket-http's `openapi` test.
 

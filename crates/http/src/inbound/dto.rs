@@ -7,32 +7,23 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ticket_domain::{
-    AlertData, AlertType, CameraId, Comment, CommentBody, DedupKey, Description, DetailsView,
-    ExternalId, FieldError, HistoryEntry, NewAlert, ProviderId, Reason, Severity, Status,
-    StatusChange, TargetStats, TicketStats, TicketView, Title, UserId, ValidationErrors,
-    Visibility,
+    AlertData, AlertType, CameraId, Comment, CommentBody, DedupKey, Description, ExternalId,
+    FieldError, HistoryEntry, NewAlert, ProviderId, Reason, Severity, Status, StatusChange,
+    TargetStats, TicketStats, TicketView, Title, UserId, ValidationErrors, Visibility,
 };
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, SchemaType, Type};
 use uuid::Uuid;
 
-use crate::openapi::{
+use crate::inbound::extract::parse_time;
+use crate::inbound::problem::ApiError;
+use crate::inbound::rules;
+use crate::inbound::schemas::{
     AlertDataSchema, AlertTypeSchema, CommentBodySchema, DedupKeySchema, DeliveryStatusSchema,
     DescriptionSchema, EventTypeSchema, ExternalIdSchema, ReasonSchema, SeveritySchema,
-    StatusSchema, TitleSchema, UserIdSchema, VisibilitySchema,
+    StatusSchema, TitleSchema, UserIdSchema, VisibilitySchema, counts_by_camera,
+    counts_by_provider, counts_by_severity, counts_by_status,
 };
-use crate::problem::ApiError;
-
-/// Parses an RFC 3339 timestamp into UTC.
-pub fn parse_time(raw: &str, field: &str) -> Result<DateTime<Utc>, FieldError> {
-    DateTime::parse_from_rfc3339(raw.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            FieldError::new(
-                field,
-                "must be an RFC 3339 timestamp, e.g. 2026-01-31T12:00:00Z",
-            )
-        })
-}
 
 /// Whether any string or key in `value` holds a NUL character.
 fn json_has_nul(value: &Value) -> bool {
@@ -192,7 +183,9 @@ impl CreateTicketRequest {
 }
 
 /// `PATCH /api/tickets/{id}/status`. Unknown fields are ignored. Its schema, which says
-/// when `assignee_id` applies, is written out in [`crate::openapi`].
+/// when `assignee_id` applies, is written out as [`StatusChangeSchema`].
+///
+/// [`StatusChangeSchema`]: crate::inbound::schemas::StatusChangeSchema
 #[derive(Debug, Deserialize)]
 pub struct StatusChangeRequest {
     status: String,
@@ -254,16 +247,17 @@ impl CommentRequest {
 }
 
 /// A ticket as the API shows it. Timestamps are RFC 3339 in UTC.
+// Borrows the ticket's text and payload, which a page of tickets would otherwise copy.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TicketResponse {
+pub struct TicketResponse<'a> {
     pub id: Uuid,
     /// The human number, `TCK-1001`, ... (increasing; gaps are possible).
     #[schema(pattern = "^TCK-[0-9]+$", examples("TCK-1001"))]
     pub number: Option<String>,
     #[schema(value_type = TitleSchema)]
-    pub title: String,
+    pub title: &'a str,
     #[schema(value_type = Option<DescriptionSchema>)]
-    pub description: Option<String>,
+    pub description: Option<&'a str>,
     #[schema(value_type = SeveritySchema)]
     pub severity: Severity,
     #[schema(value_type = StatusSchema)]
@@ -272,18 +266,18 @@ pub struct TicketResponse {
     pub camera_id: i64,
     pub provider_id: Uuid,
     #[schema(value_type = Option<AlertTypeSchema>)]
-    pub alert_type: Option<String>,
+    pub alert_type: Option<&'a str>,
     /// The provider's payload as given (`{}` when none).
     #[schema(value_type = AlertDataSchema)]
-    pub alert_data: Value,
+    pub alert_data: &'a Value,
     /// The key grouping repeated alerts (given, or derived).
     #[schema(value_type = DedupKeySchema)]
-    pub dedup_key: String,
+    pub dedup_key: &'a str,
     /// When the provider saw the first alert.
     pub occurred_at: DateTime<Utc>,
     /// The assigned user; `null` when unassigned.
     #[schema(value_type = Option<UserIdSchema>)]
-    pub assignee_id: Option<String>,
+    pub assignee_id: Option<&'a str>,
     /// Alerts merged into this ticket, counting the first.
     #[schema(minimum = 1)]
     pub alert_count: i32,
@@ -297,7 +291,7 @@ pub struct TicketResponse {
     pub first_responded_at: Option<DateTime<Utc>>,
     /// `created_at` plus the resolution target of the creation severity.
     pub resolution_due_at: DateTime<Utc>,
-    /// The last time it reached `resolved`, `false_positive` or `closed`; cleared on reopen.
+    #[schema(schema_with = resolved_at_schema)]
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     /// The first response came after its due time, or has not come and the due time has
@@ -312,36 +306,48 @@ pub struct TicketResponse {
     pub version: i64,
 }
 
-impl From<TicketView> for TicketResponse {
-    fn from(view: TicketView) -> Self {
-        let t = view.ticket.into_record();
+/// `resolved_at`, described with the domain's resolution statuses.
+fn resolved_at_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+        .description(Some(format!(
+            "The last time it reached {}; cleared on reopen.",
+            rules::resolution_statuses()
+        )))
+        .build()
+}
+
+impl<'a> From<&'a TicketView> for TicketResponse<'a> {
+    fn from(view: &'a TicketView) -> Self {
+        let t = &view.ticket;
         Self {
-            id: t.id.as_uuid(),
-            number: t.number.map(|n| n.to_string()),
-            title: t.title.into_inner(),
-            description: t.description.map(Description::into_inner),
-            severity: t.severity,
-            status: t.status,
-            camera_id: t.camera_id.get(),
-            provider_id: t.provider_id.as_uuid(),
-            alert_type: t.alert_type.map(AlertType::into_inner),
-            alert_data: t.alert_data.into_json(),
-            dedup_key: t.dedup_key.into_inner(),
-            occurred_at: t.occurred_at,
-            assignee_id: t.assignee_id.map(UserId::into_inner),
-            alert_count: t.alert_count,
-            first_alert_at: t.first_alert_at,
-            last_alert_at: t.last_alert_at,
-            first_response_due_at: t.first_response_due_at,
-            first_responded_at: t.first_responded_at,
-            resolution_due_at: t.resolution_due_at,
-            resolved_at: t.resolved_at,
-            closed_at: t.closed_at,
+            id: t.id().as_uuid(),
+            number: t.number().map(|n| n.to_string()),
+            title: t.title().as_str(),
+            description: t.description().map(Description::as_str),
+            severity: t.severity(),
+            status: t.status(),
+            camera_id: t.camera_id().get(),
+            provider_id: t.provider_id().as_uuid(),
+            alert_type: t.alert_type().map(AlertType::as_str),
+            alert_data: t.alert_data().as_json(),
+            dedup_key: t.dedup_key().as_str(),
+            occurred_at: t.occurred_at(),
+            assignee_id: t.assignee_id().map(UserId::as_str),
+            alert_count: t.alert_count(),
+            first_alert_at: t.first_alert_at(),
+            last_alert_at: t.last_alert_at(),
+            first_response_due_at: t.first_response_due_at(),
+            first_responded_at: t.first_responded_at(),
+            resolution_due_at: t.resolution_due_at(),
+            resolved_at: t.resolved_at(),
+            closed_at: t.closed_at(),
             first_response_breached: view.sla.first_response.is_breached(),
             resolution_breached: view.sla.resolution.is_breached(),
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-            version: t.version,
+            created_at: t.created_at(),
+            updated_at: t.updated_at(),
+            version: t.version(),
         }
     }
 }
@@ -405,21 +411,22 @@ impl From<HistoryEntry> for HistoryResponse {
 
 /// Ticket details: the ticket's fields plus comments and history, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TicketDetailsResponse {
+pub struct TicketDetailsResponse<'a> {
     #[serde(flatten)]
-    pub ticket: TicketResponse,
+    pub ticket: TicketResponse<'a>,
     /// Oldest first; only those of the requested `visibility`, if given.
     pub comments: Vec<CommentResponse>,
     /// Oldest first, starting with the creation row.
     pub history: Vec<HistoryResponse>,
 }
 
-impl From<DetailsView> for TicketDetailsResponse {
-    fn from(d: DetailsView) -> Self {
+impl<'a> TicketDetailsResponse<'a> {
+    /// The parts of a `DetailsView`: the ticket borrowed, its comments and history taken.
+    pub fn new(view: &'a TicketView, comments: Vec<Comment>, history: Vec<HistoryEntry>) -> Self {
         Self {
-            ticket: d.view.into(),
-            comments: d.comments.into_iter().map(Into::into).collect(),
-            history: d.history.into_iter().map(Into::into).collect(),
+            ticket: view.into(),
+            comments: comments.into_iter().map(Into::into).collect(),
+            history: history.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -484,16 +491,16 @@ pub struct StatsResponse {
     #[schema(minimum = 0)]
     pub total: i64,
     /// Count per status; every status is present, zeros included.
-    #[schema(schema_with = crate::openapi::counts_by_status)]
+    #[schema(schema_with = counts_by_status)]
     pub by_status: BTreeMap<String, i64>,
     /// Count per severity; every severity is present, zeros included.
-    #[schema(schema_with = crate::openapi::counts_by_severity)]
+    #[schema(schema_with = counts_by_severity)]
     pub by_severity: BTreeMap<String, i64>,
     /// Count per provider UUID; only providers that occur.
-    #[schema(schema_with = crate::openapi::counts_by_provider)]
+    #[schema(schema_with = counts_by_provider)]
     pub by_provider: BTreeMap<String, i64>,
     /// Count per camera id (as a string); only cameras that occur.
-    #[schema(schema_with = crate::openapi::counts_by_camera)]
+    #[schema(schema_with = counts_by_camera)]
     pub by_camera: BTreeMap<String, i64>,
     pub sla: SlaStatsResponse,
 }
@@ -559,7 +566,7 @@ impl From<ticket_domain::StoredAlert> for AlertResponse {
             external_id: a.external_id.map(ExternalId::into_inner),
             title: a.title.into_inner(),
             severity: a.severity,
-            alert_type: a.alert_type.map(|v| v.as_str().to_owned()),
+            alert_type: a.alert_type.map(AlertType::into_inner),
             alert_data: a.payload.into_json(),
             occurred_at: a.occurred_at,
             received_at: a.received_at,
@@ -633,7 +640,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::extract::parse_json;
+    use crate::inbound::extract::parse_json;
 
     fn alert(overrides: Value) -> Result<NewAlert, ApiError> {
         let mut body = json!({

@@ -6,9 +6,8 @@ use ticket_domain::{
     ProviderId, Severity, Status, TicketFilter, TicketId, UserId, ValidationErrors, Visibility,
 };
 
-use crate::dto::parse_time;
-use crate::extract::parse_digits;
-use crate::problem::ApiError;
+use crate::inbound::extract::{parse_digits, parse_time};
+use crate::inbound::problem::ApiError;
 
 /// Which parameters a request accepts besides the filters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

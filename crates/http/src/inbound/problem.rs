@@ -1,5 +1,7 @@
 //! RFC 9457 problem details: every error this service answers is one of these, as
-//! `application/problem+json`, naming the field(s) at fault for bad input.
+//! `application/problem+json`, naming the field(s) at fault for bad input. The error
+//! responses of the OpenAPI document are described here too, next to the slugs and statuses
+//! they name, so that adding an error touches one file.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -8,7 +10,15 @@ use serde::Serialize;
 use ticket_domain::{
     FieldError, RepositoryError, ServiceError, Status, TransitionError, ValidationErrors,
 };
-use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
+use utoipa::{ToResponse, ToSchema};
+
+use crate::inbound::rules;
+use crate::inbound::schemas::StatusSchema;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -43,7 +53,7 @@ impl From<FieldError> for InvalidField {
 pub struct Problem {
     /// `urn:ticket-service:problem:<slug>`.
     #[serde(rename = "type")]
-    #[schema(schema_with = crate::openapi::problem_types)]
+    #[schema(schema_with = problem_types)]
     pub kind: String,
     /// Short summary of the type.
     #[schema(value_type = String)]
@@ -59,11 +69,11 @@ pub struct Problem {
     pub errors: Vec<InvalidField>,
     /// For a refused transition: where the ticket may go from its current status.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Vec<crate::openapi::StatusSchema>, required = false)]
+    #[schema(value_type = Vec<StatusSchema>, required = false)]
     pub allowed_transitions: Option<Vec<Status>>,
     /// For a refused transition: the ticket's status now.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = crate::openapi::StatusSchema, required = false)]
+    #[schema(value_type = StatusSchema, required = false)]
     pub current_status: Option<Status>,
     /// For a version conflict: the ticket's version now.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -286,6 +296,102 @@ impl From<RepositoryError> for ApiError {
         }
     }
 }
+
+/// The problem `type`s this service answers.
+fn problem_types() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(
+            ApiError::SLUGS
+                .iter()
+                .map(|slug| format!("{PROBLEM_TYPE_PREFIX}{slug}")),
+        ))
+        .build()
+}
+
+// The problem+json responses of the OpenAPI document, one component per status.
+
+fn problem_response(description: &str) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        PROBLEM_JSON,
+        ContentBuilder::new()
+            .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                Problem::name(),
+            ))))
+            .build(),
+    )
+}
+
+macro_rules! problem_response {
+    ($(#[$doc:meta])* $name:ident = $description:expr $(, |$r:ident| $extra:expr)?) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name;
+
+        impl<'r> ToResponse<'r> for $name {
+            fn response() -> (&'r str, RefOr<Response>) {
+                let response = problem_response($description);
+                $(let $r = response; let response = $extra;)?
+                (stringify!($name), RefOr::T(response.build()))
+            }
+        }
+    };
+}
+
+problem_response!(
+    /// 400.
+    MalformedRequest = "`malformed-request`: the body is empty or not valid JSON."
+);
+problem_response!(
+    /// 401.
+    MissingActor = "`missing-actor`: this action needs the acting user in `X-User-Id`, \
+                    which is missing or blank."
+);
+problem_response!(
+    /// 404.
+    TicketNotFound = "`ticket-not-found`: no ticket with this id or number."
+);
+problem_response!(
+    /// 409.
+    Conflict = "The change conflicts with the ticket's current state: `invalid-transition` \
+                (with `allowed_transitions` and `current_status`), `already-assigned`, \
+                `version-conflict` (`If-Match` names another version; with \
+                `current_version`), `concurrent-modification` (too many concurrent writers; \
+                retry) or `duplicate-active-ticket` (another active ticket holds this \
+                incident)."
+);
+problem_response!(
+    /// 413.
+    PayloadTooLarge = "`payload-too-large`: the body is over 524,288 bytes."
+);
+problem_response!(
+    /// 422.
+    ValidationError = &format!(
+        "`validation-error`: a field, parameter or header is invalid, missing or of the wrong \
+         type, or the body is not a JSON object; `assignee-required`: moving to {} without an \
+         `assignee_id`. `errors` names each field.",
+        rules::assignee_required_targets()
+    )
+);
+problem_response!(
+    /// 500.
+    InternalError = "`internal-error`: a bug or corrupt stored data, never client input."
+);
+problem_response!(
+    /// 503.
+    ServiceUnavailable = "`service-unavailable`: the database cannot be reached; retry.",
+    |r| r.header(
+        "Retry-After",
+        HeaderBuilder::new()
+            .schema(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some("^[0-9]+$")),
+            )
+            .description(Some("Seconds to wait before retrying."))
+            .build(),
+    )
+);
 
 #[cfg(test)]
 mod tests {

@@ -7,21 +7,26 @@ use ticket_domain::{
     TicketRepository, TicketService,
 };
 
-use crate::dto::{
+use crate::inbound::dto::{
     AlertResponse, CommentRequest, CommentResponse, CreateTicketRequest, HealthResponse,
     NotificationResponse, PageResponse, ReadyResponse, StatsResponse, StatusChangeRequest,
     TicketDetailsResponse, TicketResponse,
 };
-use crate::extract::{actor, etag, if_match, query_pairs, read_json};
-use crate::openapi::{
-    ActorSchema, AlertPageSchema, Conflict, DeliveryStatusSchema, ETagSchema, IdCursorSchema,
-    IfMatchSchema, InternalError, MalformedRequest, MissingActor, NotificationPageSchema,
-    PageLimitSchema, PayloadTooLarge, ServiceUnavailable, SeveritySchema, StatusSchema,
-    TicketCursorSchema, TicketLocationSchema, TicketNotFound, TicketPageSchema, TicketRefSchema,
-    UserIdSchema, ValidationError, VisibilitySchema,
+use crate::inbound::extract::{actor, etag, if_match, query_pairs, read_json};
+use crate::inbound::problem::{
+    ApiError, Conflict, InternalError, MalformedRequest, MissingActor, PayloadTooLarge,
+    ServiceUnavailable, TicketNotFound, ValidationError,
 };
-use crate::problem::ApiError;
-use crate::query::{details_visibility, id_page, list_query, notification_query, stats_filter};
+use crate::inbound::query::{
+    details_visibility, id_page, list_query, notification_query, stats_filter,
+};
+use crate::inbound::rules;
+use crate::inbound::schemas::{
+    ActorSchema, AlertPageSchema, DeliveryStatusSchema, ETagSchema, IdCursorSchema, IfMatchSchema,
+    NotificationPageSchema, PageLimitSchema, SeveritySchema, StatusChangeSchema, StatusSchema,
+    TicketCursorSchema, TicketLocationSchema, TicketPageSchema, TicketRefSchema, UserIdSchema,
+    VisibilitySchema,
+};
 
 type Service<R, C> = web::Data<TicketService<R, C>>;
 
@@ -162,21 +167,29 @@ fn id_paged<T, U>(
     }
 }
 
+/// The description of [`create_ticket`], naming the active statuses.
+fn create_ticket_description() -> String {
+    format!(
+        "An alert from an analytics provider; no `X-User-Id` is needed. Decided atomically, \
+         safe under concurrent identical requests:\n\n\
+         1. **Replay**: an alert with the same (`provider_id`, `external_id`) was taken in \
+         before: 200 with the ticket it went to; nothing is written.\n\
+         2. **Merge**: a ticket with the same (`provider_id`, `dedup_key`) is {}: the alert \
+         joins it (`alert_count` + 1, `last_alert_at` moved, severity raised if higher, due \
+         times unchanged): 200.\n\
+         3. **Create**: otherwise a new `open` ticket: 201.",
+        rules::active_statuses()
+    )
+}
+
 /// Take in an alert
 ///
-/// An alert from an analytics provider; no `X-User-Id` is needed. Decided atomically, safe
-/// under concurrent identical requests:
-///
-/// 1. **Replay**: an alert with the same (`provider_id`, `external_id`) was taken in before:
-///    200 with the ticket it went to; nothing is written.
-/// 2. **Merge**: a ticket with the same (`provider_id`, `dedup_key`) is `open`, `assigned` or
-///    `in_progress`: the alert joins it (`alert_count` + 1, `last_alert_at` moved, severity
-///    raised if higher, due times unchanged): 200.
-/// 3. **Create**: otherwise a new `open` ticket: 201.
+/// Replay, merge or create: see [`create_ticket_description`].
 #[utoipa::path(
     post,
     path = "/api/tickets",
     tag = "tickets",
+    description = create_ticket_description(),
     request_body = CreateTicketRequest,
     responses(
         (status = 201, description = "A new ticket", body = TicketResponse, headers(
@@ -215,7 +228,7 @@ pub(crate) async fn create_ticket<R: TicketRepository, C: Clock>(
     };
     Ok(response
         .insert_header((header::ETAG, etag(version)))
-        .json(TicketResponse::from(view)))
+        .json(TicketResponse::from(&view)))
 }
 
 /// List tickets
@@ -255,7 +268,7 @@ pub(crate) async fn list_tickets<R: TicketRepository, C: Clock>(
     let query = list_query(&query_pairs(&req))?;
     let page = service.list(&query).await?;
     Ok(HttpResponse::Ok().json(PageResponse {
-        items: page.items.into_iter().map(TicketResponse::from).collect(),
+        items: page.items.iter().map(TicketResponse::from).collect(),
         next_cursor: page.next_cursor.map(|c| c.encode()),
     }))
 }
@@ -326,28 +339,37 @@ pub(crate) async fn get_ticket<R: TicketRepository, C: Clock>(
     let details = service.details(ticket, visibility).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(details.view.ticket.version())))
-        .json(TicketDetailsResponse::from(details)))
+        .json(TicketDetailsResponse::new(
+            &details.view,
+            details.comments,
+            details.history,
+        )))
+}
+
+/// The description of [`change_status`], with the domain's table of allowed changes.
+fn change_status_description() -> String {
+    format!(
+        "Moves the ticket through its lifecycle (assign, start, resolve, close, reopen...), as \
+         the acting user. Every accepted change writes one history row and one \
+         `status_changed` event with the ticket, atomically. Allowed moves:\n\n{}",
+        rules::transition_table()
+    )
 }
 
 /// Change the status
 ///
-/// Moves the ticket through its lifecycle (assign, start, resolve, close, reopen...), as the
-/// acting user. Allowed moves: `open` → `assigned`, `in_progress`, `resolved`, `closed`,
-/// `false_positive`; `assigned` → `open`, `assigned` (re-assignment), `in_progress`,
-/// `resolved`, `closed`, `false_positive`; `in_progress` → `open`, `assigned`, `resolved`,
-/// `closed`, `false_positive`; `resolved` → `open`, `in_progress`, `closed`;
-/// `false_positive` → `open`, `closed`; `closed` is terminal. Every accepted change writes
-/// one history row and one `status_changed` event with the ticket, atomically.
+/// Through the lifecycle: see [`change_status_description`].
 #[utoipa::path(
     patch,
     path = "/api/tickets/{id}/status",
     tag = "tickets",
+    description = change_status_description(),
     params(
         ("id" = TicketRefSchema, Path),
         ("X-User-Id" = ActorSchema, Header, description = "The acting user."),
         ("If-Match" = Option<IfMatchSchema>, Header, nullable = false, description = "Refuse the change (409) unless the ticket is at this version."),
     ),
-    request_body = StatusChangeRequest,
+    request_body = StatusChangeSchema,
     responses(
         (status = 200, description = "The changed ticket", body = TicketResponse, headers(
             ("ETag" = ETagSchema, description = "The ticket's new version"),
@@ -377,7 +399,7 @@ pub(crate) async fn change_status<R: TicketRepository, C: Clock>(
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(view.ticket.version())))
-        .json(TicketResponse::from(view)))
+        .json(TicketResponse::from(&view)))
 }
 
 /// Add a comment
@@ -442,7 +464,8 @@ pub async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::NoRoute(req.path().to_owned()))
 }
 
-/// Registers every route. The caller provides `web::Data<TicketService<R, C>>`,
+/// Registers every handler (the OpenAPI document and Swagger UI are added by
+/// [`crate::inbound::configure`]). The caller provides `web::Data<TicketService<R, C>>`,
 /// `web::Data<ServiceInfo>`, `web::Data<dyn OutboxRepository>` and `web::Data<dyn HealthCheck>`.
 pub fn configure<R: TicketRepository, C: Clock>(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -491,6 +514,5 @@ pub fn configure<R: TicketRepository, C: Clock>(cfg: &mut web::ServiceConfig) {
         web::resource("/ready")
             .route(web::get().to(ready))
             .default_service(method_not_allowed("GET")),
-    )
-    .configure(crate::openapi::configure);
+    );
 }

@@ -4,10 +4,11 @@
 
 use actix_web::HttpRequest;
 use actix_web::web::{Bytes, Payload};
+use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use ticket_domain::{FieldError, UserId, ValidationErrors};
 
-use crate::problem::ApiError;
+use crate::inbound::problem::ApiError;
 
 /// Largest request body accepted: room for a 256 KiB `alert_data` plus the other fields.
 pub const MAX_BODY_BYTES: usize = 512 * 1024;
@@ -90,6 +91,18 @@ fn strip_position(message: &str) -> String {
         Some(i) => message[..i].to_owned(),
         None => message.to_owned(),
     }
+}
+
+/// Parses an RFC 3339 timestamp into UTC.
+pub fn parse_time(raw: &str, field: &str) -> Result<DateTime<Utc>, FieldError> {
+    DateTime::parse_from_rfc3339(raw.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            FieldError::new(
+                field,
+                "must be an RFC 3339 timestamp, e.g. 2026-01-31T12:00:00Z",
+            )
+        })
 }
 
 /// The acting user from `X-User-Id`: 401 when absent or blank.

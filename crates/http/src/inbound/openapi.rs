@@ -1,0 +1,270 @@
+//! The OpenAPI 3.1 document, assembled from the code: the handlers' `#[utoipa::path]`
+//! annotations in [`routes`], the `ToSchema` derives of [`crate::inbound::dto`] and
+//! [`crate::inbound::problem`], the shared schemas of [`crate::inbound::schemas`] and the error
+//! responses of [`crate::inbound::problem`]. Only the API as a whole (info, tags) is described
+//! here. It lists every other inbound module, so none of them may use it.
+//!
+//! Served at [`OPENAPI_PATH`]; Swagger UI at [`DOCS_PATH`]. A copy is committed as
+//! `docs/openapi.json`; a test fails when it is stale (`UPDATE_OPENAPI=1` rewrites it).
+
+use std::sync::LazyLock;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use utoipa::openapi::schema::Object;
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::inbound::dto::{
+    AlertResponse, CommentResponse, HistoryResponse, NotificationResponse, TargetStatsResponse,
+    TicketDetailsResponse, TicketResponse,
+};
+use crate::inbound::problem::{
+    Conflict, InternalError, InvalidField, MalformedRequest, MissingActor, PayloadTooLarge,
+    Problem, ServiceUnavailable, TicketNotFound, ValidationError,
+};
+use crate::inbound::routes;
+use crate::inbound::schemas::{
+    ActorSchema, AlertDataSchema, AlertPageSchema, AlertTypeSchema, CommentBodySchema,
+    DedupKeySchema, DeliveryStatusSchema, DescriptionSchema, ETagSchema, EventTypeSchema,
+    ExternalIdSchema, IdCursorSchema, IfMatchSchema, JsonValueSchema, NotificationPageSchema,
+    PageLimitSchema, ReasonSchema, SeveritySchema, StatusChangeSchema, StatusSchema,
+    TicketCursorSchema, TicketLocationSchema, TicketPageSchema, TicketRefSchema, TitleSchema,
+    UserIdSchema, VisibilitySchema,
+};
+
+/// Where the document is served.
+pub const OPENAPI_PATH: &str = "/api/openapi.json";
+/// Where Swagger UI is served (its files live under `/docs/`).
+pub const DOCS_PATH: &str = "/docs";
+
+/// The API description: the attributes below, plus the modifier for what they cannot say.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Ticket Service",
+        description = "Turns alerts from video-analytics providers into tickets that security \
+operators assign, work, resolve and close, with SLA tracking, comments, state history, \
+statistics and a notification outbox.\n\n\
+The service sits behind the API gateway, which authenticates operators and passes the acting \
+user in `X-User-Id`; provider calls carry no user.\n\n\
+Every error is an RFC 9457 `application/problem+json` document (`Problem`). Every response \
+carries `X-Request-Id` (the caller's value when it is 1..=128 bytes, else a new UUID). \
+Trailing slashes in paths are ignored.",
+        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0"),
+    ),
+    paths(
+        routes::health,
+        routes::ready,
+        routes::create_ticket,
+        routes::list_tickets,
+        routes::ticket_stats,
+        routes::get_ticket,
+        routes::change_status,
+        routes::add_comment,
+        routes::list_alerts,
+        routes::list_notifications,
+        openapi_json,
+    ),
+    components(
+        schemas(
+            // Named in parameters, headers and hand-built schemas, which utoipa does not
+            // follow: listed here so that every `$ref` resolves (a test checks).
+            Problem,
+            InvalidField,
+            StatusChangeSchema,
+            TicketResponse,
+            AlertResponse,
+            NotificationResponse,
+            TicketPageSchema,
+            AlertPageSchema,
+            NotificationPageSchema,
+            SeveritySchema,
+            StatusSchema,
+            VisibilitySchema,
+            DeliveryStatusSchema,
+            EventTypeSchema,
+            TitleSchema,
+            DescriptionSchema,
+            AlertDataSchema,
+            JsonValueSchema,
+            AlertTypeSchema,
+            UserIdSchema,
+            ExternalIdSchema,
+            DedupKeySchema,
+            CommentBodySchema,
+            ReasonSchema,
+            ActorSchema,
+            IfMatchSchema,
+            ETagSchema,
+            TicketLocationSchema,
+            TicketCursorSchema,
+            IdCursorSchema,
+            PageLimitSchema,
+            TicketRefSchema,
+        ),
+        responses(
+            MalformedRequest,
+            MissingActor,
+            TicketNotFound,
+            Conflict,
+            PayloadTooLarge,
+            ValidationError,
+            InternalError,
+            ServiceUnavailable,
+        ),
+    ),
+    tags(
+        (name = "tickets", description = "Alerts in, tickets out: create, list, read, work."),
+        (name = "notifications", description = "The outbox of ticket events and their delivery."),
+        (name = "operations", description = "Liveness, readiness and this description."),
+    ),
+    modifiers(&EveryFieldRequired),
+)]
+#[derive(Debug)]
+pub struct ApiDoc;
+
+/// Response bodies serialise every field, `null` included: each property is required.
+struct EveryFieldRequired;
+
+impl Modify for EveryFieldRequired {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for name in [
+            TicketResponse::name(),
+            TicketDetailsResponse::name(),
+            CommentResponse::name(),
+            HistoryResponse::name(),
+            AlertResponse::name(),
+            NotificationResponse::name(),
+            TargetStatsResponse::name(),
+        ] {
+            match components.schemas.get_mut(name.as_ref()) {
+                Some(RefOr::T(Schema::Object(object))) => require_all(object),
+                Some(RefOr::T(Schema::AllOf(all_of))) => {
+                    for item in &mut all_of.items {
+                        if let RefOr::T(Schema::Object(object)) = item {
+                            require_all(object);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn require_all(object: &mut Object) {
+    object.required = object.properties.keys().cloned().collect();
+}
+
+/// The document, built once.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOC: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(ApiDoc::openapi);
+    &DOC
+}
+
+/// The document as served and committed: pretty JSON, keys in a stable order, with a final
+/// newline.
+pub fn document_json() -> &'static str {
+    static JSON: LazyLock<String> = LazyLock::new(|| {
+        let mut text = document()
+            .to_pretty_json()
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        text.push('\n');
+        text
+    });
+    &JSON
+}
+
+/// The OpenAPI document
+///
+/// This description of the API, as JSON.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "operations",
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = Object)),
+)]
+pub(crate) async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/json"))
+        .body(document_json())
+}
+
+/// `/docs` (or `/docs/`, which the server's path normalisation turns into `/docs`) goes to
+/// the UI's page, so that its relative links resolve.
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, "/docs/index.html"))
+        .finish()
+}
+
+/// Registers [`OPENAPI_PATH`] and Swagger UI under [`DOCS_PATH`] (part of
+/// [`crate::inbound::configure`]).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource(OPENAPI_PATH)
+            .route(web::get().to(openapi_json))
+            .default_service(routes::method_not_allowed("GET")),
+    )
+    .service(
+        web::resource(DOCS_PATH)
+            .route(web::get().to(docs_redirect))
+            .default_service(routes::method_not_allowed("GET")),
+    )
+    .service(SwaggerUi::new("/docs/{_:.*}").config(Config::new([OPENAPI_PATH])));
+}
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn every_reference_resolves() {
+        fn refs<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    if let Some(serde_json::Value::String(r)) = map.get("$ref") {
+                        out.push(r);
+                    }
+                    map.values().for_each(|v| refs(v, out));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+                _ => {}
+            }
+        }
+        let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        assert!(!found.is_empty());
+        for r in found {
+            let pointer = r.strip_prefix('#').expect("local reference");
+            assert!(doc.pointer(pointer).is_some(), "{r} does not resolve");
+        }
+    }
+
+    #[test]
+    fn the_document_is_json_and_names_every_route() {
+        let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let paths = doc["paths"].as_object().unwrap();
+        for path in [
+            "/health",
+            "/ready",
+            "/api/openapi.json",
+            "/api/tickets",
+            "/api/tickets/stats",
+            "/api/tickets/{id}",
+            "/api/tickets/{id}/status",
+            "/api/tickets/{id}/comments",
+            "/api/tickets/{id}/alerts",
+            "/api/notifications",
+        ] {
+            assert!(paths.contains_key(path), "{path} is missing");
+        }
+    }
+}

@@ -1,11 +1,11 @@
 //! Where SQL restates a domain rule, the two agree on every boundary.
 //!
 //! * The SLA breach rule, [`SlaState::evaluate`], is restated by the list filter
-//!   (`sla_breached`), the statistics, the breach monitor (`record_sla_breaches`) and the
-//!   predicates of the partial watch indexes that serve the monitor. One table of cases
+//!   (`sla_breached`), the statistics, the breach monitor's scan (`record_sla_breaches`) and
+//!   the predicates of the partial watch indexes that serve that scan. One table of cases
 //!   (each target, each boundary, each status) is run through all four.
-//! * [`Status::is_active`] is restated by the partial unique index `tickets_active_dedup_key`
-//!   and by the statuses ingest merges into.
+//! * [`Status::is_active`] is restated by the partial unique index `tickets_active_dedup_key`;
+//!   ingest must merge a repeated alert into exactly the tickets it names active.
 //! * The enum CHECK constraints restate the domain's lists of values (`Status::ALL`, ...),
 //!   and `resolution_has_resolved_at` restates [`Status::is_resolution`].
 //!
@@ -24,8 +24,8 @@ use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use ticket_domain::{
     AlertData, CameraId, DedupKey, DeliveryStatus, EventType, Ingested, ListQuery, NewAlert,
-    ProviderId, Severity, SlaPolicy, SlaState, Status, TargetStats, TicketDraft, TicketFilter,
-    TicketRepository, Title, Visibility,
+    ProviderId, Severity, SlaPolicy, SlaState, SlaTarget, Status, TargetStats, TicketDraft,
+    TicketFilter, TicketRepository, TicketStats, Title, Visibility,
 };
 use ticket_persistence::test_db::TestDatabase;
 use ticket_persistence::{PgTicketRepository, PoolSettings, build_pool};
@@ -35,36 +35,18 @@ use uuid::Uuid;
 // The case table
 // ---------------------------------------------------------------------------------------
 
-/// The two SLA targets and the columns that hold each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Target {
-    FirstResponse,
-    Resolution,
+/// The column where the monitor stamps when it recorded `target`'s breach.
+fn notified_column(target: SlaTarget) -> &'static str {
+    match target {
+        SlaTarget::FirstResponse => "first_response_breach_notified_at",
+        SlaTarget::Resolution => "resolution_breach_notified_at",
+    }
 }
 
-impl Target {
-    const ALL: [Target; 2] = [Target::FirstResponse, Target::Resolution];
-
-    /// As the monitor names it in an event's `data.target`.
-    fn name(self) -> &'static str {
-        match self {
-            Target::FirstResponse => "first_response",
-            Target::Resolution => "resolution",
-        }
-    }
-
-    fn notified_column(self) -> &'static str {
-        match self {
-            Target::FirstResponse => "first_response_breach_notified_at",
-            Target::Resolution => "resolution_breach_notified_at",
-        }
-    }
-
-    fn stats(self, stats: &ticket_domain::TicketStats) -> &TargetStats {
-        match self {
-            Target::FirstResponse => &stats.first_response,
-            Target::Resolution => &stats.resolution,
-        }
+fn target_stats(stats: &TicketStats, target: SlaTarget) -> &TargetStats {
+    match target {
+        SlaTarget::FirstResponse => &stats.first_response,
+        SlaTarget::Resolution => &stats.resolution,
     }
 }
 
@@ -86,10 +68,10 @@ struct Seed {
 }
 
 impl Seed {
-    fn sla(&self, target: Target) -> Sla {
+    fn sla(&self, target: SlaTarget) -> Sla {
         match target {
-            Target::FirstResponse => self.first_response,
-            Target::Resolution => self.resolution,
+            SlaTarget::FirstResponse => self.first_response,
+            SlaTarget::Resolution => self.resolution,
         }
     }
 
@@ -108,12 +90,12 @@ struct Case {
 
 impl Case {
     /// The domain's verdict: what every SQL restatement must agree with.
-    fn state(&self, target: Target, now: DateTime<Utc>) -> SlaState {
+    fn state(&self, target: SlaTarget, now: DateTime<Utc>) -> SlaState {
         let sla = self.seed.sla(target);
         SlaState::evaluate(sla.due, sla.event, now)
     }
 
-    fn breached(&self, target: Target) -> bool {
+    fn breached(&self, target: SlaTarget) -> bool {
         self.state(target, self.now).is_breached()
     }
 }
@@ -143,8 +125,8 @@ const LATER: TimeDelta = TimeDelta::days(30);
 /// The target a case does not test: never breached within any case's time (due a year out),
 /// so the case alone decides the ticket-wide list filter. Pending where the CHECKs allow; a
 /// ticket in a resolution status must have `resolved_at`, so its resolution is met instead.
-fn neutral(target: Target, status: Status) -> Sla {
-    let event = (target == Target::Resolution && status.is_resolution())
+fn neutral(target: SlaTarget, status: Status) -> Sla {
+    let event = (target == SlaTarget::Resolution && status.is_resolution())
         .then(|| created() + TimeDelta::minutes(1));
     Sla {
         due: due() + TimeDelta::days(365),
@@ -186,11 +168,11 @@ fn cases() -> Vec<Case> {
     }
 
     let mut cases = Vec::new();
-    for target in Target::ALL {
+    for &target in SlaTarget::ALL {
         for &status in Status::ALL {
             for (what, event, now) in &shapes {
                 // A resolved, closed or false-positive ticket has a resolution event.
-                if target == Target::Resolution && status.is_resolution() && event.is_none() {
+                if target == SlaTarget::Resolution && status.is_resolution() && event.is_none() {
                     continue;
                 }
                 let tested = Sla {
@@ -198,12 +180,12 @@ fn cases() -> Vec<Case> {
                     event: *event,
                 };
                 let (first_response, resolution) = match target {
-                    Target::FirstResponse => (tested, neutral(Target::Resolution, status)),
-                    Target::Resolution => (neutral(Target::FirstResponse, status), tested),
+                    SlaTarget::FirstResponse => (tested, neutral(SlaTarget::Resolution, status)),
+                    SlaTarget::Resolution => (neutral(SlaTarget::FirstResponse, status), tested),
                 };
                 let camera = 1_000 + cases.len() as i64;
                 cases.push(Case {
-                    label: format!("#{camera} {} {}: {what}", target.name(), status.as_str()),
+                    label: format!("#{camera} {} {}: {what}", target.as_str(), status.as_str()),
                     seed: Seed {
                         status,
                         camera,
@@ -223,12 +205,12 @@ fn cases() -> Vec<Case> {
 #[test]
 fn the_case_table_covers_every_state_and_status() {
     let cases = cases();
-    for target in Target::ALL {
+    for &target in SlaTarget::ALL {
         for state in [SlaState::Met, SlaState::Breached, SlaState::Pending] {
             assert!(
                 cases.iter().any(|c| c.state(target, c.now) == state),
                 "no {state:?} {} case",
-                target.name()
+                target.as_str()
             );
         }
     }
@@ -381,7 +363,7 @@ async fn check_each_case(
 async fn list_filter_agrees_with_sla_state() {
     let fx = fixture().await;
     check_each_case(&fx, async |_, case, id| {
-        let breached = Target::ALL.iter().any(|t| case.breached(*t));
+        let breached = SlaTarget::ALL.iter().any(|t| case.breached(*t));
         let mut wrong = Vec::new();
         for asked in [true, false] {
             let query = ListQuery {
@@ -410,8 +392,8 @@ async fn stats_agree_with_sla_state() {
         let filter = filter_for(&case.seed, None);
         let stats = fx.repo.stats(&filter, case.now).await.unwrap();
         let mut wrong = Vec::new();
-        for target in Target::ALL {
-            let counted = target.stats(&stats);
+        for &target in SlaTarget::ALL {
+            let counted = target_stats(&stats, target);
             let counted = (counted.met, counted.breached, counted.pending);
             let expected = match case.state(target, case.now) {
                 SlaState::Met => (1, 0, 0),
@@ -421,7 +403,7 @@ async fn stats_agree_with_sla_state() {
             if counted != expected {
                 wrong.push(format!(
                     "{case}: {} (met, breached, pending) counted {counted:?}, domain {expected:?}",
-                    target.name()
+                    target.as_str()
                 ));
             }
         }
@@ -440,17 +422,17 @@ struct Monitored {
 
 /// When the monitor marked `target` of ticket `id`, and how many `sla_breached` events it
 /// wrote for that target.
-async fn monitored(conn: &mut AsyncPgConnection, id: Uuid, target: Target) -> Monitored {
+async fn monitored(conn: &mut AsyncPgConnection, id: Uuid, target: SlaTarget) -> Monitored {
     diesel::sql_query(format!(
         "SELECT {} AS notified_at, \
            (SELECT count(*) FROM notification_logs n \
             WHERE n.ticket_id = t.id AND n.event_type = 'sla_breached' \
               AND n.payload #>> '{{data,target}}' = $2) AS events \
          FROM tickets t WHERE t.id = $1",
-        target.notified_column()
+        notified_column(target)
     ))
     .bind::<diesel::sql_types::Uuid, _>(id)
-    .bind::<Text, _>(target.name())
+    .bind::<Text, _>(target.as_str())
     .get_result(conn)
     .await
     .unwrap()
@@ -468,7 +450,7 @@ async fn breach_monitor_records_each_breach_once() {
     check_each_case(&fx, async |conn, case, id| {
         let later = case.now + LATER;
         // When each target should be recorded: at `now`, a month later, or not at all.
-        let recorded_at = |target: Target| {
+        let recorded_at = |target: SlaTarget| {
             if case.breached(target) {
                 Some(case.now)
             } else if case.state(target, later).is_breached() {
@@ -481,9 +463,9 @@ async fn breach_monitor_records_each_breach_once() {
         let mut wrong = Vec::new();
         for (run, at) in [("first", case.now), ("again", case.now), ("later", later)] {
             let recorded = fx.repo.record_sla_breaches(at, 1_000).await.unwrap();
-            let by_then = |t: Target| recorded_at(t).filter(|r| *r <= at);
+            let by_then = |t: SlaTarget| recorded_at(t).filter(|r| *r <= at);
             // The targets this run should add to those recorded before.
-            let new = Target::ALL
+            let new = SlaTarget::ALL
                 .iter()
                 .filter(|t| by_then(**t).is_some() && !counted.contains(*t))
                 .copied()
@@ -495,7 +477,7 @@ async fn breach_monitor_records_each_breach_once() {
                 ));
             }
             counted.extend(new);
-            for target in Target::ALL {
+            for &target in SlaTarget::ALL {
                 let seen = monitored(conn, id, target).await;
                 let expected = by_then(target);
                 let events = i64::from(expected.is_some());
@@ -503,7 +485,7 @@ async fn breach_monitor_records_each_breach_once() {
                     wrong.push(format!(
                         "{case}: after the {run} run {} notified at {:?} with {} events; \
                          domain expects {expected:?} with {events}",
-                        target.name(),
+                        target.as_str(),
                         seen.notified_at,
                         seen.events
                     ));
@@ -529,29 +511,29 @@ async fn watch_indexes_hold_every_breach_the_monitor_records() {
     let fx = fixture().await;
     let indexes = partial_indexes(&mut fx.repo.pool().get().await.unwrap()).await;
     // A watch index is one whose predicate reads the target's "notified" column.
-    let watch = |target: Target| {
+    let watch = |target: SlaTarget| {
         indexes
             .iter()
-            .filter(move |i| i.predicate.contains(target.notified_column()))
+            .filter(move |i| i.predicate.contains(notified_column(target)))
             .collect::<Vec<_>>()
     };
-    for target in Target::ALL {
+    for &target in SlaTarget::ALL {
         assert!(
             !watch(target).is_empty(),
             "no watch index for {}",
-            target.name()
+            target.as_str()
         );
     }
     let mut checked = 0;
     check_each_case(&fx, async |conn, case, id| {
         let mut wrong = Vec::new();
-        for target in Target::ALL.into_iter().filter(|t| case.breached(*t)) {
+        for &target in SlaTarget::ALL.iter().filter(|t| case.breached(**t)) {
             for index in watch(target) {
                 checked += 1;
                 if !predicate_holds(conn, &index.predicate, id).await {
                     wrong.push(format!(
                         "{case}: {} breached but not in {} ({})",
-                        target.name(),
+                        target.as_str(),
                         index.name,
                         index.predicate
                     ));
@@ -572,8 +554,8 @@ fn neutral_seed(status: Status, camera: i64) -> Seed {
     Seed {
         status,
         camera,
-        first_response: neutral(Target::FirstResponse, status),
-        resolution: neutral(Target::Resolution, status),
+        first_response: neutral(SlaTarget::FirstResponse, status),
+        resolution: neutral(SlaTarget::Resolution, status),
     }
 }
 
@@ -656,25 +638,6 @@ fn names<T: Copy>(all: &[T], as_str: fn(T) -> &'static str) -> BTreeSet<&'static
     all.iter().map(|v| as_str(*v)).collect()
 }
 
-/// Every event type. The domain has no `EventType::ALL`: the exhaustive match makes a new
-/// kind fail to compile here until it is listed.
-fn event_types() -> BTreeSet<&'static str> {
-    use EventType::*;
-    let all = [
-        TicketCreated,
-        StatusChanged,
-        CommentAdded,
-        AlertMerged,
-        SlaBreached,
-    ];
-    for kind in all {
-        match kind {
-            TicketCreated | StatusChanged | CommentAdded | AlertMerged | SlaBreached => {}
-        }
-    }
-    names(&all, EventType::as_str)
-}
-
 /// Each enum column and the values the domain has for it.
 fn domain_enums() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static str>> {
     let statuses = names(Status::ALL, Status::as_str);
@@ -689,7 +652,10 @@ fn domain_enums() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static st
         ),
         (("ticket_state_history", "from_status"), statuses.clone()),
         (("ticket_state_history", "to_status"), statuses),
-        (("notification_logs", "event_type"), event_types()),
+        (
+            ("notification_logs", "event_type"),
+            names(EventType::ALL, EventType::as_str),
+        ),
         (
             ("notification_logs", "status"),
             names(DeliveryStatus::ALL, DeliveryStatus::as_str),

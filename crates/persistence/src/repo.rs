@@ -785,11 +785,9 @@ impl TicketRepository for PgTicketRepository {
     }
 }
 
-/// `breached_sql` is used by the filter; keep the stats definition in step with it.
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::filter::breached_sql;
 
     #[test]
     fn several_statuses_and_severities_split_into_every_pair() {
@@ -816,17 +814,5 @@ mod tests {
             ..TicketFilter::default()
         };
         assert_eq!(split_for_index(&one), vec![one]);
-    }
-
-    #[test]
-    fn breach_definitions_agree() {
-        let list = breached_sql("$1");
-        let stats = target_sql("fr", SlaTarget::FirstResponse, "$1");
-        assert!(list.contains(
-            "COALESCE(first_responded_at > first_response_due_at, first_response_due_at < $1)"
-        ));
-        assert!(stats.contains(
-            "COALESCE(first_responded_at > first_response_due_at, first_response_due_at < $1)"
-        ));
     }
 }

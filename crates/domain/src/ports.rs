@@ -94,7 +94,8 @@ pub trait TicketRepository: Send + Sync + 'static {
     ) -> Result<(), RepositoryError>;
 
     /// Stores `comment` and its effect on its ticket, atomically: version + 1, `updated_at`
-    /// moved to the comment's time, `first_responded_at` set to it if unset (the rule of
+    /// moved to the comment's time, `first_responded_at` the earlier of its value and the
+    /// comment's time (the rule of
     /// [`Ticket::add_comment`]), plus a `comment_added` event. These changes commute, so
     /// concurrent comments never conflict; with `expected_version`, MUST return
     /// [`RepositoryError::VersionConflict`] and write nothing if the stored version differs.

@@ -431,7 +431,9 @@ impl Ticket {
         now: DateTime<Utc>,
     ) -> (Ticket, Comment) {
         let mut updated = self.clone();
-        updated.first_responded_at.get_or_insert(now);
+        // The earliest comment is the first response, even when comments are recorded out of
+        // order (concurrent writers): the rule commutes, so comments never conflict.
+        updated.first_responded_at = Some(self.first_responded_at.map_or(now, |t| t.min(now)));
         updated.touch(now);
         let comment = Comment {
             id: CommentId::new_at(now),

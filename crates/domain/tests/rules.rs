@@ -467,3 +467,30 @@ fn a_drafts_ids_come_from_its_time() {
         .to_unix();
     assert_eq!(s as i64, now.timestamp());
 }
+
+// ----------------------------------------------------------------------------------------
+// Comments
+// ----------------------------------------------------------------------------------------
+
+#[test]
+fn the_earliest_comment_is_the_first_response() {
+    let body = || CommentBody::parse("guard sent", "body").unwrap();
+    let user = UserId::parse("dan", "a").unwrap();
+    let open = stored(Status::Open, Severity::High);
+    let at = t0() + TimeDelta::minutes(3);
+    let (first, comment) = open.add_comment(user.clone(), body(), Visibility::Internal, at);
+    assert_eq!(first.first_responded_at(), Some(at));
+    assert_eq!(first.version(), open.version() + 1);
+    assert_eq!(first.updated_at(), at);
+    assert_eq!(comment.created_at, at);
+    // A later comment keeps it; one recorded out of order (earlier) moves it back.
+    let later = at + TimeDelta::minutes(1);
+    let (second, _) = first.add_comment(user.clone(), body(), Visibility::Internal, later);
+    assert_eq!(second.first_responded_at(), Some(at));
+    assert_eq!(second.updated_at(), later);
+    let earlier = at - TimeDelta::minutes(1);
+    let (third, _) = second.add_comment(user, body(), Visibility::External, earlier);
+    assert_eq!(third.first_responded_at(), Some(earlier));
+    assert_eq!(third.updated_at(), later, "updated_at never moves back");
+    assert_eq!(third.version(), open.version() + 3);
+}

@@ -817,13 +817,9 @@ async fn save_comment_agrees_with_add_comment() {
                 responded,
                 responded + TimeDelta::hours(1),
             ];
-            // A comment older than the recorded first response reaches the store only when
-            // comments commit out of order; the SQL then keeps the earliest (LEAST) on
-            // purpose, a state `add_comment`, which sees one comment at a time, never meets.
-            for at in times
-                .into_iter()
-                .filter(|at| first_response.is_none_or(|r| r <= *at))
-            {
+            // A comment older than the recorded first response reaches the store when
+            // comments commit out of order: both keep the earliest.
+            for at in times {
                 let mut seed = neutral_seed(status, 10_000 + cases as i64);
                 seed.first_response.event = first_response;
                 cases += 1;

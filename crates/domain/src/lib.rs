@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod access;
 pub mod actor;
 pub mod error;
 pub mod event;
@@ -13,6 +14,7 @@ pub mod service;
 pub mod sla;
 pub mod ticket;
 
+pub use access::{Action, Caller, Forbidden, OrgRef, OrgSlug, Organization, Role};
 pub use actor::{Actor, SystemActor, SystemKind};
 pub use error::{FieldError, ValidationErrors};
 pub use event::{EventType, OutboxEvent};

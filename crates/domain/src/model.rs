@@ -59,6 +59,17 @@ uuid_id!(
     /// A comment's identity.
     CommentId
 );
+uuid_id!(
+    /// An organization's identity.
+    OrgId
+);
+
+impl OrgId {
+    /// A fixed id (the default organization's is 1).
+    pub const fn from_u128(n: u128) -> Self {
+        Self(Uuid::from_u128(n))
+    }
+}
 
 /// A time-ordered UUID (v7) stamped with `at`, the [`crate::Clock`]'s time, not the wall
 /// clock: new rows land at the right edge of the index, and tests that move the clock get

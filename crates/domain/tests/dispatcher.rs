@@ -54,9 +54,12 @@ fn events(ticket: TicketId, first: i64, count: i64) -> Vec<Notification> {
         .collect()
 }
 
-/// Every call, in order: the events it was about, and how it reads.
+/// A call: the events it was about, and how it reads.
+type Entry = (Vec<i64>, String);
+
+/// Every call, in order.
 #[derive(Clone, Default)]
-struct Journal(Arc<Mutex<Vec<(Vec<i64>, String)>>>);
+struct Journal(Arc<Mutex<Vec<Entry>>>);
 
 impl Journal {
     fn push(&self, ids: &[i64], entry: String) {

@@ -15,7 +15,7 @@
 //! | `SLA_<SEVERITY>_FIRST_RESPONSE`, `SLA_<SEVERITY>_RESOLUTION` | the SLA table |
 //! | `SLA_CHECK_INTERVAL` | `30s` |
 //! | `NOTIFICATION_URL`, `NOTIFICATION_SECRET` | unset |
-//! | `NOTIFICATION_POLL_INTERVAL` | `1s` |
+//! | `NOTIFICATION_POLL_INTERVAL` | `1s`: between rounds that found nothing to deliver |
 //! | `NOTIFICATION_MAX_ATTEMPTS` | `10` (back-off 1s, doubling, at most 5m apart) |
 //! | `NOTIFICATION_BATCH_SIZE` | `50`: events of one ticket delivered per dispatch round, one after another |
 //! | `NOTIFICATION_RETENTION` | `7d`: how long `sent` events are kept after delivery; `off` keeps them forever |
@@ -45,7 +45,7 @@ pub struct Config {
     pub sla_check_interval: Duration,
     pub notification_url: Option<String>,
     pub notification_secret: Option<String>,
-    /// How often due notifications are looked for.
+    /// How often due notifications are looked for while none are found.
     pub notification_poll_interval: Duration,
     /// Back-off and attempts of notification delivery.
     pub notification_retry: RetryPolicy,

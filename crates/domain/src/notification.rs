@@ -212,7 +212,7 @@ impl<O: OutboxRepository, S: NotificationSender, C: Clock> Dispatcher<O, S, C> {
             clock,
             retry,
             lease: Duration::from_secs(60),
-            // The webhook sender's timeout; a sender with a longer one must say so here.
+            // Until told the sender's own (the server sets the webhook sender's).
             send_timeout: Duration::from_secs(10),
             tickets_per_round: 50,
             events_per_ticket: 50,

@@ -92,16 +92,24 @@ pub struct NotificationFilter {
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait OutboxRepository: Send + Sync + 'static {
-    /// Claims up to `limit` pending events due at `now`, oldest first, each the oldest
-    /// pending event of its ticket (so at most one per ticket, and order per ticket), and
-    /// leases them until `lease_until`: MUST count the attempt and move `next_attempt_at` to
-    /// `lease_until` atomically, so that no other caller (on any instance) claims a leased
-    /// event, or a later event of the same ticket, before the lease ends.
+    /// Claims the due events of up to `tickets` tickets, leased until `lease_until`. For
+    /// each ticket, the claim is a prefix of its pending events in id order: the oldest
+    /// pending event of the ticket, then the ticket's next pending events, up to
+    /// `per_ticket` in all, stopping before the first one not due at `now` (a ticket whose
+    /// oldest pending event is not due is not claimed at all). Tickets are taken by the due
+    /// time of their oldest pending event, earliest first.
+    ///
+    /// MUST count an attempt on every claimed event and move its `next_attempt_at` to
+    /// `lease_until`, atomically, so that no other caller (on any instance) claims a leased
+    /// event, or any later event of the same ticket, before the lease ends or the event is
+    /// recorded ([`mark_sent`](Self::mark_sent), [`mark_failed`](Self::mark_failed)) or
+    /// given back ([`release`](Self::release)). The events may come in any order.
     async fn claim_due(
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
-        limit: i64,
+        tickets: i64,
+        per_ticket: i64,
     ) -> Result<Vec<Notification>, RepositoryError>;
 
     /// Records a delivery.
@@ -114,6 +122,17 @@ pub trait OutboxRepository: Send + Sync + 'static {
         id: i64,
         error: &str,
         retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), RepositoryError>;
+
+    /// Gives back claimed events that were not sent: each is due again at `at`, and the
+    /// attempt its claim counted is taken back. Only events still pending and still under
+    /// the lease `lease_until` are touched, so an event whose lease ran out and that another
+    /// caller claimed since keeps that caller's lease.
+    async fn release(
+        &self,
+        ids: &[i64],
+        lease_until: DateTime<Utc>,
+        at: DateTime<Utc>,
     ) -> Result<(), RepositoryError>;
 
     /// Events matching `filter`, newest first, at most `limit`, before id `before` if given.
@@ -148,9 +167,22 @@ pub trait NotificationSender: 'static {
 /// What one dispatch round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DispatchReport {
+    /// Events claimed, of every ticket.
     pub claimed: usize,
     pub sent: usize,
     pub failed: usize,
+    /// Claimed events given back unsent: behind a failed one, or when the lease could not
+    /// cover another send.
+    pub released: usize,
+}
+
+impl std::ops::AddAssign for DispatchReport {
+    fn add_assign(&mut self, other: Self) {
+        self.claimed += other.claimed;
+        self.sent += other.sent;
+        self.failed += other.failed;
+        self.released += other.released;
+    }
 }
 
 /// Moves due outbox events to the Notification Service.
@@ -160,9 +192,16 @@ pub struct Dispatcher<O, S, C> {
     sender: S,
     clock: C,
     pub retry: RetryPolicy,
-    /// How long a claimed event is reserved for this dispatcher (longer than a send).
+    /// How long claimed events are reserved for this dispatcher.
     pub lease: Duration,
-    pub batch: i64,
+    /// The longest one send may take: the sender's own timeout. No send starts unless it
+    /// ends within the lease, so a ticket's batch never runs past its lease (when another
+    /// instance could claim the rest and deliver it alongside).
+    pub send_timeout: Duration,
+    /// Tickets claimed per round; their batches go side by side.
+    pub tickets_per_round: i64,
+    /// Events of one ticket claimed per round, delivered one after another.
+    pub events_per_ticket: i64,
 }
 
 impl<O: OutboxRepository, S: NotificationSender, C: Clock> Dispatcher<O, S, C> {
@@ -173,24 +212,74 @@ impl<O: OutboxRepository, S: NotificationSender, C: Clock> Dispatcher<O, S, C> {
             clock,
             retry,
             lease: Duration::from_secs(60),
-            batch: 50,
+            // Until told the sender's own (the server sets the webhook sender's).
+            send_timeout: Duration::from_secs(10),
+            tickets_per_round: 50,
+            events_per_ticket: 50,
         }
     }
 
-    /// One round: claim due events and deliver each, recording the outcome.
+    /// One round: claims the due events of several tickets and delivers each ticket's
+    /// batch in order, the tickets side by side. A round that claimed nothing found no due
+    /// work; after any other there may be more (a full batch, events written meanwhile).
+    ///
+    /// A repository error ends the round with that error once every ticket's batch has
+    /// stopped; the events it left unrecorded are sent again when their lease ends.
     pub async fn dispatch_once(&self) -> Result<DispatchReport, RepositoryError> {
         let now = self.clock.now();
         let lease_until = now + TimeDelta::from_std(self.lease).unwrap_or(TimeDelta::MAX);
-        let claimed = self.outbox.claim_due(now, lease_until, self.batch).await?;
-        // Sent side by side: one slow or unreachable receiver costs one timeout per round,
-        // not one per event. Claims hold at most one event per ticket, so order per ticket
-        // is kept.
-        let outcomes = join_all(claimed.iter().map(|event| self.sender.send(event))).await;
+        let mut claimed = self
+            .outbox
+            .claim_due(
+                now,
+                lease_until,
+                self.tickets_per_round,
+                self.events_per_ticket,
+            )
+            .await?;
+        claimed.sort_by_key(|event| (event.ticket_id, event.id));
+        // Side by side across tickets: one slow or failing receiver costs its own ticket a
+        // timeout, not every ticket one.
+        let outcomes = join_all(
+            claimed
+                .chunk_by(|a, b| a.ticket_id == b.ticket_id)
+                .map(|batch| self.deliver(batch, lease_until)),
+        )
+        .await;
+        let mut report = DispatchReport::default();
+        let mut first_error = None;
+        for outcome in outcomes {
+            match outcome {
+                Ok(delivered) => report += delivered,
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        first_error.map_or(Ok(report), Err)
+    }
+
+    /// Delivers one ticket's batch (its claimed events, oldest first) one event at a time,
+    /// each only after the previous one was acknowledged and recorded, so the receiver
+    /// gets them in order. A failed send ends the batch: that event backs off, and the
+    /// ones behind it are released unsent, since sending them would overtake it.
+    async fn deliver(
+        &self,
+        batch: &[Notification],
+        lease_until: DateTime<Utc>,
+    ) -> Result<DispatchReport, RepositoryError> {
         let mut report = DispatchReport {
-            claimed: claimed.len(),
+            claimed: batch.len(),
             ..DispatchReport::default()
         };
-        for (event, outcome) in claimed.iter().zip(outcomes) {
+        for (i, event) in batch.iter().enumerate() {
+            // The first send starts right after the claim; a later one only if it is sure
+            // to end before the lease does.
+            if i > 0 && !self.ends_within(lease_until) {
+                report.released = self.release(&batch[i..], lease_until).await?;
+                break;
+            }
+            let outcome = self.sender.send(event).await;
             let at = self.clock.now();
             match outcome {
                 Ok(()) => {
@@ -201,10 +290,37 @@ impl<O: OutboxRepository, S: NotificationSender, C: Clock> Dispatcher<O, S, C> {
                     let retry_at = self.retry.retry_at(event.attempts, at);
                     self.outbox.mark_failed(event.id, &error, retry_at).await?;
                     report.failed += 1;
+                    report.released = self.release(&batch[i + 1..], lease_until).await?;
+                    break;
                 }
             }
         }
         Ok(report)
+    }
+
+    /// Whether a send starting now ends before `lease_until`.
+    fn ends_within(&self, lease_until: DateTime<Utc>) -> bool {
+        TimeDelta::from_std(self.send_timeout)
+            .ok()
+            .and_then(|timeout| self.clock.now().checked_add_signed(timeout))
+            .is_some_and(|end| end < lease_until)
+    }
+
+    /// Gives `events` back, due at once: they are next in their ticket's order, so whatever
+    /// holds the ticket back (a failed event's back-off) holds them too. Returns how many.
+    async fn release(
+        &self,
+        events: &[Notification],
+        lease_until: DateTime<Utc>,
+    ) -> Result<usize, RepositoryError> {
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<i64> = events.iter().map(|event| event.id).collect();
+        self.outbox
+            .release(&ids, lease_until, self.clock.now())
+            .await?;
+        Ok(ids.len())
     }
 }
 

@@ -116,7 +116,7 @@ async fn every_write(
         .unwrap();
     let now = Utc::now();
     let claimed = outbox
-        .claim_due(now, now + TimeDelta::minutes(1), 10)
+        .claim_due(now, now + TimeDelta::minutes(1), 10, 10)
         .await
         .unwrap();
     assert!(!claimed.is_empty(), "the new events are due");

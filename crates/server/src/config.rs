@@ -15,8 +15,9 @@
 //! | `SLA_<SEVERITY>_FIRST_RESPONSE`, `SLA_<SEVERITY>_RESOLUTION` | the SLA table |
 //! | `SLA_CHECK_INTERVAL` | `30s` |
 //! | `NOTIFICATION_URL`, `NOTIFICATION_SECRET` | unset |
-//! | `NOTIFICATION_POLL_INTERVAL` | `1s` |
+//! | `NOTIFICATION_POLL_INTERVAL` | `1s`: between rounds that found nothing to deliver |
 //! | `NOTIFICATION_MAX_ATTEMPTS` | `10` (back-off 1s, doubling, at most 5m apart) |
+//! | `NOTIFICATION_BATCH_SIZE` | `50`: events of one ticket delivered per dispatch round, one after another |
 //! | `NOTIFICATION_RETENTION` | `7d`: how long `sent` events are kept after delivery; `off` keeps them forever |
 //!
 //! Durations are written `90s`, `5m`, `4h`, `7d` (or combined, `1h 30m`).
@@ -44,10 +45,12 @@ pub struct Config {
     pub sla_check_interval: Duration,
     pub notification_url: Option<String>,
     pub notification_secret: Option<String>,
-    /// How often due notifications are looked for.
+    /// How often due notifications are looked for while none are found.
     pub notification_poll_interval: Duration,
     /// Back-off and attempts of notification delivery.
     pub notification_retry: RetryPolicy,
+    /// Events of one ticket a dispatch round claims and delivers in order.
+    pub notification_batch_size: i64,
     /// How long `sent` events are kept after their delivery; `None` (`off`) keeps them.
     pub notification_retention: Option<Duration>,
     /// How often delivered events past the retention are looked for. Not read from the
@@ -90,6 +93,21 @@ impl std::error::Error for ConfigErrors {}
 /// therefore stay at most this much longer than the retention; a round deletes in batches
 /// until none is left, so a shorter interval would only mean more, smaller rounds.
 pub const PURGE_INTERVAL: Duration = Duration::from_secs(600);
+
+/// Events of one ticket per dispatch round unless `NOTIFICATION_BATCH_SIZE` says otherwise.
+/// Rounds follow each other at once while there is work, so this only sets how often a
+/// long backlog is claimed again (a 500-event one in ten rounds), against how long one
+/// ticket's batch holds its round (the next round waits for every ticket of this one).
+pub const DEFAULT_BATCH_SIZE: i64 = 50;
+
+/// Parses `NOTIFICATION_BATCH_SIZE`: 1 to 1,000 events, which bounds one claim's `UPDATE`
+/// (up to 50 tickets of this many events each).
+fn parse_batch_size(raw: &str) -> Result<i64, String> {
+    match raw.trim().parse::<i64>() {
+        Ok(n) if (1..=1000).contains(&n) => Ok(n),
+        _ => Err("must be a whole number from 1 to 1000".to_owned()),
+    }
+}
 
 /// Parses `NOTIFICATION_RETENTION`: a duration, or `off` (any case) for no purging. Zero is
 /// refused rather than read as "off" or as "delete at once".
@@ -246,6 +264,11 @@ impl Config {
         })
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(RetryPolicy::default().max_attempts);
+        let notification_batch_size = get("NOTIFICATION_BATCH_SIZE", &|v| {
+            parse_batch_size(v).map(drop)
+        })
+        .and_then(|v| parse_batch_size(&v).ok())
+        .unwrap_or(DEFAULT_BATCH_SIZE);
         let notification_retention =
             match get("NOTIFICATION_RETENTION", &|v| parse_retention(v).map(drop)) {
                 Some(v) => parse_retention(&v).unwrap_or(None),
@@ -276,6 +299,7 @@ impl Config {
                 max_attempts: notification_max_attempts,
                 ..RetryPolicy::default()
             },
+            notification_batch_size,
             notification_retention,
             notification_purge_interval: PURGE_INTERVAL,
             workers,
@@ -345,6 +369,7 @@ mod tests {
             ("DATABASE_URL", "mysql://x"),
             ("HOST", "everywhere"),
             ("NOTIFICATION_URL", "ftp://x"),
+            ("NOTIFICATION_BATCH_SIZE", "0"),
         ])
         .unwrap_err();
         let names: Vec<&str> = errors.0.iter().map(|e| e.variable.as_str()).collect();
@@ -358,6 +383,7 @@ mod tests {
             "DATABASE_URL",
             "HOST",
             "NOTIFICATION_URL",
+            "NOTIFICATION_BATCH_SIZE",
         ] {
             assert!(
                 names.contains(&expected),
@@ -418,6 +444,19 @@ mod tests {
             "{}",
             zero.0[0]
         );
+    }
+
+    #[test]
+    fn notification_batch_size_is_read_within_bounds() {
+        assert_eq!(config(&[]).unwrap().notification_batch_size, 50);
+        for (raw, expected) in [("1", 1), (" 200 ", 200), ("1000", 1000)] {
+            let c = config(&[("NOTIFICATION_BATCH_SIZE", raw)]).unwrap();
+            assert_eq!(c.notification_batch_size, expected, "{raw:?}");
+        }
+        for raw in ["0", "1001", "-5", "ten", "2.5"] {
+            let errors = config(&[("NOTIFICATION_BATCH_SIZE", raw)]).unwrap_err();
+            assert_eq!(errors.0[0].variable, "NOTIFICATION_BATCH_SIZE", "{raw:?}");
+        }
     }
 
     #[test]

@@ -144,8 +144,11 @@ impl Application {
         match &config.notification_url {
             Some(url) => {
                 let sender = WebhookSender::new(url.clone(), config.notification_secret.clone());
-                let dispatcher =
+                let send_timeout = sender.timeout();
+                let mut dispatcher =
                     Dispatcher::new(outbox, sender, clock.clone(), config.notification_retry);
+                dispatcher.send_timeout = send_timeout;
+                dispatcher.events_per_ticket = config.notification_batch_size;
                 workers::dispatcher(&mut workers, dispatcher, config.notification_poll_interval);
             }
             None => tracing::warn!(

@@ -92,7 +92,8 @@ pub fn sla_monitor<R: TicketRepository, C: Clock>(
     });
 }
 
-/// Delivers due outbox events every `interval`, and at once again while batches come full.
+/// Delivers due outbox events every `interval`, and round after round without waiting
+/// while rounds find work, so a backlog drains as fast as the receiver takes it.
 pub fn dispatcher<O: OutboxRepository, S: NotificationSender, C: Clock>(
     workers: &mut Workers,
     dispatcher: Dispatcher<O, S, C>,
@@ -108,10 +109,14 @@ pub fn dispatcher<O: OutboxRepository, S: NotificationSender, C: Clock>(
                         tracing::warn!(
                             sent = report.sent,
                             failed = report.failed,
+                            released = report.released,
                             "notification deliveries failed"
                         );
                     }
-                    report.claimed as i64 == dispatcher.batch
+                    // Any claim may leave due work behind it: more tickets or events than
+                    // a round takes, events written meanwhile, a batch cut short by its
+                    // lease. A round that finds nothing ends the run.
+                    report.claimed > 0
                 }
                 Err(error) => {
                     tracing::warn!(%error, "notification dispatch failed");

@@ -57,6 +57,12 @@ impl WebhookSender {
             client: awc::Client::builder().timeout(SEND_TIMEOUT).finish(),
         }
     }
+
+    /// The longest one delivery takes before it counts as failed: the dispatcher starts no
+    /// send that could outlast its lease by this.
+    pub fn timeout(&self) -> Duration {
+        SEND_TIMEOUT
+    }
 }
 
 #[async_trait(?Send)]

@@ -7,16 +7,19 @@ use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use chrono::TimeDelta;
+use futures_util::future::join_all;
 use serde_json::{Value, json};
 use ticket_http::outbound::signature;
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, alert};
 
 const SECRET: &str = "s3cret";
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
 struct Received {
+    /// The URL path: instances given different paths tell their deliveries apart.
+    path: String,
     delivery: String,
     event: String,
     ticket_id: String,
@@ -53,6 +56,7 @@ fn receiver(decide: fn(&Value, usize) -> u16) -> (String, Log) {
                 let attempt = log.iter().filter(|r| r.delivery == delivery).count() + 1;
                 let answered = decide(&payload, attempt);
                 log.push(Received {
+                    path: req.path().to_owned(),
                     delivery,
                     event: header("x-ticket-event").unwrap_or_default(),
                     ticket_id: payload["ticket_id"].as_str().unwrap_or_default().to_owned(),
@@ -93,7 +97,11 @@ fn delivered(log: &[Received]) -> Vec<&Received> {
     log.iter().filter(|r| r.answered < 300).collect()
 }
 
-fn notifying(url: &str, base: Duration, attempts: i32) -> impl FnOnce(&mut ticket_server::Config) {
+fn notifying(
+    url: &str,
+    base: Duration,
+    attempts: i32,
+) -> impl FnOnce(&mut ticket_server::Config) + use<> {
     let url = url.to_owned();
     move |c| {
         c.notification_url = Some(url);
@@ -479,4 +487,222 @@ async fn with_retention_off_delivered_events_are_kept() {
     app.clock.advance(TimeDelta::days(365));
     actix_web::rt::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(statuses(&events_of(&app, &id).await), ["sent"]);
+}
+
+/// Posts `count` copies of the alert `body`: the first creates a ticket, the others merge
+/// into it, up to ten at a time. Returns the ticket's id.
+async fn alert_burst(app: &TestApp, body: Value, count: usize) -> String {
+    let id = app.create(body.clone()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut left = count - 1;
+    while left > 0 {
+        let at_once = left.min(10);
+        let replies = join_all((0..at_once).map(|_| app.post("/api/tickets", None, &body))).await;
+        for reply in replies {
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            assert_eq!(reply.body["id"], id.as_str(), "merged");
+        }
+        left -= at_once;
+    }
+    id
+}
+
+/// What the receiver got for `ticket`, in the order it got it.
+fn of_ticket<'a>(log: &'a [Received], ticket: &str) -> Vec<&'a Received> {
+    log.iter().filter(|r| r.ticket_id == ticket).collect()
+}
+
+/// The delivery ids (outbox row ids) of `received`, in order.
+fn delivery_ids(received: &[&Received]) -> Vec<i64> {
+    received
+        .iter()
+        .map(|r| r.delivery.parse().unwrap())
+        .collect()
+}
+
+/// Asserts that `received` is one ticket's events, each once, oldest first, merges counted
+/// up one at a time from `ticket_created` on.
+#[track_caller]
+fn assert_in_order_once(received: &[&Received], events: usize) {
+    let ids = delivery_ids(received);
+    assert_eq!(ids.len(), events, "{ids:?}");
+    assert!(
+        ids.windows(2).all(|pair| pair[0] < pair[1]),
+        "out of order or twice: {ids:?}"
+    );
+    assert_eq!(received[0].event, "ticket_created");
+    let counts: Vec<i64> = received[1..]
+        .iter()
+        .map(|r| {
+            assert_eq!(r.event, "alert_merged");
+            let payload: Value = serde_json::from_slice(&r.body).unwrap();
+            payload["data"]["alert_count"].as_i64().unwrap()
+        })
+        .collect();
+    let expected: Vec<i64> = (2..=events as i64).collect();
+    assert_eq!(counts, expected);
+}
+
+#[actix_web::test]
+async fn a_backlog_of_five_hundred_merged_alerts_drains_in_order_within_ten_seconds() {
+    let (url, log) = receiver(|_, _| 204);
+    // Written through an instance that does not deliver, so the whole backlog waits when
+    // delivery starts: one ticket_created and 500 alert_merged events of one ticket.
+    let writer = TestApp::spawn().await;
+    let id = alert_burst(&writer, alert(json!({"camera_id": 5})), 501).await;
+    assert_eq!(counter(&writer, "notifications_pending").await, 501.0);
+
+    // Polling once a second, as by default: the backlog must not drain one poll at a time.
+    let started = Instant::now();
+    let app = TestApp::spawn_on(&writer.database_url, |c| {
+        notifying(&url, Duration::from_secs(1), 10)(c);
+        c.notification_poll_interval = Duration::from_secs(1);
+    })
+    .await;
+    wait_for(&log, |log| log.len() >= 501).await;
+    let log = log.lock().unwrap().clone();
+    let (first, last) = (log[0].at, log[log.len() - 1].at);
+    eprintln!(
+        "501 events drained {:?} after the instance started ({:?} from the first delivery \
+         to the last)",
+        last - started,
+        last - first
+    );
+    assert!(
+        last - started < Duration::from_secs(10),
+        "{:?}",
+        last - started
+    );
+
+    assert!(
+        log.iter().all(|r| r.answered == 204),
+        "nothing failed or was retried"
+    );
+    assert_in_order_once(&of_ticket(&log, &id), 501);
+    for r in &log {
+        let expected = signature(SECRET.as_bytes(), r.timestamp, &r.body);
+        assert_eq!(r.signature.as_deref(), Some(expected.as_str()), "{r:?}");
+    }
+
+    // Each recorded once: sent, one attempt, none left waiting.
+    let started = Instant::now();
+    while counter(&app, "notifications_pending").await > 0.0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "outcomes not recorded"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    for status in ["pending", "failed"] {
+        let page = app
+            .get(&format!(
+                "/api/notifications?ticket_id={id}&status={status}"
+            ))
+            .await;
+        assert_eq!(page.body["items"], json!([]), "{status}");
+    }
+    for e in events_of(&app, &id).await {
+        assert_eq!(
+            (&e["status"], &e["attempts"]),
+            (&json!("sent"), &json!(1)),
+            "{e}"
+        );
+    }
+    let sent = counter(&app, "notifications_sent_total").await;
+    assert!(sent >= 501.0, "notifications_sent_total = {sent}");
+}
+
+#[actix_web::test]
+async fn two_instances_in_small_batches_keep_each_tickets_order_and_send_each_event_once() {
+    let (url, log) = receiver(|_, _| 204);
+    // Each instance posts to its own path; batches of five make them take turns.
+    let instance = |path: &str| {
+        let notify = notifying(&format!("{url}/{path}"), Duration::from_millis(50), 5);
+        move |c: &mut ticket_server::Config| {
+            notify(c);
+            c.notification_batch_size = 5;
+        }
+    };
+    let a = TestApp::spawn_with(instance("a")).await;
+    let b = TestApp::spawn_on(&a.database_url, instance("b")).await;
+    // Three tickets of sixty alerts, written through both instances while both deliver.
+    let bursts = (0..3).map(|i| {
+        let app = if i % 2 == 0 { &a } else { &b };
+        alert_burst(app, alert(json!({"camera_id": 100 + i})), 60)
+    });
+    let tickets = join_all(bursts).await;
+    wait_for(&log, |log| log.len() >= 180).await;
+    // Anything sent twice would come in now.
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    let log = log.lock().unwrap().clone();
+    assert_eq!(log.len(), 180, "each event once");
+    for ticket in &tickets {
+        assert_in_order_once(&of_ticket(&log, ticket), 60);
+    }
+    for path in ["/events/a", "/events/b"] {
+        assert!(
+            log.iter().any(|r| r.path == path),
+            "no delivery from {path}: both instances were meant to take part"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_ticket_whose_deliveries_fail_does_not_delay_another_tickets_backlog() {
+    // Every event of camera 666 fails.
+    let (url, log) = receiver(|payload, _| {
+        if payload["camera_id"] == 666 {
+            503
+        } else {
+            204
+        }
+    });
+    let app = TestApp::spawn_with(notifying(&url, Duration::from_millis(400), 10)).await;
+    let (failing, healthy) = futures_util::future::join(
+        alert_burst(&app, alert(json!({"camera_id": 666})), 30),
+        alert_burst(&app, alert(json!({"camera_id": 7})), 100),
+    )
+    .await;
+    let written = Instant::now();
+    wait_for(&log, |log| of_ticket(log, &healthy).len() >= 100).await;
+    let log = log.lock().unwrap().clone();
+    let delivered = of_ticket(&log, &healthy);
+    assert_in_order_once(&delivered, 100);
+    let late = delivered[99].at.saturating_duration_since(written);
+    assert!(
+        late < Duration::from_secs(2),
+        "the last one came {late:?} late"
+    );
+
+    // Of the failing ticket, only the oldest event was ever sent, once per back-off.
+    let tried: Vec<i64> = delivery_ids(&of_ticket(&log, &failing));
+    assert!(!tried.is_empty());
+    assert!(tried.iter().all(|&id| id == tried[0]), "{tried:?}");
+    // The others wait behind it, released after each failure: pending, never tried.
+    let events = events_of(&app, &failing).await;
+    assert_eq!(events.len(), 30);
+    let (oldest, behind) = events.split_last().unwrap();
+    assert_eq!(oldest["id"], tried[0]);
+    assert_eq!(oldest["status"], "pending");
+    assert!(oldest["attempts"].as_i64().unwrap() >= 1, "{oldest}");
+    assert!(
+        oldest["last_error"].as_str().unwrap().contains("503"),
+        "{oldest}"
+    );
+    for e in behind {
+        assert_eq!(e["status"], "pending", "{e}");
+        assert_eq!(e["attempts"], 0, "{e}");
+        assert_eq!(e["last_error"], Value::Null, "{e}");
+    }
+    // The backlog gauge counts the failing ticket's events, leased or not.
+    let started = Instant::now();
+    while counter(&app, "notifications_pending").await != 30.0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "pending backlog"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -202,7 +202,13 @@ mod tests {
             external_id: None,
             dedup_key: None,
         };
-        let mut t = TicketDraft::new(alert, &SlaPolicy::default(), t0()).ticket;
+        let mut t = TicketDraft::new(
+            crate::Organization::DEFAULT_ID,
+            alert,
+            &SlaPolicy::default(),
+            t0(),
+        )
+        .ticket;
         t.status = status;
         t.assignee_id = assignee.map(user);
         if status.is_resolution() {

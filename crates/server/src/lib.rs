@@ -16,11 +16,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ticket_domain::notification::OutboxPurger;
-use ticket_domain::{Clock, Dispatcher, HealthCheck, OutboxRepository, TicketService};
+use ticket_domain::{
+    Clock, Dispatcher, HealthCheck, OrganizationRepository, OutboxRepository, TicketService,
+};
 use ticket_http::outbound::WebhookSender;
 use ticket_http::{ServiceInfo, configure, no_route};
 use ticket_persistence::{
-    PgOutbox, PgTicketRepository, PoolSettings, build_pool, ensure_database, run_pending,
+    PgOrganizations, PgOutbox, PgTicketRepository, PoolSettings, build_pool, ensure_database,
+    run_pending,
 };
 use workers::Workers;
 
@@ -171,6 +174,10 @@ impl Application {
             let repository = PgTicketRepository::new(pool.clone());
             let health: web::Data<dyn HealthCheck> =
                 web::Data::from(Arc::new(repository.clone()) as Arc<dyn HealthCheck>);
+            let orgs: web::Data<dyn OrganizationRepository> = web::Data::from(Arc::new(
+                PgOrganizations::new(pool.clone()),
+            )
+                as Arc<dyn OrganizationRepository>);
             let worker_outbox = PgOutbox::new(pool);
             // `/metrics` reads the backlog through this worker's pool, never the
             // background one, whose connections must live on the main thread.
@@ -187,6 +194,7 @@ impl Application {
                 .app_data(info.clone())
                 .app_data(health)
                 .app_data(outbox)
+                .app_data(orgs)
                 .app_data(backlog)
                 .app_data(scrape.clone())
                 .service(

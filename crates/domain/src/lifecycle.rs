@@ -327,15 +327,18 @@ mod tests {
         for from in [Assigned, InProgress] {
             for to in [Resolved, Closed, FalsePositive] {
                 let t = ticket_in(from, Some("alice"));
-                let (next, _) = apply(&t, &change(to, None), &user("bob"), t0()).unwrap();
+                let (next, _) = apply(&t, &change(to, None), &user("bob"), t0())
+                    .unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(next.assignee_id, alice, "{from} -> {to}");
             }
             let t = ticket_in(from, Some("alice"));
-            let (next, _) = apply(&t, &change(Open, None), &user("bob"), t0()).unwrap();
+            let (next, _) = apply(&t, &change(Open, None), &user("bob"), t0())
+                .unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(next.assignee_id, None, "{from} -> open un-assigns");
         }
         let t = ticket_in(Resolved, Some("alice"));
-        let (next, _) = apply(&t, &change(Closed, None), &user("bob"), t0()).unwrap();
+        let (next, _) =
+            apply(&t, &change(Closed, None), &user("bob"), t0()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(next.assignee_id, alice, "resolved -> closed");
     }
 

@@ -58,13 +58,15 @@ DECLARE
     found UUID;
 BEGIN
     INSERT INTO organizations (id, slug, name) VALUES (p_id, p_slug, p_name)
-    ON CONFLICT (slug) DO NOTHING
+    ON CONFLICT DO NOTHING
     RETURNING id INTO found;
     IF found IS NOT NULL THEN
         EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %I', ticket_number_sequence(found));
         RETURN found;
     END IF;
-    SELECT id INTO found FROM organizations WHERE slug = p_slug;
+    -- Taken: by this id (named by id again), or by this slug (named by slug again).
+    SELECT id INTO found FROM organizations WHERE id = p_id OR slug = p_slug
+    ORDER BY id = p_id DESC LIMIT 1;
     RETURN found;
 END
 $$;

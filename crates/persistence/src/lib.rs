@@ -16,5 +16,5 @@ pub mod test_db;
 pub use migrate::{MigrationError, run_pending};
 pub use orgs::PgOrganizations;
 pub use outbox::PgOutbox;
-pub use pool::{BootstrapError, PgPool, PoolSettings, build_pool, ensure_database};
+pub use pool::{BootstrapError, DbRole, PgPool, PoolSettings, build_pool, ensure_database};
 pub use repo::PgTicketRepository;

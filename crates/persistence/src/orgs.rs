@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Uuid as SqlUuid};
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use ticket_domain::{
     OrgId, OrgRef, OrgSlug, Organization, OrganizationRepository, RepositoryError,
 };
@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::error::{DbError, pool_error};
 use crate::pool::PgPool;
+use crate::repo::set_org;
 use crate::schema::organizations;
 
 #[derive(Debug, Queryable, Selectable)]
@@ -87,27 +88,19 @@ impl OrganizationRepository for PgOrganizations {
             return Ok(Some(id));
         }
         let mut conn = self.pool.get().await.map_err(pool_error)?;
-        let id = match org {
-            OrgRef::Id(id) => organizations::table
-                .find(id.as_uuid())
-                .select(organizations::id)
-                .first::<Uuid>(&mut conn)
-                .await
-                .optional()
-                .map_err(DbError::from)?
-                .map(OrgId::from_uuid),
-            // Provisioned once, whatever the races: the function inserts or finds it.
-            OrgRef::Slug(slug) => {
-                let row: Provisioned =
-                    diesel::sql_query("SELECT provision_organization($1, $2, $2) AS id")
-                        .bind::<SqlUuid, _>(Uuid::now_v7())
-                        .bind::<Text, _>(slug.as_str())
-                        .get_result(&mut conn)
-                        .await
-                        .map_err(DbError::from)?;
-                Some(OrgId::from_uuid(row.id))
-            }
+        // Provisioned once, whatever the races: the function inserts or finds it. An id
+        // seen for the first time gets its hexadecimal form as slug and name.
+        let (id, slug) = match org {
+            OrgRef::Id(id) => (id.as_uuid(), id.as_uuid().simple().to_string()),
+            OrgRef::Slug(slug) => (Uuid::now_v7(), slug.as_str().to_owned()),
         };
+        let row: Provisioned = diesel::sql_query("SELECT provision_organization($1, $2, $2) AS id")
+            .bind::<SqlUuid, _>(id)
+            .bind::<Text, _>(&slug)
+            .get_result(&mut conn)
+            .await
+            .map_err(DbError::from)?;
+        let id = Some(OrgId::from_uuid(row.id));
         if let Some(id) = id {
             self.remember(org, id);
         }
@@ -116,13 +109,21 @@ impl OrganizationRepository for PgOrganizations {
 
     async fn get(&self, org: OrgId) -> Result<Option<Organization>, RepositoryError> {
         let mut conn = self.pool.get().await.map_err(pool_error)?;
-        let row = organizations::table
-            .find(org.as_uuid())
-            .select(OrganizationRow::as_select())
-            .first::<OrganizationRow>(&mut conn)
-            .await
-            .optional()
-            .map_err(DbError::from)?;
+        let row = conn
+            .build_transaction()
+            .read_only()
+            .run(async |c| {
+                let (scoped, row) = tokio::join!(
+                    set_org(c, org),
+                    organizations::table
+                        .find(org.as_uuid())
+                        .select(OrganizationRow::as_select())
+                        .first::<OrganizationRow>(&mut &*c)
+                );
+                scoped?;
+                Ok::<_, DbError>(row.optional()?)
+            })
+            .await?;
         Ok(row.map(Organization::try_from).transpose()?)
     }
 
@@ -133,24 +134,28 @@ impl OrganizationRepository for PgOrganizations {
         settings: Option<serde_json::Value>,
     ) -> Result<Option<Organization>, RepositoryError> {
         let mut conn = self.pool.get().await.map_err(pool_error)?;
-        let current = organizations::table
-            .find(org.as_uuid())
-            .select(OrganizationRow::as_select());
-        let row = match (name, settings) {
-            (None, None) => current.first(&mut conn).await,
-            (name, settings) => {
-                diesel::update(organizations::table.find(org.as_uuid()))
-                    .set((
-                        name.map(|n| organizations::name.eq(n)),
-                        settings.map(|s| organizations::settings.eq(s)),
-                    ))
-                    .returning(OrganizationRow::as_returning())
-                    .get_result(&mut conn)
-                    .await
-            }
-        }
-        .optional()
-        .map_err(DbError::from)?;
+        let row = conn
+            .transaction(async |c| {
+                let current = organizations::table
+                    .find(org.as_uuid())
+                    .select(OrganizationRow::as_select());
+                let (scoped, row) = match (name, settings) {
+                    (None, None) => tokio::join!(set_org(c, org), current.first(&mut &**c)),
+                    (name, settings) => tokio::join!(
+                        set_org(c, org),
+                        diesel::update(organizations::table.find(org.as_uuid()))
+                            .set((
+                                name.map(|n| organizations::name.eq(n)),
+                                settings.map(|s| organizations::settings.eq(s)),
+                            ))
+                            .returning(OrganizationRow::as_returning())
+                            .get_result(&mut &**c)
+                    ),
+                };
+                scoped?;
+                Ok::<_, DbError>(row.optional()?)
+            })
+            .await?;
         Ok(row.map(Organization::try_from).transpose()?)
     }
 }

@@ -10,6 +10,7 @@ use ticket_domain::{Notification, NotificationFilter, OrgId, OutboxRepository, R
 use crate::error::{DbError, pool_error};
 use crate::pool::PgPool;
 use crate::prepared::Prepared;
+use crate::repo::set_org;
 use crate::rows::NotificationRow;
 use crate::schema::notification_logs;
 
@@ -104,13 +105,19 @@ impl PgOutbox {
     }
 
     /// How many events wait for delivery (pending), for the backlog gauge.
+    /// Counted by a SECURITY DEFINER function (migration 000032): the request role sees no
+    /// row outside its organization, and the gauge covers all of them.
     pub async fn backlog(&self) -> Result<i64, RepositoryError> {
+        #[derive(QueryableByName)]
+        struct Backlog {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
         let mut conn = self.pool.get().await.map_err(pool_error)?;
-        notification_logs::table
-            .filter(notification_logs::status.eq("pending"))
-            .count()
-            .get_result(&mut conn)
+        diesel::sql_query("SELECT notification_backlog() AS n")
+            .get_result::<Backlog>(&mut conn)
             .await
+            .map(|b| b.n)
             .map_err(|e| DbError::from(e).into())
     }
 }
@@ -242,22 +249,30 @@ impl OutboxRepository for PgOutbox {
         before: Option<i64>,
     ) -> Result<Vec<Notification>, RepositoryError> {
         let mut conn = self.pool.get().await.map_err(pool_error)?;
-        let mut query = notification_logs::table
-            .filter(notification_logs::org_id.eq(org.as_uuid()))
-            .order(notification_logs::id.desc())
-            .limit(limit)
-            .select(NotificationRow::as_select())
-            .into_boxed();
-        if let Some(ticket) = filter.ticket_id {
-            query = query.filter(notification_logs::ticket_id.eq(ticket.as_uuid()));
-        }
-        if let Some(status) = filter.status {
-            query = query.filter(notification_logs::status.eq(status.as_str()));
-        }
-        if let Some(before) = before {
-            query = query.filter(notification_logs::id.lt(before));
-        }
-        let rows: Vec<NotificationRow> = query.load(&mut conn).await.map_err(DbError::from)?;
+        let rows: Vec<NotificationRow> = conn
+            .build_transaction()
+            .read_only()
+            .run(async |c| {
+                let mut query = notification_logs::table
+                    .filter(notification_logs::org_id.eq(org.as_uuid()))
+                    .order(notification_logs::id.desc())
+                    .limit(limit)
+                    .select(NotificationRow::as_select())
+                    .into_boxed();
+                if let Some(ticket) = filter.ticket_id {
+                    query = query.filter(notification_logs::ticket_id.eq(ticket.as_uuid()));
+                }
+                if let Some(status) = filter.status {
+                    query = query.filter(notification_logs::status.eq(status.as_str()));
+                }
+                if let Some(before) = before {
+                    query = query.filter(notification_logs::id.lt(before));
+                }
+                let (scoped, rows) = tokio::join!(set_org(c, org), query.load(&mut &*c));
+                scoped?;
+                Ok::<_, DbError>(rows?)
+            })
+            .await?;
         Ok(rows
             .into_iter()
             .map(Notification::try_from)

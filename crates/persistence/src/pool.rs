@@ -6,15 +6,38 @@ use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 
 /// The pool type the adapters share.
 pub type PgPool = Pool<AsyncPgConnection>;
+
+/// The database role a pool's connections act as (`SET ROLE` once, when each opens), so
+/// row-level security applies to them: the DATABASE_URL user owns the schema and sees
+/// every row; these roles never do (migration 000032).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbRole {
+    /// Requests: the rows of the organization each transaction names, and none without.
+    App,
+    /// Background work across organizations: breach monitor, outbox dispatcher, retention.
+    Worker,
+}
+
+impl DbRole {
+    fn set_role_sql(self) -> &'static str {
+        match self {
+            DbRole::App => "SET ROLE ticket_app",
+            DbRole::Worker => "SET ROLE ticket_worker",
+        }
+    }
+}
 
 /// Pool sizing and timeouts.
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
     pub max_size: usize,
+    /// The role connections switch to; `None` keeps the DATABASE_URL user (tools, tests
+    /// of the SQL itself).
+    pub role: Option<DbRole>,
     /// How long a request waits for a free connection before it gets a 503.
     pub wait_timeout: Duration,
     /// How long opening a new connection may take.
@@ -25,6 +48,7 @@ impl Default for PoolSettings {
     fn default() -> Self {
         Self {
             max_size: 16,
+            role: None,
             wait_timeout: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(3),
         }
@@ -57,6 +81,18 @@ pub fn build_pool(database_url: &str, settings: &PoolSettings) -> Result<PgPool,
     // a connection that dies in between fails as "unavailable" (503) and is then dropped.
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
+    if let Some(role) = settings.role {
+        config.custom_setup = Box::new(move |url| {
+            let url = url.to_owned();
+            Box::pin(async move {
+                let mut conn = AsyncPgConnection::establish(&url).await?;
+                conn.batch_execute(role.set_role_sql())
+                    .await
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(conn)
+            })
+        });
+    }
     let manager =
         AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)

@@ -74,6 +74,21 @@ impl HealthCheck for PgTicketRepository {
     }
 }
 
+/// Names the organization of the current transaction for row-level security (migration
+/// 000032): `set_config(.., true)` is transaction-local, so a pooled connection never
+/// carries it to another request, and a query outside such a transaction fails. Awaited
+/// together with the transaction's first statements, it goes out in their pipeline and
+/// costs no round trip of its own.
+pub(crate) async fn set_org(conn: &AsyncPgConnection, org: OrgId) -> Result<(), DbError> {
+    Prepared(
+        diesel::sql_query("SELECT set_config('app.org_id', $1, true)")
+            .bind::<Text, _>(org.as_uuid().to_string()),
+    )
+    .execute(&mut &*conn)
+    .await?;
+    Ok(())
+}
+
 /// The ticket `ticket` names in organization `org`, as a query to select from.
 fn by_ref(org: OrgId, ticket: TicketRef) -> tickets::BoxedQuery<'static, Pg> {
     let query = tickets::table
@@ -90,9 +105,18 @@ async fn find_row(
     org: OrgId,
     ticket: TicketRef,
 ) -> Result<Option<TicketRow>, DbError> {
+    find_row_shared(conn, org, ticket).await
+}
+
+/// [`find_row`] on a shared connection, to pipeline it with other statements.
+async fn find_row_shared(
+    conn: &AsyncPgConnection,
+    org: OrgId,
+    ticket: TicketRef,
+) -> Result<Option<TicketRow>, DbError> {
     Ok(by_ref(org, ticket)
         .select(TicketRow::as_select())
-        .first(conn)
+        .first(&mut &*conn)
         .await
         .optional()?)
 }
@@ -132,10 +156,15 @@ async fn ingest_once(
                 .filter(ticket_alerts::external_id.eq(external_id.as_str()))
                 .select(TicketRow::as_select())
                 .first::<TicketRow>(&mut &*conn);
-            let (earlier, active) = tokio::join!(earlier, active);
+            let (scoped, earlier, active) = tokio::join!(set_org(conn, org), earlier, active);
+            scoped?;
             (earlier.optional()?, active.optional()?)
         }
-        None => (None, active.await.optional()?),
+        None => {
+            let (scoped, active) = tokio::join!(set_org(conn, org), active);
+            scoped?;
+            (None, active.optional()?)
+        }
     };
     let earlier = earlier.map(Ticket::try_from).transpose()?;
     let active = active.map(Ticket::try_from).transpose()?;
@@ -149,7 +178,6 @@ async fn ingest_once(
                     diesel::update(
                         tickets::table
                             .find(ticket.id().as_uuid())
-                            .filter(tickets::org_id.eq(org.as_uuid()))
                             .filter(tickets::org_id.eq(org.as_uuid()))
                     )
                     .set(TicketChanges::from(&ticket))
@@ -443,11 +471,13 @@ async fn stats_in(
     // One pipeline in one snapshot. The percentiles sort every measured duration: with the
     // default 4 MB they spill to disk past ~100,000 tickets. Cached by text (a few dozen
     // filter shapes), so no statement waits for its own prepare; they name their columns.
-    let (set, counts, sla) = tokio::join!(
+    let (scoped, set, counts, sla) = tokio::join!(
+        set_org(conn, org),
         Prepared(diesel::sql_query(STATS_WORK_MEM)).execute(&mut &*conn),
         Prepared(conditions.query(counts_sql)).load::<CountRow>(&mut &*conn),
         Prepared(sla_conditions.query(sla_sql)).get_result::<SlaRow>(&mut &*conn),
     );
+    scoped?;
     set?;
     let (counts, sla) = (counts?, sla?);
 
@@ -529,7 +559,13 @@ impl TicketRepository for PgTicketRepository {
 
     async fn find(&self, org: OrgId, ticket: TicketRef) -> Result<Option<Ticket>, RepositoryError> {
         let mut conn = self.conn().await?;
-        let row = find_row(&mut conn, org, ticket).await?;
+        let row = conn
+            .transaction(async |c| {
+                let (scoped, row) = tokio::join!(set_org(c, org), find_row_shared(c, org, ticket));
+                scoped?;
+                row
+            })
+            .await?;
         Ok(row.map(Ticket::try_from).transpose()?)
     }
 
@@ -557,7 +593,8 @@ impl TicketRepository for PgTicketRepository {
                 if let Some(v) = visibility {
                     comments = comments.filter(ticket_comments::visibility.eq(v.as_str()));
                 }
-                let (row, comments, history) = tokio::join!(
+                let (scoped, row, comments, history) = tokio::join!(
+                    set_org(c, org),
                     by_ref(org, ticket)
                         .select(TicketRow::as_select())
                         .first::<TicketRow>(&mut &*c),
@@ -571,6 +608,7 @@ impl TicketRepository for PgTicketRepository {
                         .select(HistoryRow::as_select())
                         .load::<HistoryRow>(&mut &*c),
                 );
+                scoped?;
                 let Some(row) = row.optional()? else {
                     return Ok(None);
                 };
@@ -634,11 +672,16 @@ impl TicketRepository for PgTicketRepository {
             ),
         };
         let mut conn = self.conn().await?;
-        let rows: Vec<TicketRow> = conditions
-            .query(sql)
-            .load(&mut conn)
-            .await
-            .map_err(DbError::from)?;
+        let rows: Vec<TicketRow> = conn
+            .build_transaction()
+            .read_only()
+            .run(async |c| {
+                let (scoped, rows) =
+                    tokio::join!(set_org(c, org), conditions.query(sql).load(&mut &*c));
+                scoped?;
+                Ok::<_, DbError>(rows?)
+            })
+            .await?;
         let mut items = rows
             .into_iter()
             .map(Ticket::try_from)
@@ -667,11 +710,13 @@ impl TicketRepository for PgTicketRepository {
         conn.transaction(async |c| {
             // One pipeline (see `ingest_once`); if the version check matched nothing, the
             // rows written after it are rolled back with the transaction.
-            let (updated, logged, evented) = tokio::join!(
+            let (scoped, updated, logged, evented) = tokio::join!(
+                set_org(c, org),
                 Prepared(
                     diesel::update(
                         tickets::table
                             .find(ticket.id().as_uuid())
+                            .filter(tickets::org_id.eq(org.as_uuid()))
                             .filter(tickets::version.eq(expected_version)),
                     )
                     .set(TicketChanges::from(ticket))
@@ -688,6 +733,7 @@ impl TicketRepository for PgTicketRepository {
                 )
                 .execute(&mut &**c),
             );
+            scoped?;
             // Changed (or gone) since it was read: the caller re-reads and tells which.
             if updated.map_err(DbError::from_update)? != 1 {
                 return Err(DbError::VersionConflict);
@@ -715,22 +761,25 @@ impl TicketRepository for PgTicketRepository {
             // so concurrent comments serialise on the row lock instead of conflicting. LEAST
             // (which skips NULL) keeps the earliest comment as the first response even when
             // concurrent comments commit out of order.
-            let row: Option<TicketRow> = Prepared(
-                diesel::sql_query(format!(
-                    "UPDATE tickets SET version = version + 1, \
+            let (scoped, row) = tokio::join!(
+                set_org(c, org),
+                Prepared(
+                    diesel::sql_query(format!(
+                        "UPDATE tickets SET version = version + 1, \
                    updated_at = GREATEST(updated_at, $2), \
                    first_responded_at = LEAST(first_responded_at, $2) \
                  WHERE id = $1 AND org_id = $4 AND ($3::bigint IS NULL OR version = $3) \
                  RETURNING {TICKET_COLUMNS}",
-                ))
-                .bind::<diesel::sql_types::Uuid, _>(comment.ticket_id.as_uuid())
-                .bind::<Timestamptz, _>(comment.created_at)
-                .bind::<Nullable<BigInt>, _>(expected_version)
-                .bind::<diesel::sql_types::Uuid, _>(org.as_uuid()),
-            )
-            .get_result(c)
-            .await
-            .optional()?;
+                    ))
+                    .bind::<diesel::sql_types::Uuid, _>(comment.ticket_id.as_uuid())
+                    .bind::<Timestamptz, _>(comment.created_at)
+                    .bind::<Nullable<BigInt>, _>(expected_version)
+                    .bind::<diesel::sql_types::Uuid, _>(org.as_uuid()),
+                )
+                .get_result::<TicketRow>(&mut &**c)
+            );
+            scoped?;
+            let row = row.optional()?;
             let ticket = match row {
                 Some(row) => Ticket::try_from(row)?,
                 None => {
@@ -768,19 +817,30 @@ impl TicketRepository for PgTicketRepository {
         before: Option<i64>,
     ) -> Result<Option<Vec<StoredAlert>>, RepositoryError> {
         let mut conn = self.conn().await?;
-        let Some(row) = find_row(&mut conn, org, ticket).await? else {
+        let rows = conn
+            .build_transaction()
+            .read_only()
+            .run(async |c| {
+                let (scoped, row) = tokio::join!(set_org(c, org), find_row_shared(c, org, ticket));
+                scoped?;
+                let Some(row) = row? else {
+                    return Ok::<_, DbError>(None);
+                };
+                let mut query = ticket_alerts::table
+                    .filter(ticket_alerts::ticket_id.eq(Ticket::try_from(row)?.id().as_uuid()))
+                    .order(ticket_alerts::id.desc())
+                    .limit(limit)
+                    .select(AlertRow::as_select())
+                    .into_boxed();
+                if let Some(before) = before {
+                    query = query.filter(ticket_alerts::id.lt(before));
+                }
+                Ok(Some(query.load::<AlertRow>(c).await?))
+            })
+            .await?;
+        let Some(rows) = rows else {
             return Ok(None);
         };
-        let mut query = ticket_alerts::table
-            .filter(ticket_alerts::ticket_id.eq(Ticket::try_from(row)?.id().as_uuid()))
-            .order(ticket_alerts::id.desc())
-            .limit(limit)
-            .select(AlertRow::as_select())
-            .into_boxed();
-        if let Some(before) = before {
-            query = query.filter(ticket_alerts::id.lt(before));
-        }
-        let rows: Vec<AlertRow> = query.load(&mut conn).await.map_err(DbError::from)?;
         let alerts = rows
             .into_iter()
             .map(StoredAlert::try_from)

@@ -289,6 +289,8 @@ impl Config {
                 max_size: pool_size,
                 wait_timeout,
                 connect_timeout,
+                // Each pool names its own (requests or background work).
+                role: None,
             },
             sla,
             sla_check_interval,

@@ -22,8 +22,8 @@ use ticket_domain::{
 use ticket_http::outbound::WebhookSender;
 use ticket_http::{ServiceInfo, configure, no_route};
 use ticket_persistence::{
-    PgOrganizations, PgOutbox, PgTicketRepository, PoolSettings, build_pool, ensure_database,
-    run_pending,
+    DbRole, PgOrganizations, PgOutbox, PgTicketRepository, PoolSettings, build_pool,
+    ensure_database, run_pending,
 };
 use workers::Workers;
 
@@ -113,6 +113,7 @@ impl Application {
             .map(|share| {
                 let settings = PoolSettings {
                     max_size: share,
+                    role: Some(DbRole::App),
                     ..config.pool.clone()
                 };
                 build_pool(&config.database_url, &settings)
@@ -122,6 +123,7 @@ impl Application {
             &config.database_url,
             &PoolSettings {
                 max_size: BACKGROUND_POOL_SIZE,
+                role: Some(DbRole::Worker),
                 ..config.pool.clone()
             },
         )?;

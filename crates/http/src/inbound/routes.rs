@@ -23,9 +23,9 @@ use crate::inbound::query::{
 use crate::inbound::rules;
 use crate::inbound::schemas::{
     ActorSchema, AlertPageSchema, DeliveryStatusSchema, ETagSchema, IdCursorSchema, IfMatchSchema,
-    NotificationPageSchema, PageLimitSchema, SeveritySchema, StatusChangeSchema, StatusSchema,
-    TicketCursorSchema, TicketLocationSchema, TicketPageSchema, TicketRefSchema, UserIdSchema,
-    VisibilitySchema,
+    NotificationPageSchema, OrgRefSchema, PageLimitSchema, SeveritySchema, StatusChangeSchema,
+    StatusSchema, TicketCursorSchema, TicketLocationSchema, TicketPageSchema, TicketRefSchema,
+    UserIdSchema, VisibilitySchema,
 };
 
 type Service<R, C> = web::Data<TicketService<R, C>>;
@@ -491,7 +491,7 @@ pub(crate) async fn add_comment<R: TicketRepository, C: Clock>(
     path = "/api/organization",
     tag = "organizations",
     params(
-        ("X-Org-Id" = Option<String>, Header, description = "The organization: its slug or id; absent: the default organization."),
+        ("X-Org-Id" = Option<OrgRefSchema>, Header, nullable = false),
     ),
     responses(
         (status = 200, description = "The organization", body = OrganizationResponse),
@@ -519,7 +519,7 @@ pub(crate) async fn get_organization(
     path = "/api/organization",
     tag = "organizations",
     params(
-        ("X-Org-Id" = Option<String>, Header, description = "The organization: its slug or id; absent: the default organization."),
+        ("X-Org-Id" = Option<OrgRefSchema>, Header, nullable = false),
     ),
     request_body = OrganizationPatch,
     responses(

@@ -201,14 +201,27 @@ named_schema!(
         .schema_type(Type::String)
         .min_length(Some(1))
         .pattern(Some(format!(
-            r"^[!-~](?:[\t -~]{{0,{}}}[!-~])?$",
+            r"^(?![Ss][Yy][Ss][Tt][Ee][Mm]:)[!-~](?:[\t -~]{{0,{}}}[!-~])?$",
             UserId::MAX_CHARS - 2
         )))
         .description(Some(format!(
             "The acting user, set by the gateway: 1 to {} visible ASCII characters (spaces \
-             inside allowed). Surrounding whitespace is ignored.",
+             inside allowed), not starting with `system:` (system actors' names). \
+             Surrounding whitespace is ignored.",
             UserId::MAX_CHARS
         )))
+        .build()
+);
+named_schema!(
+    /// The `X-Org-Id` header: an organization's slug or id.
+    OrgRefSchema as "OrgRef" = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$"))
+        .description(Some(
+            "The caller's organization, set by the gateway: its slug (1..=63 of `a-z`, `0-9` \
+             and `-`; upper case is folded) or its id (a UUID). Absent: the default \
+             organization. An organization named for the first time is created.",
+        ))
         .build()
 );
 named_schema!(

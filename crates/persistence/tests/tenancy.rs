@@ -1,0 +1,253 @@
+//! Row-level security, checked in SQL as the service's own roles: the second lock on
+//! tenancy, which holds whatever a query forgets (migration 000032).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{TimeDelta, Utc};
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Bool, Text};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use ticket_domain::{
+    AlertData, CameraId, ListQuery, NewAlert, OrgId, OrgRef, OrgSlug, OrganizationRepository,
+    ProviderId, Severity, SlaPolicy, TicketDraft, TicketRepository, Title,
+};
+use ticket_persistence::test_db::TestDatabase;
+use ticket_persistence::{DbRole, PgOrganizations, PgTicketRepository, PoolSettings, build_pool};
+use uuid::Uuid;
+
+const TENANT_TABLES: [&str; 6] = [
+    "organizations",
+    "tickets",
+    "ticket_alerts",
+    "ticket_comments",
+    "ticket_state_history",
+    "notification_logs",
+];
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct Flags {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Bool)]
+    superuser: bool,
+    #[diesel(sql_type = Bool)]
+    bypass: bool,
+}
+
+/// Two organizations with one ticket each, made through the repository (as the owner).
+async fn two_organizations(db: &TestDatabase) -> (OrgId, OrgId) {
+    let pool = build_pool(&db.url(), &PoolSettings::default()).unwrap();
+    let orgs = PgOrganizations::new(pool.clone());
+    let repo = PgTicketRepository::new(pool);
+    let mut ids = Vec::new();
+    for slug in ["acme", "globex"] {
+        let org = orgs
+            .resolve(&OrgRef::Slug(OrgSlug::parse(slug, "org").unwrap()))
+            .await
+            .unwrap()
+            .unwrap();
+        let alert = NewAlert {
+            title: Title::parse("Person at gate", "title").unwrap(),
+            description: None,
+            severity: Severity::High,
+            camera_id: CameraId::parse(1, "camera_id").unwrap(),
+            provider_id: ProviderId::from_uuid(Uuid::from_u128(9)),
+            alert_type: None,
+            alert_data: AlertData::empty(),
+            occurred_at: None,
+            external_id: None,
+            dedup_key: None,
+        };
+        let now = Utc::now() - TimeDelta::hours(1);
+        let draft = TicketDraft::new(org, alert, &SlaPolicy::default(), now);
+        repo.ingest(org, draft, now).await.unwrap();
+        ids.push(org);
+    }
+    (ids[0], ids[1])
+}
+
+async fn connect_as(db: &TestDatabase, role: &str) -> AsyncPgConnection {
+    let mut conn = AsyncPgConnection::establish(&db.url()).await.unwrap();
+    conn.batch_execute(&format!("SET ROLE {role}"))
+        .await
+        .unwrap();
+    conn
+}
+
+async fn count(conn: &mut AsyncPgConnection, sql: &str) -> Result<i64, diesel::result::Error> {
+    diesel::sql_query(sql)
+        .get_result::<Count>(conn)
+        .await
+        .map(|c| c.n)
+}
+
+#[tokio::test]
+async fn the_service_roles_are_neither_superusers_nor_above_row_security() {
+    let db = TestDatabase::new().await;
+    let mut conn = AsyncPgConnection::establish(&db.url()).await.unwrap();
+    let roles: Vec<Flags> = diesel::sql_query(
+        "SELECT rolname::text AS name, rolsuper AS superuser, rolbypassrls AS bypass \
+         FROM pg_roles WHERE rolname IN ('ticket_app', 'ticket_worker') ORDER BY rolname",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(roles.len(), 2);
+    for role in roles {
+        assert!(!role.superuser && !role.bypass, "{}", role.name);
+    }
+    // Every tenant table forces its policies, on its owner too.
+    #[derive(QueryableByName)]
+    struct Table {
+        #[diesel(sql_type = Text)]
+        name: String,
+        #[diesel(sql_type = Bool)]
+        enabled: bool,
+        #[diesel(sql_type = Bool)]
+        forced: bool,
+    }
+    let tables: Vec<Table> = diesel::sql_query(
+        "SELECT relname::text AS name, relrowsecurity AS enabled, relforcerowsecurity AS forced \
+         FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace \
+           AND relname <> '__diesel_schema_migrations'",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let mut names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    names.sort_unstable();
+    let mut expected = TENANT_TABLES.to_vec();
+    expected.sort_unstable();
+    assert_eq!(names, expected, "a new table must get its policies");
+    assert!(tables.iter().all(|t| t.enabled && t.forced));
+}
+
+#[tokio::test]
+async fn without_an_organization_every_query_fails_closed() {
+    let db = TestDatabase::new().await;
+    two_organizations(&db).await;
+    let mut conn = connect_as(&db, "ticket_app").await;
+    for table in TENANT_TABLES {
+        let result = count(&mut conn, &format!("SELECT count(*) AS n FROM {table}")).await;
+        assert!(result.is_err(), "{table}: {result:?}");
+    }
+    // A transaction that set it and ended leaves nothing behind on the connection.
+    conn.batch_execute(
+        "BEGIN; SELECT set_config('app.org_id', '00000000-0000-0000-0000-000000000001', true); \
+         COMMIT;",
+    )
+    .await
+    .unwrap();
+    let after = count(&mut conn, "SELECT count(*) AS n FROM tickets").await;
+    assert!(
+        after.is_err(),
+        "the setting outlived its transaction: {after:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_organization_sees_and_writes_only_its_own_rows() {
+    let db = TestDatabase::new().await;
+    let (acme, globex) = two_organizations(&db).await;
+    let mut conn = connect_as(&db, "ticket_app").await;
+    let scoped = |org: OrgId| format!("SELECT set_config('app.org_id', '{}', true)", org.as_uuid());
+    conn.batch_execute(&format!("BEGIN; {};", scoped(acme)))
+        .await
+        .unwrap();
+    // Each organization has one of everything but comments.
+    for table in TENANT_TABLES {
+        let n = count(&mut conn, &format!("SELECT count(*) AS n FROM {table}"))
+            .await
+            .unwrap();
+        let expected = i64::from(table != "ticket_comments");
+        assert_eq!(n, expected, "{table}: acme's own rows only");
+    }
+    let others = count(
+        &mut conn,
+        &format!(
+            "SELECT count(*) AS n FROM tickets WHERE org_id = '{}'",
+            globex.as_uuid()
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        others, 0,
+        "asked for by name, globex's rows still do not exist"
+    );
+    // Moving a row to another organization, or writing one there, is refused.
+    let moved = conn
+        .batch_execute(&format!(
+            "UPDATE tickets SET org_id = '{}'",
+            globex.as_uuid()
+        ))
+        .await;
+    assert!(moved.is_err(), "{moved:?}");
+    conn.batch_execute("ROLLBACK").await.unwrap();
+
+    // The repository, on a pool of the request role, lists only the organization it is
+    // given.
+    let pool = build_pool(
+        &db.url(),
+        &PoolSettings {
+            role: Some(DbRole::App),
+            ..PoolSettings::default()
+        },
+    )
+    .unwrap();
+    let repo = PgTicketRepository::new(pool);
+    for org in [acme, globex] {
+        let page = repo
+            .list(org, &ListQuery::default(), Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), 1);
+        assert!(page.items.iter().all(|t| t.org_id() == org));
+    }
+}
+
+#[tokio::test]
+async fn the_worker_sees_every_organization_but_writes_each_rows_own() {
+    let db = TestDatabase::new().await;
+    let (acme, globex) = two_organizations(&db).await;
+    let mut conn = connect_as(&db, "ticket_worker").await;
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM tickets")
+            .await
+            .unwrap(),
+        2
+    );
+    // An event of acme's ticket filed under globex is refused.
+    let forged = conn
+        .batch_execute(&format!(
+            "INSERT INTO notification_logs (org_id, ticket_id, event_type, payload, \
+               next_attempt_at, created_at) \
+             SELECT '{}', id, 'sla_breached', '{{}}', now(), now() FROM tickets \
+             WHERE org_id = '{}'",
+            globex.as_uuid(),
+            acme.as_uuid()
+        ))
+        .await;
+    assert!(forged.is_err(), "{forged:?}");
+    let own = conn
+        .batch_execute(&format!(
+            "INSERT INTO notification_logs (org_id, ticket_id, event_type, payload, \
+               next_attempt_at, created_at) \
+             SELECT org_id, id, 'sla_breached', '{{}}', now(), now() FROM tickets \
+             WHERE org_id = '{}'",
+            acme.as_uuid()
+        ))
+        .await;
+    assert!(own.is_ok(), "{own:?}");
+    // It reads no ticket content it does not need: no alert, comment or history row.
+    for table in ["ticket_alerts", "ticket_comments", "ticket_state_history"] {
+        let denied = count(&mut conn, &format!("SELECT count(*) AS n FROM {table}")).await;
+        assert!(denied.is_err(), "{table}: {denied:?}");
+    }
+}

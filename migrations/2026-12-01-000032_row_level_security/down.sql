@@ -1,0 +1,35 @@
+DROP POLICY every_organization ON notification_logs;
+DROP POLICY own_organization ON notification_logs;
+DROP POLICY owner ON notification_logs;
+ALTER TABLE notification_logs NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE notification_logs DISABLE ROW LEVEL SECURITY;
+DROP POLICY own_organization ON ticket_state_history;
+DROP POLICY owner ON ticket_state_history;
+ALTER TABLE ticket_state_history NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE ticket_state_history DISABLE ROW LEVEL SECURITY;
+DROP POLICY own_organization ON ticket_comments;
+DROP POLICY owner ON ticket_comments;
+ALTER TABLE ticket_comments NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE ticket_comments DISABLE ROW LEVEL SECURITY;
+DROP POLICY own_organization ON ticket_alerts;
+DROP POLICY owner ON ticket_alerts;
+ALTER TABLE ticket_alerts NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE ticket_alerts DISABLE ROW LEVEL SECURITY;
+DROP POLICY every_organization ON tickets;
+DROP POLICY own_organization ON tickets;
+DROP POLICY owner ON tickets;
+ALTER TABLE tickets NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE tickets DISABLE ROW LEVEL SECURITY;
+DROP POLICY every_organization ON organizations;
+DROP POLICY own_organization ON organizations;
+DROP POLICY owner ON organizations;
+ALTER TABLE organizations NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE organizations DISABLE ROW LEVEL SECURITY;
+DROP FUNCTION notification_backlog();
+DROP FUNCTION current_org();
+-- The roles are cluster-wide (other databases may use them): their rights in this database
+-- go, the roles stay.
+REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ticket_app, ticket_worker;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ticket_app, ticket_worker;
+REVOKE EXECUTE ON FUNCTION provision_organization(UUID, TEXT, TEXT) FROM ticket_app;
+REVOKE USAGE ON SCHEMA public FROM ticket_app, ticket_worker;

@@ -7,6 +7,7 @@
 //! - [`schemas`]: shared OpenAPI schemas (names, text limits, ids, cursors, pages, counts);
 //! - [`problem`]: `ApiError`, the RFC 9457 `Problem`, and the error responses of the document;
 //! - [`extract`]: bodies, headers and raw values parsed, with errors naming the field;
+//! - [`jwks`]: the keys that verify bearer tokens, from a file or fetched and cached;
 //! - [`dto`]: request and response bodies and their conversion to and from domain values;
 //! - [`query`]: query strings parsed into the domain's filters and pages;
 //! - [`routes`]: the handlers and their `#[utoipa::path]` descriptions;
@@ -15,6 +16,7 @@
 
 pub mod dto;
 pub mod extract;
+pub mod jwks;
 pub mod openapi;
 pub mod problem;
 pub mod query;

@@ -107,16 +107,29 @@ pub fn parse_time(raw: &str, field: &str) -> Result<DateTime<Utc>, FieldError> {
 
 /// The acting user from `X-User-Id`: 401 when absent or blank.
 pub fn actor(req: &HttpRequest) -> Result<UserId, ApiError> {
-    let Some(value) = req.headers().get(USER_HEADER) else {
-        return Err(ApiError::MissingActor);
+    let text = header_text(req, USER_HEADER, "X-User-Id")?.ok_or(ApiError::MissingActor)?;
+    UserId::parse(text, "X-User-Id").map_err(field_error)
+}
+
+/// The value of header `name`, `None` when absent or blank; a value that is not visible
+/// ASCII is a 422 naming the header as `field` (its usual spelling, e.g. `X-User-Id`).
+pub fn header_text<'r>(
+    req: &'r HttpRequest,
+    name: &str,
+    field: &str,
+) -> Result<Option<&'r str>, ApiError> {
+    let Some(value) = req.headers().get(name) else {
+        return Ok(None);
     };
     let text = value
         .to_str()
-        .map_err(|_| ApiError::invalid("X-User-Id", "must be visible ASCII"))?;
-    if text.trim().is_empty() {
-        return Err(ApiError::MissingActor);
-    }
-    UserId::parse(text, "X-User-Id").map_err(|e| ApiError::Invalid(ValidationErrors(vec![e])))
+        .map_err(|_| ApiError::invalid(field, "must be visible ASCII"))?;
+    Ok(Some(text).filter(|t| !t.trim().is_empty()))
+}
+
+/// A single field's parse error as a 422.
+pub fn field_error(error: FieldError) -> ApiError {
+    ApiError::Invalid(ValidationErrors(vec![error]))
 }
 
 /// The version named by `If-Match` (`"3"`, `W/"3"` or `3`); `*` or no header is `None`.

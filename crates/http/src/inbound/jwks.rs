@@ -309,7 +309,9 @@ impl Jwks {
         self.fetch().await
     }
 
-    /// Whether a fetch for an unknown key may start now; if so, it counts as started.
+    /// Whether a fetch for an unknown key may start now; if so, it counts as started. A
+    /// second request for a new key while that fetch runs is refused rather than queued:
+    /// its wait stays bounded, and a retry finds the key.
     fn claim_fetch(&self) -> bool {
         let mut last = self
             .last_fetch

@@ -104,9 +104,24 @@ impl From<jsonwebtoken::errors::Error> for TokenError {
                 claim: claim.clone(),
                 message: "has the wrong type".to_owned(),
             },
-            _ => TokenError::Malformed(error.to_string()),
+            _ => TokenError::Malformed(printable(&error.to_string())),
         }
     }
+}
+
+/// Text from the token (a parser's message quoting it, a `kid`) as it may go into the
+/// problem and the log: one short line.
+fn printable(text: &str) -> String {
+    const MAX_CHARS: usize = 120;
+    let mut out: String = text
+        .chars()
+        .take(MAX_CHARS)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if text.chars().nth(MAX_CHARS).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 fn claim_error(error: FieldError) -> TokenError {
@@ -162,7 +177,7 @@ impl JwtVerifier {
             .jwks
             .find(&kid)
             .await
-            .ok_or_else(|| TokenError::UnknownKey(kid.clone()))?;
+            .ok_or_else(|| TokenError::UnknownKey(printable(&kid)))?;
         // `decode` checks this too; refusing here names both algorithms.
         if header.alg != key.algorithm {
             return Err(TokenError::Algorithm {
@@ -235,5 +250,18 @@ fn string_claim<'c>(
             claim: name.to_owned(),
             message: "must be a string".to_owned(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_text_is_shown_on_one_short_line() {
+        assert_eq!(printable("kid-1"), "kid-1");
+        assert_eq!(printable("a\nb\u{1b}[31m"), "a?b?[31m");
+        let long = "k".repeat(500);
+        assert_eq!(printable(&long).chars().count(), 121);
     }
 }

@@ -19,15 +19,22 @@
 //! | `NOTIFICATION_MAX_ATTEMPTS` | `10` (back-off 1s, doubling, at most 5m apart) |
 //! | `NOTIFICATION_BATCH_SIZE` | `50`: events of one ticket delivered per dispatch round, one after another |
 //! | `NOTIFICATION_RETENTION` | `7d`: how long `sent` events are kept after delivery; `off` keeps them forever |
+//! | `AUTH_MODE` | `header` (the gateway's identity headers, trusted) or `jwt` (bearer tokens, verified) |
+//! | `AUTH_JWKS_URL` or `AUTH_JWKS_FILE` | jwt: the identity provider's keys (`http://` URL, or a file read at start-up) |
+//! | `AUTH_ISSUER`, `AUTH_AUDIENCE` | jwt: the accepted `iss` and `aud` (required) |
+//! | `AUTH_ORG_CLAIM`, `AUTH_ROLES_CLAIM` | jwt: `org_id`, `roles` |
 //!
 //! Durations are written `90s`, `5m`, `4h`, `7d` (or combined, `1h 30m`).
 
 use std::fmt;
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::TimeDelta;
 use ticket_domain::{RetryPolicy, Severity, SlaPolicy};
+use ticket_http::inbound::jwt::{DEFAULT_ORG_CLAIM, DEFAULT_ROLES_CLAIM};
+use ticket_http::{AuthMode, FetchPolicy, JwtSettings, KeySource};
 use ticket_persistence::PoolSettings;
 
 use crate::telemetry::LogFormat;
@@ -58,6 +65,8 @@ pub struct Config {
     pub notification_purge_interval: Duration,
     /// HTTP worker threads (`HTTP_WORKERS`); `None` is one per core.
     pub workers: Option<usize>,
+    /// How callers are authenticated (`AUTH_*`).
+    pub auth: AuthMode,
 }
 
 /// One variable with an invalid value.
@@ -138,6 +147,106 @@ fn parse_level(raw: &str) -> Result<tracing::Level, String> {
         "WARN" | "WARNING" => Ok(tracing::Level::WARN),
         "ERROR" | "CRITICAL" => Ok(tracing::Level::ERROR),
         _ => Err("must be one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL".to_owned()),
+    }
+}
+
+/// The `AUTH_*` variables as set (blank counts as unset).
+#[derive(Debug, Default)]
+struct AuthVariables {
+    /// `None` when `AUTH_MODE` is invalid (already reported).
+    jwt: Option<bool>,
+    jwks_url: Option<String>,
+    jwks_file: Option<String>,
+    issuer: Option<String>,
+    audience: Option<String>,
+    org_claim: Option<String>,
+    roles_claim: Option<String>,
+}
+
+/// The authentication mode, recording each missing or stray variable in `errors`. The
+/// variables of JWT mode are refused in header mode: a deployment that sets a key source
+/// but forgets `AUTH_MODE=jwt` would otherwise trust unverified headers without a word.
+fn auth_mode(vars: AuthVariables, errors: &mut Vec<ConfigError>) -> AuthMode {
+    let mut error = |variable: &str, message: &str| {
+        errors.push(ConfigError {
+            variable: variable.to_owned(),
+            message: message.to_owned(),
+        });
+    };
+    let Some(true) = vars.jwt else {
+        if vars.jwt.is_some() {
+            for (name, value) in [
+                ("AUTH_JWKS_URL", &vars.jwks_url),
+                ("AUTH_JWKS_FILE", &vars.jwks_file),
+                ("AUTH_ISSUER", &vars.issuer),
+                ("AUTH_AUDIENCE", &vars.audience),
+                ("AUTH_ORG_CLAIM", &vars.org_claim),
+                ("AUTH_ROLES_CLAIM", &vars.roles_claim),
+            ] {
+                if value.is_some() {
+                    error(
+                        name,
+                        "is only read with AUTH_MODE=jwt, but the mode is header (the \
+                         default): set AUTH_MODE=jwt, or unset it",
+                    );
+                }
+            }
+        }
+        return AuthMode::Header;
+    };
+    let keys = match (vars.jwks_url, vars.jwks_file) {
+        (Some(url), None) => Some(KeySource::Url {
+            url: url.trim().to_owned(),
+            fetch: FetchPolicy::default(),
+        }),
+        (None, Some(path)) => Some(KeySource::File(PathBuf::from(path.trim()))),
+        (None, None) => {
+            error(
+                "AUTH_JWKS_URL",
+                "AUTH_MODE=jwt needs the identity provider's keys: set AUTH_JWKS_URL or \
+                 AUTH_JWKS_FILE",
+            );
+            None
+        }
+        (Some(_), Some(_)) => {
+            error(
+                "AUTH_JWKS_FILE",
+                "set only one of AUTH_JWKS_URL and AUTH_JWKS_FILE",
+            );
+            None
+        }
+    };
+    let mut required = |name: &str, value: Option<String>, what: &str| {
+        if value.is_none() {
+            error(name, &format!("AUTH_MODE=jwt needs {what}"));
+        }
+        value.map(|v| v.trim().to_owned())
+    };
+    let issuer = required(
+        "AUTH_ISSUER",
+        vars.issuer,
+        "the issuer its tokens carry (iss)",
+    );
+    let audience = required(
+        "AUTH_AUDIENCE",
+        vars.audience,
+        "the audience its tokens are for (aud)",
+    );
+    match (keys, issuer, audience) {
+        (Some(keys), Some(issuer), Some(audience)) => AuthMode::Jwt(JwtSettings {
+            keys,
+            issuer,
+            audience,
+            org_claim: vars
+                .org_claim
+                .map_or_else(|| DEFAULT_ORG_CLAIM.to_owned(), |c| c.trim().to_owned()),
+            roles_claim: vars
+                .roles_claim
+                .map_or_else(|| DEFAULT_ROLES_CLAIM.to_owned(), |c| c.trim().to_owned()),
+        }),
+        // Each missing part was recorded: the configuration is refused and this value
+        // never used.
+        _ => AuthMode::Header,
     }
 }
 
@@ -275,6 +384,40 @@ impl Config {
                 None => Some(Duration::from_secs(7 * 24 * 3600)),
             };
 
+        // Invalid values are reported by `get`; `auth_mode` checks what is set at all, so
+        // an invalid AUTH_JWKS_URL is not also reported as missing.
+        get(
+            "AUTH_MODE",
+            &|v| match v.trim().to_ascii_lowercase().as_str() {
+                "header" | "jwt" => Ok(()),
+                _ => Err("must be header or jwt".to_owned()),
+            },
+        );
+        // The client has no TLS, as for NOTIFICATION_URL.
+        get("AUTH_JWKS_URL", &|v| {
+            if v.trim().starts_with("http://") {
+                Ok(())
+            } else {
+                Err("must be an http:// URL (TLS is not supported)".to_owned())
+            }
+        });
+        let set = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let auth = AuthVariables {
+            jwt: match set("AUTH_MODE").map(|m| m.trim().to_ascii_lowercase()) {
+                None => Some(false),
+                Some(mode) if mode == "jwt" => Some(true),
+                Some(mode) if mode == "header" => Some(false),
+                Some(_) => None,
+            },
+            jwks_url: set("AUTH_JWKS_URL"),
+            jwks_file: set("AUTH_JWKS_FILE"),
+            issuer: set("AUTH_ISSUER"),
+            audience: set("AUTH_AUDIENCE"),
+            org_claim: set("AUTH_ORG_CLAIM"),
+            roles_claim: set("AUTH_ROLES_CLAIM"),
+        };
+        let auth = auth_mode(auth, &mut errors);
+
         if !errors.is_empty() {
             return Err(ConfigErrors(errors));
         }
@@ -305,6 +448,7 @@ impl Config {
             notification_retention,
             notification_purge_interval: PURGE_INTERVAL,
             workers,
+            auth,
         })
     }
 }
@@ -372,6 +516,7 @@ mod tests {
             ("HOST", "everywhere"),
             ("NOTIFICATION_URL", "ftp://x"),
             ("NOTIFICATION_BATCH_SIZE", "0"),
+            ("AUTH_MODE", "ldap"),
         ])
         .unwrap_err();
         let names: Vec<&str> = errors.0.iter().map(|e| e.variable.as_str()).collect();
@@ -386,6 +531,7 @@ mod tests {
             "HOST",
             "NOTIFICATION_URL",
             "NOTIFICATION_BATCH_SIZE",
+            "AUTH_MODE",
         ] {
             assert!(
                 names.contains(&expected),
@@ -393,6 +539,112 @@ mod tests {
             );
         }
         assert!(errors.to_string().contains("SLA_HIGH_RESOLUTION"));
+    }
+
+    fn variables_of(errors: &ConfigErrors) -> Vec<&str> {
+        errors.0.iter().map(|e| e.variable.as_str()).collect()
+    }
+
+    const JWT: [(&str, &str); 4] = [
+        ("AUTH_MODE", "jwt"),
+        (
+            "AUTH_JWKS_URL",
+            "http://idp:8080/realms/tickets/protocol/openid-connect/certs",
+        ),
+        ("AUTH_ISSUER", "http://idp:8080/realms/tickets"),
+        ("AUTH_AUDIENCE", "ticket-service"),
+    ];
+
+    #[test]
+    fn auth_defaults_to_header_mode() {
+        assert_eq!(config(&[]).unwrap().auth, AuthMode::Header);
+        for mode in ["header", " HEADER "] {
+            let c = config(&[("AUTH_MODE", mode)]).unwrap();
+            assert_eq!(c.auth, AuthMode::Header, "{mode:?}");
+        }
+    }
+
+    #[test]
+    fn jwt_mode_reads_its_variables() {
+        let c = config(&JWT).unwrap();
+        assert_eq!(
+            c.auth,
+            AuthMode::Jwt(JwtSettings {
+                keys: KeySource::Url {
+                    url: JWT[1].1.to_owned(),
+                    fetch: FetchPolicy::default(),
+                },
+                issuer: JWT[2].1.to_owned(),
+                audience: "ticket-service".to_owned(),
+                org_claim: "org_id".to_owned(),
+                roles_claim: "roles".to_owned(),
+            })
+        );
+        let c = config(&[
+            ("AUTH_MODE", "JWT"),
+            ("AUTH_JWKS_FILE", "/etc/ticket/jwks.json"),
+            ("AUTH_ISSUER", "https://idp.example"),
+            ("AUTH_AUDIENCE", "tickets"),
+            ("AUTH_ORG_CLAIM", "tenant"),
+            ("AUTH_ROLES_CLAIM", "groups"),
+        ])
+        .unwrap();
+        let AuthMode::Jwt(settings) = c.auth else {
+            panic!("not jwt: {:?}", c.auth);
+        };
+        assert_eq!(
+            settings.keys,
+            KeySource::File(PathBuf::from("/etc/ticket/jwks.json"))
+        );
+        assert_eq!(
+            (settings.org_claim.as_str(), settings.roles_claim.as_str()),
+            ("tenant", "groups")
+        );
+    }
+
+    #[test]
+    fn jwt_mode_without_keys_issuer_or_audience_names_each() {
+        let errors = config(&[("AUTH_MODE", "jwt")]).unwrap_err();
+        assert_eq!(
+            variables_of(&errors),
+            ["AUTH_JWKS_URL", "AUTH_ISSUER", "AUTH_AUDIENCE"]
+        );
+        assert!(errors.to_string().contains("AUTH_JWKS_FILE"), "{errors}");
+        for missing in 1..JWT.len() {
+            let mut vars = JWT.to_vec();
+            let (name, _) = vars.remove(missing);
+            let errors = config(&vars).unwrap_err();
+            assert_eq!(variables_of(&errors), [name]);
+        }
+    }
+
+    #[test]
+    fn jwt_key_sources_are_one_http_url_or_one_file() {
+        let mut both = JWT.to_vec();
+        both.push(("AUTH_JWKS_FILE", "/etc/jwks.json"));
+        assert_eq!(
+            variables_of(&config(&both).unwrap_err()),
+            ["AUTH_JWKS_FILE"]
+        );
+        let mut https = JWT.to_vec();
+        https[1] = ("AUTH_JWKS_URL", "https://idp.example/certs");
+        let errors = config(&https).unwrap_err();
+        assert_eq!(variables_of(&errors), ["AUTH_JWKS_URL"]);
+        assert!(errors.to_string().contains("http://"), "{errors}");
+    }
+
+    #[test]
+    fn jwt_variables_without_jwt_mode_are_refused() {
+        let errors = config(&JWT[1..]).unwrap_err();
+        assert_eq!(
+            variables_of(&errors),
+            ["AUTH_JWKS_URL", "AUTH_ISSUER", "AUTH_AUDIENCE"]
+        );
+        assert!(errors.to_string().contains("AUTH_MODE=jwt"), "{errors}");
+        // A mistyped mode is reported once, not once per AUTH_* variable.
+        let mut typo = JWT.to_vec();
+        typo[0] = ("AUTH_MODE", "jtw");
+        assert_eq!(variables_of(&config(&typo).unwrap_err()), ["AUTH_MODE"]);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use ticket_domain::{
     Clock, Dispatcher, HealthCheck, OrganizationRepository, OutboxRepository, TicketService,
 };
 use ticket_http::outbound::WebhookSender;
-use ticket_http::{ServiceInfo, configure, no_route};
+use ticket_http::{AuthMode, Authenticator, ServiceInfo, configure, no_route};
 use ticket_persistence::{
     DbRole, PgOrganizations, PgOutbox, PgTicketRepository, PoolSettings, build_pool,
     ensure_database, run_pending,
@@ -31,6 +31,10 @@ pub use config::Config;
 
 /// How long start-up keeps trying to reach the database before giving up.
 const STARTUP_DB_WAIT: Duration = Duration::from_secs(30);
+
+/// How often a JWKS fetched from `AUTH_JWKS_URL` is fetched again, so that a key the
+/// identity provider withdrew stops verifying tokens within this time.
+pub const JWKS_REFRESH_INTERVAL: Duration = Duration::from_secs(300);
 
 /// Connections of the background workers (SLA monitor, dispatcher, purger), on top of
 /// DATABASE_POOL_SIZE.
@@ -90,6 +94,19 @@ impl Application {
     /// Prepares the database, builds the pool and binds `HOST:PORT` (port 0 picks a free
     /// one). `clock` is injected so tests can move time.
     pub async fn build<C: Clock + Clone>(config: &Config, clock: C) -> anyhow::Result<Self> {
+        if config.auth == AuthMode::Header {
+            tracing::warn!(
+                "AUTH_MODE=header: callers are not verified; X-User-Id, X-Org-Id, X-Roles and \
+                 X-Provider-Id are trusted as sent, so only the trusted gateway may reach \
+                 this service"
+            );
+        }
+        // Before the database: a bad key file stops start-up at once.
+        let authenticator = web::Data::new(
+            Authenticator::start(&config.auth)
+                .await
+                .context("loading the keys of AUTH_JWKS_FILE")?,
+        );
         prepare_database(&config.database_url).await?;
         // One pool per HTTP worker thread, and one for the background workers. A pooled
         // connection is driven by a task on the thread that opened it; shared across
@@ -161,6 +178,9 @@ impl Application {
                  as pending and not delivered"
             ),
         }
+        if authenticator.remote_jwks().is_some() {
+            workers::jwks_refresher(&mut workers, authenticator.clone(), JWKS_REFRESH_INTERVAL);
+        }
         let info = web::Data::new(ServiceInfo {
             name: config.service_name.clone(),
             version: env!("CARGO_PKG_VERSION"),
@@ -194,6 +214,7 @@ impl Application {
                 .wrap(from_fn(telemetry::request_log))
                 .app_data(service)
                 .app_data(info.clone())
+                .app_data(authenticator.clone())
                 .app_data(health)
                 .app_data(outbox)
                 .app_data(orgs)

@@ -1,4 +1,5 @@
-//! Background work of each instance: recording SLA breaches, delivering the outbox and
+//! Background work of each instance: recording SLA breaches, delivering the outbox,
+//! refreshing the identity provider's keys (JWT mode with a JWKS URL) and
 //! deleting delivered events past their retention. All are safe to run on every instance
 //! at once (the store shares the work out), and all finish their current round (for the
 //! purge, its current batch) before stopping.
@@ -11,6 +12,7 @@ use ticket_domain::notification::OutboxPurger;
 use ticket_domain::{
     Clock, Dispatcher, NotificationSender, OutboxRepository, TicketRepository, TicketService,
 };
+use ticket_http::Authenticator;
 use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
 
@@ -71,6 +73,29 @@ impl Workers {
             let _ = handle.await;
         }
     }
+}
+
+/// Fetches the identity provider's key set again every `interval`, so that withdrawn keys
+/// stop verifying; a failed fetch keeps the keys already known.
+pub fn jwks_refresher(
+    workers: &mut Workers,
+    authenticator: web::Data<Authenticator>,
+    interval: Duration,
+) {
+    // The first tick comes at once, just after `Authenticator::start` fetched the set.
+    let mut fetched_at_start = true;
+    workers.every("jwks-refresh", interval, move || {
+        let skip = std::mem::take(&mut fetched_at_start);
+        let authenticator = authenticator.clone();
+        async move {
+            if let (false, Some(jwks)) = (skip, authenticator.remote_jwks())
+                && let Err(error) = jwks.refresh().await
+            {
+                tracing::warn!(%error, "JWKS refresh failed; keeping the keys already known");
+            }
+            false
+        }
+    });
 }
 
 /// Records SLA breaches every `interval`.

@@ -7,14 +7,23 @@
 //! - [`schemas`]: shared OpenAPI schemas (names, text limits, ids, cursors, pages, counts);
 //! - [`problem`]: `ApiError`, the RFC 9457 `Problem`, and the error responses of the document;
 //! - [`extract`]: bodies, headers and raw values parsed, with errors naming the field;
+//! - [`identity`]: `Identity` (a caller whose organization is still a reference) and the
+//!   identity headers of header mode;
+//! - [`jwks`]: the keys that verify bearer tokens, from a file or fetched and cached;
+//! - [`jwt`]: bearer tokens verified and read into an `Identity`;
+//! - [`auth`]: the `Authenticator` (header or JWT mode) and `identity(&req)` for handlers;
 //! - [`dto`]: request and response bodies and their conversion to and from domain values;
 //! - [`query`]: query strings parsed into the domain's filters and pages;
 //! - [`routes`]: the handlers and their `#[utoipa::path]` descriptions;
 //! - [`openapi`]: the document assembled from all of the above, and its serving;
 //! - this module: [`configure`], which registers the routes and the document.
 
+pub mod auth;
 pub mod dto;
 pub mod extract;
+pub mod identity;
+pub mod jwks;
+pub mod jwt;
 pub mod openapi;
 pub mod problem;
 pub mod query;

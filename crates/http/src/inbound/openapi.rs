@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use utoipa::openapi::schema::Object;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_swagger_ui::{Config, SwaggerUi};
@@ -20,9 +21,10 @@ use crate::inbound::dto::{
     AlertResponse, CommentResponse, HistoryResponse, NotificationResponse, TargetStatsResponse,
     TicketDetailsResponse, TicketResponse,
 };
+use crate::inbound::jwt::{DEFAULT_ORG_CLAIM, DEFAULT_ROLES_CLAIM, PROVIDER_CLAIM};
 use crate::inbound::problem::{
     Conflict, InternalError, InvalidField, MalformedRequest, MissingActor, NotPermitted,
-    PayloadTooLarge, Problem, ServiceUnavailable, TicketNotFound, ValidationError,
+    PayloadTooLarge, Problem, ServiceUnavailable, TicketNotFound, Unauthorized, ValidationError,
 };
 use crate::inbound::routes;
 use crate::inbound::schemas::{
@@ -110,6 +112,7 @@ Trailing slashes in paths are ignored.",
         responses(
             MalformedRequest,
             MissingActor,
+            Unauthorized,
             NotPermitted,
             TicketNotFound,
             Conflict,
@@ -125,7 +128,7 @@ Trailing slashes in paths are ignored.",
         (name = "organizations", description = "The caller's organization: each sees only its own data."),
         (name = "operations", description = "Liveness, readiness and this description."),
     ),
-    modifiers(&EveryFieldRequired),
+    modifiers(&EveryFieldRequired, &BearerAuth),
 )]
 #[derive(Debug)]
 pub struct ApiDoc;
@@ -159,6 +162,35 @@ impl Modify for EveryFieldRequired {
                 _ => {}
             }
         }
+    }
+}
+
+/// The `bearerAuth` scheme of JWT mode. Which operations need it, and which roles, is
+/// stated per operation.
+struct BearerAuth;
+
+/// The name operations use to require a bearer token.
+pub const BEARER_AUTH: &str = "bearerAuth";
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("JWT")
+            .description(Some(format!(
+                "With `AUTH_MODE=jwt`: a JWT from the identity provider, signed with ES256, \
+                 RS256 or EdDSA by a key of its JWKS (named by `kid`), with `iss`, `aud` and \
+                 `exp`; `sub` is the user, `{DEFAULT_ORG_CLAIM}` the organization (id or \
+                 slug; the claim names are configurable), `{DEFAULT_ROLES_CLAIM}` the roles \
+                 and `{PROVIDER_CLAIM}` a provider's id. With `AUTH_MODE=header` (the \
+                 default) the gateway's `X-User-Id`, `X-Org-Id`, `X-Roles` and \
+                 `X-Provider-Id` headers are trusted instead."
+            )))
+            .build();
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(BEARER_AUTH, SecurityScheme::Http(scheme));
     }
 }
 
@@ -257,6 +289,10 @@ mod tests {
         let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
         assert_eq!(doc["openapi"], "3.1.0");
         let paths = doc["paths"].as_object().unwrap();
+        assert_eq!(
+            doc["components"]["securitySchemes"][BEARER_AUTH]["bearerFormat"],
+            "JWT"
+        );
         for path in [
             "/health",
             "/ready",

@@ -22,6 +22,11 @@ use crate::inbound::schemas::StatusSchema;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// `WWW-Authenticate` of a request without a bearer token.
+pub const BEARER: &str = "Bearer";
+/// `WWW-Authenticate` of a request whose bearer token does not verify.
+pub const BEARER_INVALID_TOKEN: &str = "Bearer error=\"invalid_token\"";
+
 /// The prefix of every problem `type`; the slug follows.
 pub const PROBLEM_TYPE_PREFIX: &str = "urn:ticket-service:problem:";
 
@@ -92,6 +97,12 @@ pub enum ApiError {
     Invalid(ValidationErrors),
     #[error("this action needs the acting user in the X-User-Id header")]
     MissingActor,
+    /// No bearer token (JWT mode): RFC 6750 §3.1 asks for a bare `WWW-Authenticate: Bearer`.
+    #[error("this request needs a bearer token: Authorization: Bearer <JWT>")]
+    MissingCredentials,
+    /// A bearer token that does not verify; the reason, for the client's developer.
+    #[error("the bearer token is not valid: {0}")]
+    InvalidToken(String),
     /// The caller is known, but its roles do not allow this.
     #[error("{0}")]
     Forbidden(String),
@@ -132,6 +143,8 @@ impl ApiError {
         "malformed-request",
         "validation-error",
         "missing-actor",
+        "missing-credentials",
+        "invalid-token",
         "forbidden",
         "ticket-not-found",
         "not-found",
@@ -153,6 +166,8 @@ impl ApiError {
             ApiError::Malformed(_) => "malformed-request",
             ApiError::Invalid(_) => "validation-error",
             ApiError::MissingActor => "missing-actor",
+            ApiError::MissingCredentials => "missing-credentials",
+            ApiError::InvalidToken(_) => "invalid-token",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound => "ticket-not-found",
             ApiError::NoRoute(_) => "not-found",
@@ -176,6 +191,8 @@ impl ApiError {
             ApiError::Malformed(_) => "Malformed request",
             ApiError::Invalid(_) => "Invalid request",
             ApiError::MissingActor => "Acting user required",
+            ApiError::MissingCredentials => "Authentication required",
+            ApiError::InvalidToken(_) => "Invalid token",
             ApiError::Forbidden(_) => "Forbidden",
             ApiError::NotFound => "Ticket not found",
             ApiError::NoRoute(_) => "Not found",
@@ -235,7 +252,9 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::MissingActor => StatusCode::UNAUTHORIZED,
+            ApiError::MissingActor | ApiError::MissingCredentials | ApiError::InvalidToken(_) => {
+                StatusCode::UNAUTHORIZED
+            }
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound | ApiError::NoRoute(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -264,6 +283,14 @@ impl ResponseError for ApiError {
                 if let Ok(value) = HeaderValue::from_str(allow) {
                     response.insert_header((header::ALLOW, value));
                 }
+            }
+            // RFC 6750 §3: the error code only when a token was sent; the reason stays in
+            // the problem's detail, so no client text has to be quoted into a header.
+            ApiError::MissingCredentials => {
+                response.insert_header((header::WWW_AUTHENTICATE, BEARER));
+            }
+            ApiError::InvalidToken(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, BEARER_INVALID_TOKEN));
             }
             _ => {}
         }
@@ -362,9 +389,26 @@ problem_response!(
                     which is missing or blank."
 );
 problem_response!(
+    /// 401 of an operation that authenticates its caller.
+    Unauthorized = "`missing-credentials`: no `Authorization: Bearer` token (JWT mode); \
+                    `invalid-token`: the token is malformed, expired or not yet valid, signed \
+                    by an unknown key or with another algorithm, for another issuer or \
+                    audience, or lacks the organization claim. `detail` says which.",
+    |r| r.header(
+        "WWW-Authenticate",
+        HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(Type::String).enum_values(Some([
+                BEARER,
+                BEARER_INVALID_TOKEN,
+            ])))
+            .description(Some("RFC 6750: `error=\"invalid_token\"` when a token was sent."))
+            .build(),
+    )
+);
+problem_response!(
     /// 403.
-    NotPermitted = "`forbidden`: the caller's roles (`X-Roles`) do not allow this, or a provider \
-                 posts under another provider's id."
+    NotPermitted = "`forbidden`: the caller's roles do not allow this action, or a provider \
+                    posts under another provider's id. `detail` names the missing permission."
 );
 problem_response!(
     /// 404.

@@ -7,12 +7,13 @@ use ticket_domain::{
     TicketNumber, TicketRef, TicketRepository, TicketService,
 };
 
+use crate::inbound::auth::caller;
 use crate::inbound::dto::{
     AlertResponse, CommentRequest, CommentResponse, CreateTicketRequest, HealthResponse,
     NotificationResponse, OrganizationPatch, OrganizationResponse, PageResponse, ReadyResponse,
     StatsResponse, StatusChangeRequest, TicketDetailsResponse, TicketResponse,
 };
-use crate::inbound::extract::{actor, caller, etag, if_match, query_pairs, read_json};
+use crate::inbound::extract::{actor, etag, if_match, query_pairs, read_json};
 use crate::inbound::problem::{
     ApiError, Conflict, InternalError, MalformedRequest, MissingActor, NotPermitted,
     PayloadTooLarge, ServiceUnavailable, TicketNotFound, ValidationError,

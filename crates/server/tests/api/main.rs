@@ -6,6 +6,7 @@
 
 mod harness;
 
+mod auth;
 mod concurrency;
 mod dedup;
 mod lifecycle;

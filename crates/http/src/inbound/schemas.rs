@@ -216,10 +216,10 @@ named_schema!(
     /// The `X-Org-Id` header: an organization's slug or id.
     OrgRefSchema as "OrgRef" = ObjectBuilder::new()
         .schema_type(Type::String)
-        .pattern(Some(r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$"))
+        .pattern(Some(r"^(?:[A-Za-z0-9][A-Za-z0-9-]{0,62})?$"))
         .description(Some(
             "The caller's organization, set by the gateway: its slug (1..=63 of `a-z`, `0-9` \
-             and `-`; upper case is folded) or its id (a UUID). Absent: the default \
+             and `-`; upper case is folded) or its id (a UUID). Absent or empty: the default \
              organization. An organization named for the first time is created.",
         ))
         .build()

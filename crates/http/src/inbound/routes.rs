@@ -13,7 +13,7 @@ use crate::inbound::dto::{
     NotificationResponse, OrganizationPatch, OrganizationResponse, PageResponse, ReadyResponse,
     StatsResponse, StatusChangeRequest, TicketDetailsResponse, TicketResponse,
 };
-use crate::inbound::extract::{actor, etag, if_match, query_pairs, read_json};
+use crate::inbound::extract::{etag, if_match, query_pairs, read_json};
 use crate::inbound::problem::{
     ApiError, Conflict, InternalError, MalformedRequest, MissingActor, NotPermitted,
     PayloadTooLarge, ServiceUnavailable, TicketNotFound, ValidationError,
@@ -416,8 +416,9 @@ pub(crate) async fn change_status<R: TicketRepository, C: Clock>(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let ticket = ticket_ref(&path)?;
-    let actor = actor(&req)?;
+    // The acting user is the verified one: the token's `sub`, or `X-User-Id` in header mode.
     let caller = caller(&req, orgs.as_ref()).await?;
+    let actor = caller.user.clone().ok_or(ApiError::MissingActor)?;
     caller.require(Action::ChangeStatus)?;
     let expected = if_match(&req)?;
     let change = read_json::<StatusChangeRequest>(payload).await?.parse()?;
@@ -467,8 +468,8 @@ pub(crate) async fn add_comment<R: TicketRepository, C: Clock>(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let ticket = ticket_ref(&path)?;
-    let author = actor(&req)?;
     let caller = caller(&req, orgs.as_ref()).await?;
+    let author = caller.user.clone().ok_or(ApiError::MissingActor)?;
     caller.require(Action::Comment)?;
     let expected = if_match(&req)?;
     let (text, visibility) = read_json::<CommentRequest>(payload).await?.parse()?;

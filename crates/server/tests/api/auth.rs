@@ -81,3 +81,127 @@ async fn an_unreachable_jwks_url_does_not_stop_start_up() {
     assert!(started.elapsed() < Duration::from_secs(20));
     assert_eq!(app.get("/health").await.status, 200);
 }
+
+/// A token for `claims`, signed by the fixture key `es256-1` (in the fixture JWKS).
+fn token(claims: &serde_json::Value) -> String {
+    let der = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../http/tests/fixtures/es256.der"),
+    )
+    .unwrap();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    header.kid = Some("es256-1".to_owned());
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &jsonwebtoken::EncodingKey::from_ec_der(&der),
+    )
+    .unwrap()
+}
+
+fn claims(sub: &str, org: &str, roles: &[&str]) -> serde_json::Value {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    serde_json::json!({
+        "iss": "http://idp.test", "aud": "ticket-service", "sub": sub, "org_id": org,
+        "roles": roles, "iat": now, "exp": now + 300,
+    })
+}
+
+#[actix_web::test]
+async fn in_jwt_mode_the_token_says_who_acts_where_and_with_which_roles() {
+    let fixture =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../http/tests/fixtures/jwks.json");
+    let app = TestApp::spawn_with(|c| c.auth = jwt(KeySource::File(fixture))).await;
+    let bearer = |t: &str| format!("Bearer {t}");
+    let alice = bearer(&token(&claims("alice", "acme", &["operator"])));
+    let viewer = bearer(&token(&claims("vic", "acme", &["viewer"])));
+    let globex = bearer(&token(&claims("gus", "globex", &["supervisor"])));
+    let body = |v: serde_json::Value| Some(v.to_string().into_bytes());
+
+    // No token: 401 with a bare challenge; the identity headers are not believed.
+    let anonymous = app
+        .request(
+            "GET",
+            "/api/tickets",
+            Some("alice"),
+            &[("X-Org-Id", "acme")],
+            None,
+        )
+        .await;
+    assert_eq!(anonymous.status.as_u16(), 401, "{}", anonymous.body);
+    assert_eq!(
+        anonymous.header("www-authenticate").as_deref(),
+        Some("Bearer")
+    );
+    let forged = app
+        .request(
+            "GET",
+            "/api/tickets",
+            None,
+            &[("Authorization", "Bearer not.a.token")],
+            None,
+        )
+        .await;
+    assert_eq!(forged.status.as_u16(), 401);
+
+    let created = app
+        .request(
+            "POST",
+            "/api/tickets",
+            None,
+            &[("Authorization", &alice)],
+            body(crate::harness::alert(serde_json::json!({}))),
+        )
+        .await;
+    assert_eq!(created.status.as_u16(), 201, "{}", created.body);
+    assert_eq!(created.body["number"], "TCK-1");
+    let id = created.body["id"].as_str().unwrap().to_owned();
+
+    // The actor in history is the token's subject, whatever X-User-Id says.
+    let moved = app
+        .request(
+            "PATCH",
+            &format!("/api/tickets/{id}/status"),
+            Some("mallory"),
+            &[("Authorization", &alice)],
+            body(serde_json::json!({"status": "in_progress"})),
+        )
+        .await;
+    assert_eq!(moved.status.as_u16(), 200, "{}", moved.body);
+    assert_eq!(moved.body["assignee_id"], "alice");
+    let details = app
+        .request(
+            "GET",
+            &format!("/api/tickets/{id}"),
+            None,
+            &[("Authorization", &viewer)],
+            None,
+        )
+        .await;
+    assert_eq!(details.status.as_u16(), 200, "{}", details.body);
+    assert_eq!(details.body["history"][1]["actor"], "alice");
+
+    // A viewer reads but does not act; another organization does not see the ticket.
+    let refused = app
+        .request(
+            "POST",
+            &format!("/api/tickets/{id}/comments"),
+            None,
+            &[("Authorization", &viewer)],
+            body(serde_json::json!({"body": "seen"})),
+        )
+        .await;
+    assert_eq!(refused.status.as_u16(), 403, "{}", refused.body);
+    let elsewhere = app
+        .request(
+            "GET",
+            &format!("/api/tickets/{id}"),
+            None,
+            &[("Authorization", &globex)],
+            None,
+        )
+        .await;
+    assert_eq!(elsewhere.status.as_u16(), 404, "{}", elsewhere.body);
+}

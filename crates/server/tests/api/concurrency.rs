@@ -451,3 +451,44 @@ async fn a_burst_across_three_instances_makes_one_ticket() {
     let details = cluster[1].get(&format!("/api/tickets/{id}")).await;
     assert_history_replays(&details.body);
 }
+
+/// The same burst in two organizations at once, over three instances: each organization
+/// gets its own ticket (numbered 1 in each) counting exactly its own alerts.
+#[actix_web::test]
+async fn bursts_in_two_organizations_across_three_instances_stay_apart() {
+    let cluster = cluster(3).await;
+    let orgs = ["acme", "globex"];
+    let body = alert(json!({"alert_type": "intrusion", "camera_id": 3}));
+    let sends = (0..200).map(|i| {
+        let org = [("X-Org-Id", orgs[i % 2])];
+        let app = &cluster[i % 3];
+        let bytes = body.to_string().into_bytes();
+        async move {
+            app.request("POST", "/api/tickets", None, &org, Some(bytes))
+                .await
+        }
+    });
+    let replies = join_all(sends).await;
+    assert_eq!(
+        status_counts(&replies),
+        BTreeMap::from([(200, 198), (201, 2)]),
+        "{}",
+        unexpected(&replies, &[200, 201])
+    );
+    for org in orgs {
+        let list = cluster[0]
+            .request("GET", "/api/tickets", None, &[("X-Org-Id", org)], None)
+            .await;
+        let items = list.body["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{org}: {}", list.body);
+        assert_eq!(items[0]["number"], "TCK-1", "{org}");
+        assert_eq!(items[0]["alert_count"], 100, "{org}");
+    }
+    let acme = cluster[1]
+        .request("GET", "/api/tickets", None, &[("X-Org-Id", "acme")], None)
+        .await;
+    let globex = cluster[2]
+        .request("GET", "/api/tickets", None, &[("X-Org-Id", "globex")], None)
+        .await;
+    assert_ne!(acme.body["items"][0]["id"], globex.body["items"][0]["id"]);
+}

@@ -11,7 +11,7 @@ use crate::model::{
     Severity, Status, Title, UserId, Visibility,
 };
 use crate::notification::{Notification, NotificationFilter, OutboxRepository};
-use crate::ports::{TicketRef, TicketRepository};
+use crate::ports::{RepositoryError, TicketRef, TicketRepository};
 use crate::query::{ListQuery, PageLimit, TicketFilter};
 use crate::sla::SlaPolicy;
 use crate::ticket::{
@@ -300,6 +300,7 @@ pub(crate) fn newest_first(tickets: &mut [Ticket]) {
 /// leaves it equal.
 #[derive(Debug, PartialEq)]
 pub(crate) struct Snapshot {
+    id: TicketId,
     tickets: Vec<Ticket>,
     details: Option<TicketDetails>,
     alerts: Option<Vec<StoredAlert>>,
@@ -312,6 +313,7 @@ pub(crate) async fn snapshot<R: TicketRepository, O: OutboxRepository>(
     id: TicketId,
 ) -> Snapshot {
     Snapshot {
+        id,
         tickets: list_all(tickets, &TicketFilter::default(), t0()).await,
         details: tickets
             .details(TicketRef::Id(id), None)
@@ -323,6 +325,56 @@ pub(crate) async fn snapshot<R: TicketRepository, O: OutboxRepository>(
             .expect("alerts"),
         events: all_events(outbox).await,
     }
+}
+
+impl Snapshot {
+    /// Asserts that the store still shows this snapshot after `what`.
+    pub(crate) async fn unchanged<R: TicketRepository, O: OutboxRepository>(
+        &self,
+        tickets: &R,
+        outbox: &O,
+        what: &str,
+    ) {
+        let now = snapshot(tickets, outbox, self.id).await;
+        assert!(
+            now == *self,
+            "{what} wrote something: before {self:#?}, after {now:#?}"
+        );
+    }
+
+    /// Asserts that `result` of `what` is the error `expected` and that it wrote nothing.
+    pub(crate) async fn refused<R, O, T>(
+        &self,
+        tickets: &R,
+        outbox: &O,
+        result: Result<T, RepositoryError>,
+        expected: RepositoryError,
+        what: &str,
+    ) where
+        R: TicketRepository,
+        O: OutboxRepository,
+        T: std::fmt::Debug,
+    {
+        match &result {
+            Err(e) if std::mem::discriminant(e) == std::mem::discriminant(&expected) => {}
+            other => panic!("{what}: expected Err({expected:?}), got {other:?}"),
+        }
+        self.unchanged(tickets, outbox, what).await;
+    }
+}
+
+/// A ticket created at [`t0`] and the same assigned to alice a minute later, as stored.
+pub(crate) async fn created_then_assigned<R: TicketRepository>(tickets: &R) -> (Ticket, Ticket) {
+    let created = create(tickets, alert("door"), t0()).await;
+    let assigned = transition(
+        tickets,
+        &created,
+        Status::Assigned,
+        Some("alice"),
+        at(MINUTE),
+    )
+    .await;
+    (created, assigned)
 }
 
 /// Every field of a ticket but its number, which the store gives on insert.

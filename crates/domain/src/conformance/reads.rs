@@ -409,12 +409,25 @@ fn count<K: Ord>(keys: impl Iterator<Item = K>) -> BTreeMap<K, i64> {
     counts
 }
 
-fn nonzero<K: Ord + Clone>(counts: &BTreeMap<K, i64>) -> BTreeMap<K, i64> {
-    counts
+/// Asserts the stats' counts `by` one key (zeros aside) are those of the listed tickets.
+#[track_caller]
+fn check_counts<K: Ord + Clone + std::fmt::Debug>(
+    what: &str,
+    filter: &TicketFilter,
+    by: &BTreeMap<K, i64>,
+    listed: &[Ticket],
+    key: impl Fn(&Ticket) -> K,
+) {
+    let nonzero: BTreeMap<K, i64> = by
         .iter()
         .filter(|(_, n)| **n != 0)
         .map(|(k, n)| (k.clone(), *n))
-        .collect()
+        .collect();
+    assert_eq!(
+        nonzero,
+        count(listed.iter().map(key)),
+        "by {what} of {filter:?}"
+    );
 }
 
 /// Checks one target's figures against the tickets it covers: `target` gives each ticket's
@@ -501,30 +514,17 @@ pub async fn stats_agree_with_the_list<R: TicketRepository>(tickets: &R) {
         let listed = list_all(tickets, &filter, now()).await;
         let stats = tickets.stats(&filter, now()).await.expect("stats");
         assert_eq!(stats.total, listed.len() as i64, "total of {filter:?}");
-        let statuses = count(listed.iter().map(Ticket::status));
-        assert_eq!(
-            nonzero(&stats.by_status),
-            statuses,
-            "by status of {filter:?}"
+        let f = &filter;
+        check_counts("status", f, &stats.by_status, &listed, Ticket::status);
+        check_counts("severity", f, &stats.by_severity, &listed, Ticket::severity);
+        check_counts(
+            "provider",
+            f,
+            &stats.by_provider,
+            &listed,
+            Ticket::provider_id,
         );
-        let severities = count(listed.iter().map(Ticket::severity));
-        assert_eq!(
-            nonzero(&stats.by_severity),
-            severities,
-            "by severity of {filter:?}"
-        );
-        let providers = count(listed.iter().map(Ticket::provider_id));
-        assert_eq!(
-            nonzero(&stats.by_provider),
-            providers,
-            "by provider of {filter:?}"
-        );
-        let cameras = count(listed.iter().map(Ticket::camera_id));
-        assert_eq!(
-            nonzero(&stats.by_camera),
-            cameras,
-            "by camera of {filter:?}"
-        );
+        check_counts("camera", f, &stats.by_camera, &listed, Ticket::camera_id);
         check_target(
             "first response",
             &filter,

@@ -6,7 +6,8 @@ use super::fixtures::*;
 use crate::EventType;
 use crate::model::{Status, Visibility};
 use crate::notification::OutboxRepository;
-use crate::ports::{RepositoryError, TicketRepository};
+use crate::ports::RepositoryError::{self, DuplicateActive, NotFound, VersionConflict};
+use crate::ports::TicketRepository;
 
 /// A change saved at the stored version writes the ticket as [`crate::lifecycle::apply`]
 /// computed it, its history row and a `status_changed` event, through a whole lifecycle.
@@ -65,8 +66,7 @@ pub async fn save_transition_at_a_stale_version_conflicts_and_writes_nothing<R, 
     R: TicketRepository,
     O: OutboxRepository,
 {
-    let created = create(tickets, alert("door"), t0()).await;
-    let assigned = transition(tickets, &created, Status::Assigned, Some("alice"), at(60)).await;
+    let (created, assigned) = created_then_assigned(tickets).await;
     let before = snapshot(tickets, outbox, created.id()).await;
 
     let (stale, stale_entry) = apply(&created, Status::InProgress, None, at(2 * MINUTE));
@@ -76,15 +76,11 @@ pub async fn save_transition_at_a_stale_version_conflicts_and_writes_nothing<R, 
         (&ahead, assigned.version() + 1, &ahead_entry, "ahead"),
     ];
     for (ticket, version, entry, which) in attempts {
-        match tickets.save_transition(ticket, version, entry).await {
-            Err(RepositoryError::VersionConflict) => {}
-            other => panic!("save_transition at an {which} version: {other:?}"),
-        }
-        assert_eq!(
-            snapshot(tickets, outbox, created.id()).await,
-            before,
-            "a conflicting save at an {which} version wrote something"
-        );
+        let result = tickets.save_transition(ticket, version, entry).await;
+        let what = format!("save_transition at an {which} version");
+        before
+            .refused(tickets, outbox, result, VersionConflict, &what)
+            .await;
     }
 
     let (x, x_entry) = apply(&assigned, Status::InProgress, None, at(3 * MINUTE));
@@ -120,18 +116,13 @@ where
 
     for target in [Status::Open, Status::InProgress] {
         let (reopened, entry) = apply(&resolved, target, None, at(3 * MINUTE));
-        match tickets
+        let result = tickets
             .save_transition(&reopened, resolved.version(), &entry)
-            .await
-        {
-            Err(RepositoryError::DuplicateActive) => {}
-            other => panic!("reopening to {target} onto an active duplicate: {other:?}"),
-        }
-        assert_eq!(
-            snapshot(tickets, outbox, old.id()).await,
-            before,
-            "a refused reopen to {target} wrote something"
-        );
+            .await;
+        let what = format!("reopening to {target} onto an active duplicate");
+        before
+            .refused(tickets, outbox, result, DuplicateActive, &what)
+            .await;
     }
 
     transition(tickets, &newer, Status::Closed, None, at(4 * MINUTE)).await;
@@ -262,20 +253,15 @@ pub async fn save_comment_at_a_stale_version_conflicts_and_writes_nothing<R, O>(
     R: TicketRepository,
     O: OutboxRepository,
 {
-    let created = create(tickets, alert("door"), t0()).await;
-    let assigned = transition(tickets, &created, Status::Assigned, Some("alice"), at(60)).await;
+    let (created, assigned) = created_then_assigned(tickets).await;
     let before = snapshot(tickets, outbox, created.id()).await;
     let (_, comment) = comment_on(&assigned, "alice", Visibility::Internal, at(2 * MINUTE));
     for version in [created.version(), assigned.version() + 1] {
-        match tickets.save_comment(&comment, Some(version)).await {
-            Err(RepositoryError::VersionConflict) => {}
-            other => panic!("save_comment expecting version {version}: {other:?}"),
-        }
-        assert_eq!(
-            snapshot(tickets, outbox, created.id()).await,
-            before,
-            "a conflicting comment (expecting version {version}) wrote something"
-        );
+        let result = tickets.save_comment(&comment, Some(version)).await;
+        let what = format!("save_comment expecting version {version}");
+        before
+            .refused(tickets, outbox, result, VersionConflict, &what)
+            .await;
     }
     let stored = tickets
         .save_comment(&comment, Some(assigned.version()))
@@ -296,10 +282,10 @@ where
     let never_stored = draft(alert("ghost"), t0()).ticket;
     let (_, comment) = comment_on(&never_stored, "alice", Visibility::Internal, at(60));
     for expected in [None, Some(1)] {
-        match tickets.save_comment(&comment, expected).await {
-            Err(RepositoryError::NotFound) => {}
-            other => panic!("comment on an unknown ticket (expecting {expected:?}): {other:?}"),
-        }
-        assert_eq!(snapshot(tickets, outbox, known.id()).await, before);
+        let result = tickets.save_comment(&comment, expected).await;
+        let what = format!("a comment on an unknown ticket (expecting {expected:?})");
+        before
+            .refused(tickets, outbox, result, NotFound, &what)
+            .await;
     }
 }

@@ -16,6 +16,7 @@ use crate::query::{ListQuery, PageLimit, TicketFilter};
 use crate::sla::SlaPolicy;
 use crate::ticket::{
     Comment, HistoryEntry, Ingested, NewAlert, StoredAlert, Ticket, TicketDetails, TicketDraft,
+    TicketRecord,
 };
 use crate::{AlertRecord, TicketId};
 
@@ -378,57 +379,9 @@ pub(crate) async fn created_then_assigned<R: TicketRepository>(tickets: &R) -> (
 }
 
 /// Every field of a ticket but its number, which the store gives on insert.
-#[derive(Debug, PartialEq)]
-pub(crate) struct Content<'a> {
-    id: TicketId,
-    title: &'a Title,
-    description: Option<&'a Description>,
-    severity: Severity,
-    status: Status,
-    camera_id: CameraId,
-    provider_id: ProviderId,
-    alert_type: Option<&'a AlertType>,
-    alert_data: &'a AlertData,
-    dedup_key: &'a DedupKey,
-    occurred_at: DateTime<Utc>,
-    assignee_id: Option<&'a UserId>,
-    alert_count: i32,
-    first_alert_at: DateTime<Utc>,
-    last_alert_at: DateTime<Utc>,
-    first_response_due_at: DateTime<Utc>,
-    first_responded_at: Option<DateTime<Utc>>,
-    resolution_due_at: DateTime<Utc>,
-    resolved_at: Option<DateTime<Utc>>,
-    closed_at: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    version: i64,
-}
-
-pub(crate) fn content(t: &Ticket) -> Content<'_> {
-    Content {
-        id: t.id(),
-        title: t.title(),
-        description: t.description(),
-        severity: t.severity(),
-        status: t.status(),
-        camera_id: t.camera_id(),
-        provider_id: t.provider_id(),
-        alert_type: t.alert_type(),
-        alert_data: t.alert_data(),
-        dedup_key: t.dedup_key(),
-        occurred_at: t.occurred_at(),
-        assignee_id: t.assignee_id(),
-        alert_count: t.alert_count(),
-        first_alert_at: t.first_alert_at(),
-        last_alert_at: t.last_alert_at(),
-        first_response_due_at: t.first_response_due_at(),
-        first_responded_at: t.first_responded_at(),
-        resolution_due_at: t.resolution_due_at(),
-        resolved_at: t.resolved_at(),
-        closed_at: t.closed_at(),
-        created_at: t.created_at(),
-        updated_at: t.updated_at(),
-        version: t.version(),
+pub(crate) fn content(t: &Ticket) -> TicketRecord {
+    TicketRecord {
+        number: None,
+        ..t.to_record()
     }
 }

@@ -131,8 +131,9 @@ where
 }
 
 /// A comment is stored with its effect as [`crate::Ticket::add_comment`] computes it
-/// (version + 1, `updated_at`, `first_responded_at` set once), a `comment_added` event,
-/// and the ticket as stored is returned; with or without the expected version.
+/// (version + 1, `updated_at` never back, `first_responded_at` the earliest response), a
+/// `comment_added` event, and the ticket as stored is returned; with or without the expected
+/// version.
 pub async fn save_comment_applies_the_comment_rule<R, O>(tickets: &R, outbox: &O)
 where
     R: TicketRepository,
@@ -197,6 +198,24 @@ where
         .expect("save_comment");
     assert_eq!(stored, expected);
     assert_eq!(stored.first_responded_at(), Some(at(60)));
+
+    // Recorded out of order, a comment older than the first response becomes it.
+    let (expected, early) = comment_on(&stored, "bob", Visibility::Internal, at(30));
+    let stored = tickets
+        .save_comment(&early, None)
+        .await
+        .expect("save_comment");
+    assert_eq!(stored, expected, "an out-of-order comment");
+    assert_eq!(
+        stored.first_responded_at(),
+        Some(at(30)),
+        "the earliest response"
+    );
+    assert_eq!(
+        stored.updated_at(),
+        at(5 * MINUTE),
+        "updated_at does not go back"
+    );
 }
 
 /// Comments saved at once without an expected version all succeed: each applied once.

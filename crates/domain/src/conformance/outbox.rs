@@ -133,8 +133,11 @@ where
     R: TicketRepository,
     O: OutboxRepository,
 {
-    let created = unanswered(tickets, 3).await;
-    let ids: Vec<TicketId> = created.iter().map(Ticket::id).collect();
+    let ids: Vec<TicketId> = unanswered(tickets, 3)
+        .await
+        .iter()
+        .map(Ticket::id)
+        .collect();
     let total = record_until_done(tickets, at(2 * HOUR), 2).await;
     assert_eq!(total, 6, "three tickets, two targets each");
     assert_eq!(breach_events(outbox, &ids).await, [2, 2, 2]);
@@ -147,8 +150,11 @@ where
     R: TicketRepository,
     O: OutboxRepository,
 {
-    let created = unanswered(tickets, 8).await;
-    let ids: Vec<TicketId> = created.iter().map(Ticket::id).collect();
+    let ids: Vec<TicketId> = unanswered(tickets, 8)
+        .await
+        .iter()
+        .map(Ticket::id)
+        .collect();
     let callers = [1, 2, 3, 5].map(|limit| record_until_done(tickets, at(2 * HOUR), limit));
     let totals = join_all(callers).await;
     assert_eq!(
@@ -189,6 +195,22 @@ async fn claim<O: OutboxRepository>(
     ids
 }
 
+/// Asserts event `id` is pending, due at `due`, with `attempts` attempts counted, and returns
+/// it.
+async fn assert_pending<O: OutboxRepository>(
+    outbox: &O,
+    id: i64,
+    attempts: i32,
+    due: DateTime<Utc>,
+    what: &str,
+) -> Notification {
+    let e = event(outbox, id).await;
+    let got = (e.status, e.attempts, e.next_attempt_at);
+    let expected = (DeliveryStatus::Pending, attempts, due);
+    assert_eq!(got, expected, "{what}: event {id} (status, attempts, due)");
+    e
+}
+
 /// A claim takes, for up to `tickets` tickets (earliest due oldest pending event first), a
 /// prefix of each one's pending events up to `per_ticket`; it counts an attempt on each and
 /// leases it until `lease_until`, before which neither it nor a later event of its ticket is
@@ -222,10 +244,7 @@ where
         "one ticket, the earliest due, two events of it in order"
     );
     for id in [a1.id, a2.id] {
-        let leased = event(outbox, id).await;
-        assert_eq!(leased.attempts, 1, "the attempt is counted");
-        assert_eq!(leased.next_attempt_at, lease, "leased until lease_until");
-        assert_eq!(leased.status, DeliveryStatus::Pending);
+        assert_pending(outbox, id, 1, lease, "an attempt counted, leased").await;
     }
     assert_eq!(
         event(outbox, a3.id).await,
@@ -337,10 +356,8 @@ where
         .release(&[a.id, c.id], lease, again_at)
         .await
         .expect("release");
-    let released = event(outbox, a.id).await;
-    assert_eq!(released.attempts, 0, "the claim's attempt is taken back");
-    assert_eq!(released.next_attempt_at, again_at, "due again at `at`");
-    assert_eq!(released.status, DeliveryStatus::Pending);
+    let what = "released: the attempt taken back, due again at `at`";
+    assert_pending(outbox, a.id, 0, again_at, what).await;
     assert_eq!(
         event(outbox, c.id).await,
         sent,
@@ -362,12 +379,8 @@ where
         .release(&[b.id], lease, at(12 * MINUTE))
         .await
         .expect("release");
-    let reclaimed = event(outbox, b.id).await;
-    assert_eq!(
-        reclaimed.next_attempt_at, second_lease,
-        "the later lease stands"
-    );
-    assert_eq!(reclaimed.attempts, 2);
+    let what = "a late release: the later lease stands";
+    assert_pending(outbox, b.id, 2, second_lease, what).await;
 }
 
 /// Claims made at once (as by dispatchers on several instances) are disjoint: no event is
@@ -431,11 +444,9 @@ where
         .mark_failed(first.id, "receiver said 500", Some(at(15 * MINUTE)))
         .await
         .expect("mark_failed");
-    let retried = event(outbox, first.id).await;
-    assert_eq!(retried.status, DeliveryStatus::Pending);
-    assert_eq!(retried.attempts, 1);
+    let retry = "failed with a retry time: pending from then";
+    let retried = assert_pending(outbox, first.id, 1, at(15 * MINUTE), retry).await;
     assert_eq!(retried.last_error.as_deref(), Some("receiver said 500"));
-    assert_eq!(retried.next_attempt_at, at(15 * MINUTE));
     assert_eq!(retried.delivered_at, None);
     assert_eq!(
         heads(at(15 * MINUTE) - chrono::TimeDelta::seconds(1), at(HOUR)).await,

@@ -136,6 +136,9 @@ mod tests {
     #[test]
     fn a_system_actor_round_trips_through_its_name() {
         for kind in SystemKind::ALL {
+            let system = SystemActor::new(*kind, "7").unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(system.kind(), *kind);
+            assert_eq!(system.rule(), "7");
             let actor = SystemActor::new(*kind, "7").map(Actor::from);
             let name = actor.clone().map(|a| a.to_string());
             assert_eq!(name, Ok(format!("system:{kind}:7")));

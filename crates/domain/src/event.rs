@@ -37,6 +37,7 @@ impl OutboxEvent {
         let payload = json!({
             "event_type": kind.as_str(),
             "ticket_id": ticket.id(),
+            "org_id": ticket.org_id(),
             "number": ticket.number().map(|n| n.to_string()),
             "status": ticket.status().as_str(),
             "severity": ticket.severity().as_str(),

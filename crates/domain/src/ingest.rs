@@ -66,6 +66,7 @@ pub fn decide(
     }
     let same_incident = |t: &Ticket| {
         t.status().is_active()
+            && t.org_id() == draft.ticket.org_id()
             && t.provider_id() == draft.ticket.provider_id()
             && t.dedup_key() == draft.ticket.dedup_key()
     };

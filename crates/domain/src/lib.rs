@@ -28,8 +28,8 @@ pub use notification::{
     NotificationSender, OutboxRepository, RetryPolicy,
 };
 pub use ports::{
-    Clock, FixedClock, HealthCheck, RepositoryError, ShiftedClock, SystemClock, TicketRef,
-    TicketRepository,
+    Clock, FixedClock, HealthCheck, OrganizationRepository, RepositoryError, ShiftedClock,
+    SystemClock, TicketRef, TicketRepository,
 };
 pub use query::{Cursor, ListQuery, Page, PageLimit, TargetStats, TicketFilter, TicketStats};
 pub use service::{DetailsView, IngestOutcome, ServiceError, TicketService};

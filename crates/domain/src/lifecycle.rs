@@ -143,9 +143,10 @@ pub fn apply(
     // Any user action is a first response; it is recorded once.
     next.first_responded_at.get_or_insert(now);
     if to.is_resolution() {
-        // Moving between resolution statuses (resolved -> closed) keeps the resolution time;
-        // reaching one from an active status sets it.
-        if !from.is_resolution() || next.resolved_at.is_none() {
+        // Moving between resolution statuses (resolved -> closed) keeps the resolution time
+        // (a resolved ticket always has one: `Ticket::restore`); reaching one from an active
+        // status sets it.
+        if !from.is_resolution() {
             next.resolved_at = Some(now);
         }
     } else {
@@ -202,7 +203,13 @@ mod tests {
             external_id: None,
             dedup_key: None,
         };
-        let mut t = TicketDraft::new(alert, &SlaPolicy::default(), t0()).ticket;
+        let mut t = TicketDraft::new(
+            crate::Organization::DEFAULT_ID,
+            alert,
+            &SlaPolicy::default(),
+            t0(),
+        )
+        .ticket;
         t.status = status;
         t.assignee_id = assignee.map(user);
         if status.is_resolution() {
@@ -312,6 +319,27 @@ mod tests {
                 "{status}: {err:?}"
             );
         }
+    }
+
+    #[test]
+    fn leaving_for_a_status_without_an_assignee_rule_keeps_the_assignee_except_open() {
+        let alice = Some(user("alice"));
+        for from in [Assigned, InProgress] {
+            for to in [Resolved, Closed, FalsePositive] {
+                let t = ticket_in(from, Some("alice"));
+                let (next, _) = apply(&t, &change(to, None), &user("bob"), t0())
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(next.assignee_id, alice, "{from} -> {to}");
+            }
+            let t = ticket_in(from, Some("alice"));
+            let (next, _) = apply(&t, &change(Open, None), &user("bob"), t0())
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(next.assignee_id, None, "{from} -> open un-assigns");
+        }
+        let t = ticket_in(Resolved, Some("alice"));
+        let (next, _) =
+            apply(&t, &change(Closed, None), &user("bob"), t0()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(next.assignee_id, alice, "resolved -> closed");
     }
 
     #[test]

@@ -9,8 +9,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::future::join_all;
 
 use crate::event::EventType;
-use crate::model::TicketId;
 use crate::model::name_enum;
+use crate::model::{OrgId, TicketId};
 use crate::ports::{Clock, RepositoryError};
 
 name_enum!(
@@ -135,9 +135,11 @@ pub trait OutboxRepository: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<(), RepositoryError>;
 
-    /// Events matching `filter`, newest first, at most `limit`, before id `before` if given.
+    /// Events of organization `org` matching `filter`, newest first, at most `limit`,
+    /// before id `before` if given. Claims, marks and purges work across organizations.
     async fn list(
         &self,
+        org: OrgId,
         filter: &NotificationFilter,
         limit: i64,
         before: Option<i64>,

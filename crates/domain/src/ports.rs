@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::model::{TicketId, TicketNumber, Visibility};
+use crate::access::{OrgRef, Organization};
+use crate::model::{OrgId, TicketId, TicketNumber, Visibility};
 use crate::query::{ListQuery, Page, TicketFilter, TicketStats};
 use crate::ticket::{
     Comment, HistoryEntry, Ingested, StoredAlert, Ticket, TicketDetails, TicketDraft,
@@ -43,6 +44,12 @@ pub enum RepositoryError {
 
 /// Storage of tickets, their alerts, comments, history and outbox events.
 ///
+/// Every method that reads or writes tickets takes the caller's organization, and MUST
+/// act only on that organization's rows: another organization's ticket does not exist for
+/// it (`None`, [`RepositoryError::NotFound`], absent from lists and statistics). Unique
+/// things (external ids, active dedup keys, ticket numbers) are unique per organization.
+/// The breach monitor works across organizations, each row in its own.
+///
 /// Every write stores the change, its history or comment row and its outbox event
 /// (`notification_logs`) in one transaction: all or nothing.
 #[cfg_attr(feature = "mock", mockall::automock)]
@@ -59,17 +66,19 @@ pub trait TicketRepository: Send + Sync + 'static {
     ///   `ticket_created` event) and return [`Ingested::Created`] with its number set.
     async fn ingest(
         &self,
+        org: OrgId,
         draft: TicketDraft,
         now: DateTime<Utc>,
     ) -> Result<Ingested, RepositoryError>;
 
     /// The ticket, or `None`.
-    async fn find(&self, ticket: TicketRef) -> Result<Option<Ticket>, RepositoryError>;
+    async fn find(&self, org: OrgId, ticket: TicketRef) -> Result<Option<Ticket>, RepositoryError>;
 
     /// The ticket with its comments (only `visibility` ones when given) and history,
     /// both oldest first; or `None`.
     async fn details(
         &self,
+        org: OrgId,
         ticket: TicketRef,
         visibility: Option<Visibility>,
     ) -> Result<Option<TicketDetails>, RepositoryError>;
@@ -78,6 +87,7 @@ pub trait TicketRepository: Send + Sync + 'static {
     /// `now` decides `sla_breached`.
     async fn list(
         &self,
+        org: OrgId,
         query: &ListQuery,
         now: DateTime<Utc>,
     ) -> Result<Page<Ticket>, RepositoryError>;
@@ -88,6 +98,7 @@ pub trait TicketRepository: Send + Sync + 'static {
     /// `status_changed` event.
     async fn save_transition(
         &self,
+        org: OrgId,
         ticket: &Ticket,
         expected_version: i64,
         entry: &HistoryEntry,
@@ -102,6 +113,7 @@ pub trait TicketRepository: Send + Sync + 'static {
     /// Returns the ticket as stored after the change.
     async fn save_comment(
         &self,
+        org: OrgId,
         comment: &Comment,
         expected_version: Option<i64>,
     ) -> Result<Ticket, RepositoryError>;
@@ -110,6 +122,7 @@ pub trait TicketRepository: Send + Sync + 'static {
     /// `before` when given. `None` when the ticket does not exist.
     async fn alerts(
         &self,
+        org: OrgId,
         ticket: TicketRef,
         limit: i64,
         before: Option<i64>,
@@ -129,9 +142,33 @@ pub trait TicketRepository: Send + Sync + 'static {
     /// Figures over the tickets matching `filter`, evaluated at `now`.
     async fn stats(
         &self,
+        org: OrgId,
         filter: &TicketFilter,
         now: DateTime<Utc>,
     ) -> Result<TicketStats, RepositoryError>;
+}
+
+/// The organizations the deployment serves.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait OrganizationRepository: Send + Sync + 'static {
+    /// The id of the organization `org` names. A slug not seen before is provisioned on
+    /// first use (the gateway, which vouches for the caller, is the authority on
+    /// organizations); an unknown id is `None`. Called on every request: adapters may cache
+    /// (an organization's id and slug never change).
+    async fn resolve(&self, org: &OrgRef) -> Result<Option<OrgId>, RepositoryError>;
+
+    /// The organization, or `None`.
+    async fn get(&self, org: OrgId) -> Result<Option<Organization>, RepositoryError>;
+
+    /// Changes the name and/or the settings (a JSON object, replaced whole); returns the
+    /// organization as stored, or `None` when it does not exist.
+    async fn update(
+        &self,
+        org: OrgId,
+        name: Option<String>,
+        settings: Option<serde_json::Value>,
+    ) -> Result<Option<Organization>, RepositoryError>;
 }
 
 /// Whether the service's dependencies answer now (readiness, not liveness).

@@ -4,8 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::access::{Caller, Forbidden};
 use crate::lifecycle::{self, StatusChange, TransitionError};
-use crate::model::{CommentBody, UserId, Visibility};
+use crate::model::{CommentBody, OrgId, UserId, Visibility};
 use crate::ports::{Clock, RepositoryError, TicketRef, TicketRepository};
 use crate::query::{ListQuery, Page, TicketFilter, TicketStats};
 use crate::sla::SlaPolicy;
@@ -31,6 +32,9 @@ pub enum ServiceError {
     /// Reopening would make a second active ticket for one incident.
     #[error("another active ticket has the same dedup key; work on that one")]
     DuplicateActive,
+    /// The caller's roles do not allow the change.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     #[error(transparent)]
     Repository(RepositoryError),
 }
@@ -81,11 +85,12 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
     /// answer (see [`TicketRepository::ingest`]).
     pub async fn ingest(
         &self,
+        org: OrgId,
         alert: NewAlert,
     ) -> Result<(IngestOutcome, TicketView), ServiceError> {
         let now = self.clock.now();
-        let draft = TicketDraft::new(alert, &self.sla, now);
-        let (outcome, ticket) = match self.repo.ingest(draft, now).await? {
+        let draft = TicketDraft::new(org, alert, &self.sla, now);
+        let (outcome, ticket) = match self.repo.ingest(org, draft, now).await? {
             Ingested::Created(t) => (IngestOutcome::Created, t),
             Ingested::Merged(t) => (IngestOutcome::Merged, t),
             Ingested::Replayed(t) => (IngestOutcome::Replayed, t),
@@ -95,6 +100,7 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
 
     pub async fn details(
         &self,
+        org: OrgId,
         ticket: TicketRef,
         visibility: Option<Visibility>,
     ) -> Result<DetailsView, ServiceError> {
@@ -104,7 +110,7 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
             history,
         } = self
             .repo
-            .details(ticket, visibility)
+            .details(org, ticket, visibility)
             .await?
             .ok_or(ServiceError::NotFound)?;
         Ok(DetailsView {
@@ -114,9 +120,13 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
         })
     }
 
-    pub async fn list(&self, query: &ListQuery) -> Result<Page<TicketView>, ServiceError> {
+    pub async fn list(
+        &self,
+        org: OrgId,
+        query: &ListQuery,
+    ) -> Result<Page<TicketView>, ServiceError> {
         let now = self.clock.now();
-        let page = self.repo.list(query, now).await?;
+        let page = self.repo.list(org, query, now).await?;
         Ok(Page {
             items: page
                 .items
@@ -130,12 +140,13 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
     /// The alerts merged into a ticket, newest first.
     pub async fn alerts(
         &self,
+        org: OrgId,
         ticket: TicketRef,
         limit: i64,
         before: Option<i64>,
     ) -> Result<Vec<StoredAlert>, ServiceError> {
         self.repo
-            .alerts(ticket, limit, before)
+            .alerts(org, ticket, limit, before)
             .await?
             .ok_or(ServiceError::NotFound)
     }
@@ -155,26 +166,38 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
         }
     }
 
-    pub async fn stats(&self, filter: &TicketFilter) -> Result<TicketStats, ServiceError> {
-        Ok(self.repo.stats(filter, self.clock.now()).await?)
+    pub async fn stats(
+        &self,
+        org: OrgId,
+        filter: &TicketFilter,
+    ) -> Result<TicketStats, ServiceError> {
+        Ok(self.repo.stats(org, filter, self.clock.now()).await?)
     }
 
-    /// Changes a ticket's status. With `if_match`, only from that version; without it,
-    /// the change is re-validated against whatever state it would apply to.
+    /// Changes a ticket of `caller`'s organization, as `actor`. With `if_match`, only from
+    /// that version; without it, the change is re-validated (rules and permissions) against
+    /// whatever state it would apply to.
     pub async fn change_status(
         &self,
+        caller: &Caller,
         ticket: TicketRef,
         change: &StatusChange,
         actor: &UserId,
         if_match: Option<i64>,
     ) -> Result<TicketView, ServiceError> {
+        let org = caller.org;
         for _ in 0..MAX_ATTEMPTS {
-            let current = self.load(ticket, if_match).await?;
+            let current = self.load(org, ticket, if_match).await?;
+            caller.require_status_change(
+                current.status(),
+                change.target,
+                change.assignee_id.as_ref(),
+            )?;
             let now = self.clock.now();
             let (next, entry) = lifecycle::apply(&current, change, actor, now)?;
             match self
                 .repo
-                .save_transition(&next, current.version, &entry)
+                .save_transition(org, &next, current.version, &entry)
                 .await
             {
                 Ok(()) => return Ok(TicketView::at(next, now)),
@@ -190,20 +213,21 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
     /// comments never conflict; with `if_match`, only on that version.
     pub async fn add_comment(
         &self,
+        org: OrgId,
         ticket: TicketRef,
         author: &UserId,
         body: CommentBody,
         visibility: Visibility,
         if_match: Option<i64>,
     ) -> Result<(Comment, TicketView), ServiceError> {
-        let current = self.load(ticket, if_match).await?;
+        let current = self.load(org, ticket, if_match).await?;
         let now = self.clock.now();
         let (_, comment) = current.add_comment(author.clone(), body, visibility, now);
-        match self.repo.save_comment(&comment, if_match).await {
+        match self.repo.save_comment(org, &comment, if_match).await {
             Ok(stored) => Ok((comment, TicketView::at(stored, now))),
             // Only possible with `if_match`: changed between our read and our write.
             Err(RepositoryError::VersionConflict) => {
-                let current = self.load(ticket, None).await?;
+                let current = self.load(org, ticket, None).await?;
                 Err(ServiceError::VersionMismatch {
                     expected: if_match.unwrap_or(current.version),
                     current: current.version,
@@ -215,12 +239,13 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
 
     async fn load(
         &self,
+        org: OrgId,
         ticket: TicketRef,
         if_match: Option<i64>,
     ) -> Result<crate::ticket::Ticket, ServiceError> {
         let current = self
             .repo
-            .find(ticket)
+            .find(org, ticket)
             .await?
             .ok_or(ServiceError::NotFound)?;
         match if_match {

@@ -8,7 +8,7 @@ use crate::actor::Actor;
 use crate::error::FieldError;
 use crate::model::{
     AlertData, AlertType, CameraId, CommentBody, CommentId, DedupKey, Description, ExternalId,
-    ProviderId, Reason, Severity, Status, TicketId, TicketNumber, Title, UserId, Visibility,
+    OrgId, ProviderId, Reason, Severity, Status, TicketId, TicketNumber, Title, UserId, Visibility,
 };
 use crate::sla::{SlaPolicy, SlaState, SlaStatus, SlaTarget};
 
@@ -16,6 +16,8 @@ use crate::sla::{SlaPolicy, SlaState, SlaStatus, SlaTarget};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ticket {
     pub(crate) id: TicketId,
+    /// The organization the ticket belongs to.
+    pub(crate) org_id: OrgId,
     /// Given by the store on insert; `None` only on a ticket not yet stored.
     pub(crate) number: Option<TicketNumber>,
     pub(crate) title: Title,
@@ -48,6 +50,7 @@ pub struct Ticket {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TicketRecord {
     pub id: TicketId,
+    pub org_id: OrgId,
     pub number: Option<TicketNumber>,
     pub title: Title,
     pub description: Option<Description>,
@@ -83,6 +86,7 @@ impl Ticket {
     pub fn into_record(self) -> TicketRecord {
         let Ticket {
             id,
+            org_id,
             number,
             title,
             description,
@@ -109,6 +113,7 @@ impl Ticket {
         } = self;
         TicketRecord {
             id,
+            org_id,
             number,
             title,
             description,
@@ -140,6 +145,7 @@ impl Ticket {
     pub fn restore(record: TicketRecord) -> Result<Ticket, FieldError> {
         let TicketRecord {
             id,
+            org_id,
             number,
             title,
             description,
@@ -188,6 +194,7 @@ impl Ticket {
         }
         Ok(Ticket {
             id,
+            org_id,
             number,
             title,
             description,
@@ -262,7 +269,8 @@ pub struct TicketDraft {
 }
 
 impl TicketDraft {
-    pub fn new(alert: NewAlert, policy: &SlaPolicy, now: DateTime<Utc>) -> Self {
+    /// The ticket `alert` would open in organization `org` at `now`.
+    pub fn new(org: OrgId, alert: NewAlert, policy: &SlaPolicy, now: DateTime<Utc>) -> Self {
         let id = TicketId::new_at(now);
         let occurred_at = alert.occurred_at.unwrap_or(now);
         let dedup_key = alert.dedup_key.clone().unwrap_or_else(|| {
@@ -287,6 +295,7 @@ impl TicketDraft {
         };
         let ticket = Ticket {
             id,
+            org_id: org,
             number: None,
             title: alert.title,
             description: alert.description,
@@ -335,6 +344,9 @@ impl TicketDraft {
 impl Ticket {
     pub fn id(&self) -> TicketId {
         self.id
+    }
+    pub fn org_id(&self) -> OrgId {
+        self.org_id
     }
     /// Given by the store on insert; `None` only on a ticket not yet stored.
     pub fn number(&self) -> Option<TicketNumber> {

@@ -427,7 +427,13 @@ fn ticket(severity: Severity) -> Ticket {
         external_id: None,
         dedup_key: None,
     };
-    TicketDraft::new(alert, &SlaPolicy::default(), t0()).ticket
+    TicketDraft::new(
+        ticket_domain::Organization::DEFAULT_ID,
+        alert,
+        &SlaPolicy::default(),
+        t0(),
+    )
+    .ticket
 }
 
 fn repeat_of(t: &Ticket, severity: Severity, occurred_at: DateTime<Utc>) -> AlertRecord {

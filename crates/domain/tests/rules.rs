@@ -7,10 +7,13 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use serde_json::{Value, json};
 use ticket_domain::{
     Actor, AlertData, CameraId, Comment, CommentBody, CommentId, DedupKey, EventType, ExternalId,
-    HistoryEntry, IngestDecision, NewAlert, OutboxEvent, ProviderId, Reason, Severity, SlaPolicy,
-    SlaTarget, Status, SystemActor, SystemKind, Ticket, TicketDraft, TicketId, TicketNumber, Title,
-    UserId, Visibility, decide,
+    HistoryEntry, IngestDecision, NewAlert, OrgId, Organization, OutboxEvent, ProviderId, Reason,
+    Severity, SlaPolicy, SlaTarget, Status, SystemActor, SystemKind, Ticket, TicketDraft, TicketId,
+    TicketNumber, Title, UserId, Visibility, decide,
 };
+
+/// The organization of the drafts and tickets below (not the default one).
+const ORG: OrgId = OrgId::from_u128(7);
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().unwrap()
@@ -36,7 +39,14 @@ fn alert(severity: Severity, external_id: Option<&str>, dedup_key: Option<&str>)
 }
 
 fn draft_at(severity: Severity, at: DateTime<Utc>) -> TicketDraft {
-    TicketDraft::new(alert(severity, None, None), &SlaPolicy::default(), at)
+    TicketDraft::new(ORG, alert(severity, None, None), &SlaPolicy::default(), at)
+}
+
+/// `ticket` as if it belonged to `org`.
+fn in_org(ticket: Ticket, org: OrgId) -> Ticket {
+    let mut r = ticket.into_record();
+    r.org_id = org;
+    Ticket::restore(r).unwrap()
 }
 
 /// A stored ticket of the same incident as `draft_at(..)`, in `status`, numbered 7.
@@ -77,6 +87,7 @@ fn active_statuses_are_open_assigned_and_in_progress() {
 #[test]
 fn the_lookup_names_the_drafts_incident_and_the_active_statuses() {
     let draft = TicketDraft::new(
+        ORG,
         alert(Severity::High, Some("ext-1"), Some("gate-7")),
         &SlaPolicy::default(),
         t0(),
@@ -174,6 +185,7 @@ fn a_candidate_of_another_incident_is_ignored() {
     let now = t0() + TimeDelta::minutes(5);
     let draft = draft_at(Severity::High, now);
     let other_key = TicketDraft::new(
+        ORG,
         alert(Severity::High, None, Some("another-key")),
         &SlaPolicy::default(),
         t0(),
@@ -188,6 +200,33 @@ fn a_candidate_of_another_incident_is_ignored() {
             matches!(decision, IngestDecision::Create { .. }),
             "{decision:?}"
         );
+    }
+}
+
+#[test]
+fn a_candidate_of_another_organization_is_ignored() {
+    let now = t0() + TimeDelta::minutes(5);
+    let draft = draft_at(Severity::High, now);
+    for &status in Status::ACTIVE {
+        // The same provider and dedup key, active: only the organization differs.
+        let same_org = stored(status, Severity::High);
+        assert!(
+            matches!(
+                decide(&draft, None, Some(same_org.clone()), now),
+                IngestDecision::Merge { .. }
+            ),
+            "{status}: in the draft's organization it takes the alert"
+        );
+        for other in [Organization::DEFAULT_ID, OrgId::from_u128(8)] {
+            let candidate = in_org(same_org.clone(), other);
+            assert_eq!(
+                decide(&draft, None, Some(candidate), now),
+                IngestDecision::Create {
+                    event: OutboxEvent::ticket_created(&draft.ticket)
+                },
+                "{status} in {other}"
+            );
+        }
     }
 }
 
@@ -215,6 +254,7 @@ fn assert_envelope(event: &OutboxEvent, kind: EventType, ticket: &Ticket, at: Da
     assert_eq!(event.at, at);
     assert_eq!(p["event_type"], kind.as_str());
     assert_eq!(p["ticket_id"], json!(ticket.id()));
+    assert_eq!(p["org_id"], json!(ticket.org_id()));
     assert_eq!(p["number"], json!(ticket.number().map(|n| n.to_string())));
     assert_eq!(p["status"], ticket.status().as_str());
     assert_eq!(p["severity"], ticket.severity().as_str());
@@ -224,7 +264,7 @@ fn assert_envelope(event: &OutboxEvent, kind: EventType, ticket: &Ticket, at: Da
     assert_eq!(p["version"], ticket.version());
     assert_eq!(p["at"], json!(at));
     let keys: Vec<&str> = p.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys.len(), 11, "{keys:?}");
+    assert_eq!(keys.len(), 12, "{keys:?}");
 }
 
 #[test]
@@ -245,6 +285,7 @@ fn a_created_event_carries_the_ticket_and_its_title() {
 fn a_merged_event_carries_the_count_and_the_alert() {
     let now = t0() + TimeDelta::minutes(1);
     let draft = TicketDraft::new(
+        ORG,
         alert(Severity::Critical, Some("ext-9"), None),
         &SlaPolicy::default(),
         now,
@@ -312,6 +353,56 @@ fn a_comment_event_carries_the_comment_but_not_its_body() {
         event.payload["data"],
         json!({"comment_id": comment.id, "author_id": "carol", "visibility": "external"})
     );
+}
+
+#[test]
+fn every_event_carries_the_tickets_organization() {
+    let user = UserId::parse("carol", "a").unwrap();
+    for org in [ORG, Organization::DEFAULT_ID, OrgId::from_u128(8)] {
+        let ticket = in_org(stored(Status::Open, Severity::High), org);
+        let draft = TicketDraft::new(
+            org,
+            alert(Severity::Critical, Some("ext-2"), None),
+            &SlaPolicy::default(),
+            t0(),
+        );
+        let entry = HistoryEntry {
+            ticket_id: ticket.id(),
+            from_status: Some(Status::Open),
+            to_status: Status::InProgress,
+            actor: Some(Actor::User(user.clone())),
+            reason: None,
+            changed_at: ticket.updated_at(),
+        };
+        let (_, comment) = ticket.add_comment(
+            user.clone(),
+            CommentBody::parse("on it", "body").unwrap(),
+            Visibility::Internal,
+            t0(),
+        );
+        let late = ticket.resolution_due_at() + TimeDelta::seconds(1);
+        let events = [
+            OutboxEvent::ticket_created(&ticket),
+            OutboxEvent::ticket_created(&draft.ticket),
+            OutboxEvent::alert_merged(&ticket, &draft.alert),
+            OutboxEvent::status_changed(&ticket, &entry),
+            OutboxEvent::comment_added(&ticket, &comment),
+            OutboxEvent::sla_breached(&ticket, SlaTarget::FirstResponse, late).unwrap(),
+            OutboxEvent::sla_breached(&ticket, SlaTarget::Resolution, late).unwrap(),
+        ];
+        let kinds: Vec<EventType> = events.iter().map(|e| e.kind).collect();
+        for &kind in EventType::ALL {
+            assert!(kinds.contains(&kind), "{kind} is covered");
+        }
+        for event in events {
+            assert_eq!(
+                event.payload["org_id"].as_str(),
+                Some(org.to_string().as_str()),
+                "{} in {org}",
+                event.kind
+            );
+        }
+    }
 }
 
 #[test]

@@ -10,16 +10,20 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use mockall::Sequence;
 use ticket_domain::ports::MockTicketRepository;
 use ticket_domain::{
-    Actor, AlertData, CameraId, Comment, CommentBody, Cursor, DedupKey, FixedClock, HistoryEntry,
-    IngestOutcome, Ingested, ListQuery, NewAlert, Page, ProviderId, RepositoryError, ServiceError,
-    Severity, SlaPolicy, SlaState, Status, StatusChange, Ticket, TicketDetails, TicketDraft,
-    TicketFilter, TicketNumber, TicketRef, TicketService, TicketStats, Title, TransitionError,
-    UserId, Visibility,
+    Action, Actor, AlertData, Caller, CameraId, Comment, CommentBody, Cursor, DedupKey, FixedClock,
+    Forbidden, HistoryEntry, IngestOutcome, Ingested, ListQuery, NewAlert, OrgId, Page, ProviderId,
+    RepositoryError, Role, ServiceError, Severity, SlaPolicy, SlaState, Status, StatusChange,
+    StoredAlert, Ticket, TicketDetails, TicketDraft, TicketFilter, TicketNumber, TicketRef,
+    TicketService, TicketStats, Title, TransitionError, UserId, Visibility,
 };
 
 // ----------------------------------------------------------------------------------------
 // Fixtures
 // ----------------------------------------------------------------------------------------
+
+/// The organization of every call. Not the default one, so a service that dropped the
+/// caller's organization for the default would be caught too.
+const ORG: OrgId = OrgId::from_u128(7);
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().unwrap()
@@ -52,7 +56,7 @@ fn alert(severity: Severity) -> NewAlert {
 
 /// A stored ticket created at `t0()` (severity high), put in `status` at `version`.
 fn stored(status: Status, assignee: Option<&str>, version: i64) -> Ticket {
-    let draft = TicketDraft::new(alert(Severity::High), &SlaPolicy::default(), t0());
+    let draft = TicketDraft::new(ORG, alert(Severity::High), &SlaPolicy::default(), t0());
     let mut t = draft.ticket.to_record();
     t.number = Some(num(1042));
     t.status = status;
@@ -82,6 +86,22 @@ fn service(
     now: DateTime<Utc>,
 ) -> TicketService<MockTicketRepository, FixedClock> {
     TicketService::new(repo, FixedClock(now), SlaPolicy::default())
+}
+
+/// `name` acting in `ORG` with `roles`.
+fn caller(name: &str, roles: &[Role]) -> Caller {
+    Caller {
+        user: Some(user(name)),
+        org: ORG,
+        roles: roles.to_vec(),
+        provider: None,
+    }
+}
+
+/// The default caller of `change_status`: a supervisor, whom the roles never stop, so the
+/// lifecycle cases below are about the lifecycle alone.
+fn supervisor(name: &str) -> Caller {
+    caller(name, &[Role::Supervisor])
 }
 
 fn change(target: Status) -> StatusChange {
@@ -118,13 +138,16 @@ async fn ingest_passes_an_open_draft_due_at_now_plus_the_severity_targets() {
         let seen: SeenDrafts = Arc::default();
         let mut repo = MockTicketRepository::new();
         let record = Arc::clone(&seen);
-        repo.expect_ingest().times(1).returning(move |draft, at| {
-            record.lock().unwrap().push((draft.clone(), at));
-            Ok(Ingested::Created(numbered(draft.ticket, 7)))
-        });
+        repo.expect_ingest()
+            .withf(|org, _, _| *org == ORG)
+            .times(1)
+            .returning(move |_, draft, at| {
+                record.lock().unwrap().push((draft.clone(), at));
+                Ok(Ingested::Created(numbered(draft.ticket, 7)))
+            });
         let svc = service(repo, now);
 
-        let (outcome, view) = svc.ingest(alert(severity)).await.unwrap();
+        let (outcome, view) = svc.ingest(ORG, alert(severity)).await.unwrap();
 
         assert_eq!(outcome, IngestOutcome::Created, "{severity}");
         let seen = seen.lock().unwrap();
@@ -132,6 +155,7 @@ async fn ingest_passes_an_open_draft_due_at_now_plus_the_severity_targets() {
         assert_eq!(*at, now, "the store is given the clock's time");
         let targets = policy.targets(severity);
         let t = &draft.ticket;
+        assert_eq!(t.org_id(), ORG, "the draft is of the caller's organization");
         assert_eq!(t.status(), Status::Open, "{severity}");
         assert_eq!(t.severity(), severity);
         assert_eq!(t.first_response_due_at(), now + targets.first_response);
@@ -170,13 +194,14 @@ async fn ingest_uses_the_services_sla_policy_and_the_alerts_occurred_at() {
 
     let mut repo = MockTicketRepository::new();
     repo.expect_ingest()
+        .withf(|org, _, _| *org == ORG)
         .times(1)
-        .returning(|draft, _| Ok(Ingested::Created(draft.ticket)));
+        .returning(|_, draft, _| Ok(Ingested::Created(draft.ticket)));
     let svc = TicketService::new(repo, FixedClock(now), policy);
 
     let mut a = alert(Severity::Low);
     a.occurred_at = Some(occurred);
-    let (_, view) = svc.ingest(a).await.unwrap();
+    let (_, view) = svc.ingest(ORG, a).await.unwrap();
 
     assert_eq!(
         view.ticket.first_response_due_at(),
@@ -204,11 +229,12 @@ async fn ingest_maps_merged_and_replayed_to_their_outcomes_with_the_stored_ticke
         let returned = existing.clone();
         let mut repo = MockTicketRepository::new();
         repo.expect_ingest()
+            .withf(|org, _, _| *org == ORG)
             .times(1)
-            .return_once(move |_, _| Ok(answer(returned)));
+            .return_once(move |_, _, _| Ok(answer(returned)));
         let svc = service(repo, t0() + TimeDelta::minutes(5));
 
-        let (outcome, view) = svc.ingest(alert(Severity::Critical)).await.unwrap();
+        let (outcome, view) = svc.ingest(ORG, alert(Severity::Critical)).await.unwrap();
 
         assert_eq!(outcome, expected);
         assert_eq!(
@@ -225,11 +251,12 @@ async fn ingest_view_flags_a_breach_of_the_ticket_it_merged_into() {
     let existing = stored(Status::Open, None, 3);
     let mut repo = MockTicketRepository::new();
     repo.expect_ingest()
+        .withf(|org, _, _| *org == ORG)
         .times(1)
-        .return_once(move |_, _| Ok(Ingested::Merged(existing)));
+        .return_once(move |_, _, _| Ok(Ingested::Merged(existing)));
     let svc = service(repo, t0() + TimeDelta::minutes(20));
 
-    let (outcome, view) = svc.ingest(alert(Severity::High)).await.unwrap();
+    let (outcome, view) = svc.ingest(ORG, alert(Severity::High)).await.unwrap();
 
     assert_eq!(outcome, IngestOutcome::Merged);
     assert_eq!(view.sla.first_response, SlaState::Breached);
@@ -240,11 +267,12 @@ async fn ingest_view_flags_a_breach_of_the_ticket_it_merged_into() {
 async fn ingest_propagates_an_unavailable_repository() {
     let mut repo = MockTicketRepository::new();
     repo.expect_ingest()
+        .withf(|org, _, _| *org == ORG)
         .times(1)
-        .returning(|_, _| Err(unavailable()));
+        .returning(|_, _, _| Err(unavailable()));
     let svc = service(repo, t0());
 
-    let err = svc.ingest(alert(Severity::Low)).await.unwrap_err();
+    let err = svc.ingest(ORG, alert(Severity::Low)).await.unwrap_err();
 
     assert!(
         matches!(
@@ -268,13 +296,14 @@ async fn change_status_saves_the_new_state_with_the_loaded_version() {
 
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
-        .withf(move |r| *r == TicketRef::Id(id))
+        .withf(move |org, r| *org == ORG && *r == TicketRef::Id(id))
         .times(1)
-        .return_once(move |_| Ok(Some(current)));
+        .return_once(move |_, _| Ok(Some(current)));
     let record = Arc::clone(&saved);
     repo.expect_save_transition()
+        .withf(|org, _, _, _| *org == ORG)
         .times(1)
-        .returning(move |t, v, e| {
+        .returning(move |_, t, v, e| {
             record.lock().unwrap().push((t.clone(), v, e.clone()));
             Ok(())
         });
@@ -282,6 +311,7 @@ async fn change_status_saves_the_new_state_with_the_loaded_version() {
 
     let view = svc
         .change_status(
+            &supervisor("carol"),
             TicketRef::Id(id),
             &change(Status::InProgress),
             &user("carol"),
@@ -293,6 +323,7 @@ async fn change_status_saves_the_new_state_with_the_loaded_version() {
     let saved = saved.lock().unwrap();
     let (ticket, expected_version, entry) = &saved[0];
     assert_eq!(*expected_version, 7, "the version it was computed from");
+    assert_eq!(ticket.org_id(), ORG);
     assert_eq!(ticket.status(), Status::InProgress);
     assert_eq!(ticket.version(), 8);
     assert_eq!(ticket.assignee_id(), Some(&user("carol")));
@@ -313,16 +344,20 @@ async fn change_status_accepts_a_matching_if_match() {
     let id = current.id();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
+        .withf(|org, _| *org == ORG)
         .times(1)
-        .return_once(move |_| Ok(Some(current)));
+        .return_once(move |_, _| Ok(Some(current)));
     repo.expect_save_transition()
-        .withf(|t, v, _| *v == 5 && t.version() == 6 && t.status() == Status::Resolved)
+        .withf(|org, t, v, _| {
+            *org == ORG && *v == 5 && t.version() == 6 && t.status() == Status::Resolved
+        })
         .times(1)
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _, _| Ok(()));
     let svc = service(repo, t0() + TimeDelta::minutes(30));
 
     let view = svc
         .change_status(
+            &supervisor("alice"),
             TicketRef::Id(id),
             &change(Status::Resolved),
             &user("alice"),
@@ -350,23 +385,26 @@ async fn change_status_retries_a_version_conflict_against_the_reread_state() {
     let mut seq = Sequence::new();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
+        .withf(|org, _| *org == ORG)
         .times(1)
         .in_sequence(&mut seq)
-        .return_once(move |_| Ok(Some(first)));
+        .return_once(move |_, _| Ok(Some(first)));
     repo.expect_save_transition()
-        .withf(|_, v, _| *v == 3)
+        .withf(|org, _, v, _| *org == ORG && *v == 3)
         .times(1)
         .in_sequence(&mut seq)
-        .returning(|_, _, _| Err(RepositoryError::VersionConflict));
+        .returning(|_, _, _, _| Err(RepositoryError::VersionConflict));
     repo.expect_find()
+        .withf(|org, _| *org == ORG)
         .times(1)
         .in_sequence(&mut seq)
-        .return_once(move |_| Ok(Some(second)));
+        .return_once(move |_, _| Ok(Some(second)));
     let record = Arc::clone(&saved);
     repo.expect_save_transition()
+        .withf(|org, _, _, _| *org == ORG)
         .times(1)
         .in_sequence(&mut seq)
-        .returning(move |t, v, e| {
+        .returning(move |_, t, v, e| {
             record.lock().unwrap().push((t.clone(), v, e.clone()));
             Ok(())
         });
@@ -374,6 +412,7 @@ async fn change_status_retries_a_version_conflict_against_the_reread_state() {
 
     let view = svc
         .change_status(
+            &supervisor("carol"),
             TicketRef::Id(id),
             &change(Status::InProgress),
             &user("carol"),
@@ -408,21 +447,25 @@ async fn change_status_revalidates_after_a_conflict_and_refuses_a_now_closed_tic
     let mut seq = Sequence::new();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
+        .withf(|org, _| *org == ORG)
         .times(1)
         .in_sequence(&mut seq)
-        .return_once(move |_| Ok(Some(first)));
+        .return_once(move |_, _| Ok(Some(first)));
     repo.expect_save_transition()
+        .withf(|org, _, _, _| *org == ORG)
         .times(1)
         .in_sequence(&mut seq)
-        .returning(|_, _, _| Err(RepositoryError::VersionConflict));
+        .returning(|_, _, _, _| Err(RepositoryError::VersionConflict));
     repo.expect_find()
+        .withf(|org, _| *org == ORG)
         .times(1)
         .in_sequence(&mut seq)
-        .return_once(move |_| Ok(Some(second)));
+        .return_once(move |_, _| Ok(Some(second)));
     let svc = service(repo, t0() + TimeDelta::minutes(10));
 
     let err = svc
         .change_status(
+            &supervisor("alice"),
             TicketRef::Id(id),
             &change(Status::Resolved),
             &user("alice"),
@@ -453,19 +496,24 @@ async fn change_status_gives_contention_after_repeated_conflicts() {
 
     let mut repo = MockTicketRepository::new();
     let n = Arc::clone(&finds);
-    repo.expect_find().returning(move |_| {
-        n.fetch_add(1, Ordering::SeqCst);
-        Ok(Some(current.clone()))
-    });
+    repo.expect_find()
+        .withf(|org, _| *org == ORG)
+        .returning(move |_, _| {
+            n.fetch_add(1, Ordering::SeqCst);
+            Ok(Some(current.clone()))
+        });
     let n = Arc::clone(&saves);
-    repo.expect_save_transition().returning(move |_, _, _| {
-        n.fetch_add(1, Ordering::SeqCst);
-        Err(RepositoryError::VersionConflict)
-    });
+    repo.expect_save_transition()
+        .withf(|org, _, _, _| *org == ORG)
+        .returning(move |_, _, _, _| {
+            n.fetch_add(1, Ordering::SeqCst);
+            Err(RepositoryError::VersionConflict)
+        });
     let svc = service(repo, t0());
 
     let err = svc
         .change_status(
+            &supervisor("carol"),
             TicketRef::Id(id),
             &change(Status::Resolved),
             &user("carol"),
@@ -487,13 +535,15 @@ async fn change_status_refuses_a_stale_if_match_without_saving() {
     let id = current.id();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
+        .withf(|org, _| *org == ORG)
         .times(1)
-        .return_once(move |_| Ok(Some(current)));
+        .return_once(move |_, _| Ok(Some(current)));
     repo.expect_save_transition().never();
     let svc = service(repo, t0());
 
     let err = svc
         .change_status(
+            &supervisor("carol"),
             TicketRef::Id(id),
             &change(Status::InProgress),
             &user("carol"),
@@ -524,21 +574,25 @@ async fn change_status_with_if_match_does_not_retry_past_a_concurrent_change() {
     let mut seq = Sequence::new();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
+        .withf(|org, _| *org == ORG)
         .times(1)
         .in_sequence(&mut seq)
-        .return_once(move |_| Ok(Some(first)));
+        .return_once(move |_, _| Ok(Some(first)));
     repo.expect_save_transition()
+        .withf(|org, _, _, _| *org == ORG)
         .times(1)
         .in_sequence(&mut seq)
-        .returning(|_, _, _| Err(RepositoryError::VersionConflict));
+        .returning(|_, _, _, _| Err(RepositoryError::VersionConflict));
     repo.expect_find()
+        .withf(|org, _| *org == ORG)
         .times(1)
         .in_sequence(&mut seq)
-        .return_once(move |_| Ok(Some(second)));
+        .return_once(move |_, _| Ok(Some(second)));
     let svc = service(repo, t0());
 
     let err = svc
         .change_status(
+            &supervisor("carol"),
             TicketRef::Id(id),
             &change(Status::InProgress),
             &user("carol"),
@@ -563,14 +617,15 @@ async fn change_status_with_if_match_does_not_retry_past_a_concurrent_change() {
 async fn change_status_of_an_unknown_ticket_is_not_found() {
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
-        .withf(|r| *r == TicketRef::Number(num(99)))
+        .withf(|org, r| *org == ORG && *r == TicketRef::Number(num(99)))
         .times(1)
-        .returning(|_| Ok(None));
+        .returning(|_, _| Ok(None));
     repo.expect_save_transition().never();
     let svc = service(repo, t0());
 
     let err = svc
         .change_status(
+            &supervisor("carol"),
             TicketRef::Number(num(99)),
             &change(Status::Closed),
             &user("carol"),
@@ -588,13 +643,15 @@ async fn change_status_refused_by_the_lifecycle_never_saves() {
     let id = current.id();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
+        .withf(|org, _| *org == ORG)
         .times(1)
-        .return_once(move |_| Ok(Some(current)));
+        .return_once(move |_, _| Ok(Some(current)));
     repo.expect_save_transition().never();
     let svc = service(repo, t0());
 
     let err = svc
         .change_status(
+            &supervisor("carol"),
             TicketRef::Id(id),
             &change(Status::Open),
             &user("carol"),
@@ -620,13 +677,15 @@ async fn change_status_refused_by_the_lifecycle_never_saves() {
 async fn change_status_propagates_an_unavailable_repository_on_read() {
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
+        .withf(|org, _| *org == ORG)
         .times(1)
-        .returning(|_| Err(unavailable()));
+        .returning(|_, _| Err(unavailable()));
     repo.expect_save_transition().never();
     let svc = service(repo, t0());
 
     let err = svc
         .change_status(
+            &supervisor("carol"),
             TicketRef::Number(num(1)),
             &change(Status::Closed),
             &user("carol"),
@@ -650,15 +709,18 @@ async fn change_status_propagates_an_unavailable_repository_on_write_without_ret
     let id = current.id();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
+        .withf(|org, _| *org == ORG)
         .times(1)
-        .return_once(move |_| Ok(Some(current)));
+        .return_once(move |_, _| Ok(Some(current)));
     repo.expect_save_transition()
+        .withf(|org, _, _, _| *org == ORG)
         .times(1)
-        .returning(|_, _, _| Err(unavailable()));
+        .returning(|_, _, _, _| Err(unavailable()));
     let svc = service(repo, t0());
 
     let err = svc
         .change_status(
+            &supervisor("carol"),
             TicketRef::Id(id),
             &change(Status::Closed),
             &user("carol"),
@@ -682,15 +744,18 @@ async fn change_status_maps_a_ticket_deleted_under_it_to_not_found() {
     let id = current.id();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
+        .withf(|org, _| *org == ORG)
         .times(1)
-        .return_once(move |_| Ok(Some(current)));
+        .return_once(move |_, _| Ok(Some(current)));
     repo.expect_save_transition()
+        .withf(|org, _, _, _| *org == ORG)
         .times(1)
-        .returning(|_, _, _| Err(RepositoryError::NotFound));
+        .returning(|_, _, _, _| Err(RepositoryError::NotFound));
     let svc = service(repo, t0());
 
     let err = svc
         .change_status(
+            &supervisor("carol"),
             TicketRef::Id(id),
             &change(Status::Closed),
             &user("carol"),
@@ -700,6 +765,266 @@ async fn change_status_maps_a_ticket_deleted_under_it_to_not_found() {
         .unwrap_err();
 
     assert!(matches!(err, ServiceError::NotFound), "{err:?}");
+}
+
+// ----------------------------------------------------------------------------------------
+// change_status: what the caller's roles allow
+// ----------------------------------------------------------------------------------------
+
+/// `err` is the refusal of `action` to a caller with `roles` (as the error names them).
+fn assert_refused(err: ServiceError, action: Action, roles: &str) {
+    match err {
+        ServiceError::Forbidden(f) => assert_eq!(
+            f,
+            Forbidden::Role {
+                action,
+                roles: roles.to_owned()
+            }
+        ),
+        other => panic!("expected {action:?} to be forbidden, got {other:?}"),
+    }
+}
+
+/// A repository holding `current` in `ORG` on which any save fails the test.
+fn unsaveable(current: Ticket) -> MockTicketRepository {
+    let id = current.id();
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .withf(move |org, r| *org == ORG && *r == TicketRef::Id(id))
+        .times(1)
+        .return_once(move |_, _| Ok(Some(current)));
+    repo.expect_save_transition().never();
+    repo.expect_save_comment().never();
+    repo
+}
+
+#[tokio::test]
+async fn change_status_by_an_operator_may_not_reopen_and_saves_nothing() {
+    // Each is allowed by the lifecycle: only the role stands in the way.
+    let reopens = [
+        (Status::Resolved, Status::Open),
+        (Status::Resolved, Status::InProgress),
+        (Status::FalsePositive, Status::Open),
+    ];
+    for (from, to) in reopens {
+        assert!(from.can_transition_to(to), "{from} -> {to}");
+        let current = stored(from, Some("olga"), 4);
+        let id = current.id();
+        let svc = service(unsaveable(current), t0() + TimeDelta::hours(1));
+
+        let err = svc
+            .change_status(
+                &caller("olga", &[Role::Operator]),
+                TicketRef::Id(id),
+                &change(to),
+                &user("olga"),
+                None,
+            )
+            .await
+            .unwrap_err();
+
+        assert_refused(err, Action::Reopen, "operator");
+    }
+}
+
+#[tokio::test]
+async fn change_status_by_a_supervisor_reopens() {
+    let now = t0() + TimeDelta::hours(1);
+    let current = stored(Status::Resolved, Some("alice"), 4);
+    let id = current.id();
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .withf(move |org, r| *org == ORG && *r == TicketRef::Id(id))
+        .times(1)
+        .return_once(move |_, _| Ok(Some(current)));
+    repo.expect_save_transition()
+        .withf(|org, t, v, e| {
+            *org == ORG
+                && *v == 4
+                && t.status() == Status::Open
+                && t.resolved_at().is_none()
+                && e.from_status == Some(Status::Resolved)
+        })
+        .times(1)
+        .returning(|_, _, _, _| Ok(()));
+    let svc = service(repo, now);
+
+    let view = svc
+        .change_status(
+            &supervisor("sam"),
+            TicketRef::Id(id),
+            &change(Status::Open),
+            &user("sam"),
+            None,
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(view.ticket.status(), Status::Open);
+    assert_eq!(
+        view.ticket.assignee_id(),
+        None,
+        "reopened to open: nobody's"
+    );
+}
+
+#[tokio::test]
+async fn change_status_by_an_operator_may_not_assign_someone_else() {
+    // (current status, its assignee, target): each allowed by the lifecycle, naming bob.
+    let cases = [
+        (Status::Open, None, Status::Assigned),
+        (Status::Open, None, Status::InProgress),
+        (Status::Assigned, Some("olga"), Status::Assigned),
+        (Status::Assigned, Some("alice"), Status::InProgress),
+    ];
+    for (from, assignee, to) in cases {
+        let current = stored(from, assignee, 3);
+        let id = current.id();
+        let svc = service(unsaveable(current), t0() + TimeDelta::minutes(5));
+        let naming_bob = StatusChange {
+            target: to,
+            assignee_id: Some(user("bob")),
+            reason: None,
+        };
+
+        let err = svc
+            .change_status(
+                &caller("olga", &[Role::Operator]),
+                TicketRef::Id(id),
+                &naming_bob,
+                &user("olga"),
+                None,
+            )
+            .await
+            .unwrap_err();
+
+        assert_refused(err, Action::AssignOthers, "operator");
+    }
+}
+
+#[tokio::test]
+async fn change_status_by_an_operator_takes_assigns_itself_and_resolves() {
+    let now = t0() + TimeDelta::minutes(5);
+    let olga = || Some(user("olga"));
+    // (current status, its assignee, target, named assignee)
+    let cases = [
+        // Taking it: in_progress without an assignee gives it to the actor.
+        (Status::Open, None, Status::InProgress, None),
+        (Status::Open, None, Status::InProgress, olga()),
+        (Status::Open, None, Status::Assigned, olga()),
+        (Status::Assigned, Some("alice"), Status::Assigned, olga()),
+        (Status::InProgress, Some("olga"), Status::Resolved, None),
+    ];
+    for (from, assignee, to, named) in cases {
+        let current = stored(from, assignee, 3);
+        let id = current.id();
+        let saved: SavedTransitions = Arc::default();
+        let mut repo = MockTicketRepository::new();
+        repo.expect_find()
+            .withf(move |org, r| *org == ORG && *r == TicketRef::Id(id))
+            .times(1)
+            .return_once(move |_, _| Ok(Some(current)));
+        let record = Arc::clone(&saved);
+        repo.expect_save_transition()
+            .withf(|org, _, v, _| *org == ORG && *v == 3)
+            .times(1)
+            .returning(move |_, t, v, e| {
+                record.lock().unwrap().push((t.clone(), v, e.clone()));
+                Ok(())
+            });
+        let svc = service(repo, now);
+        let request = StatusChange {
+            target: to,
+            assignee_id: named,
+            reason: None,
+        };
+
+        let view = svc
+            .change_status(
+                &caller("olga", &[Role::Operator]),
+                TicketRef::Id(id),
+                &request,
+                &user("olga"),
+                None,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{from} -> {to}: {e:?}"));
+
+        let saved = saved.lock().unwrap();
+        let (ticket, _, entry) = &saved[0];
+        assert_eq!(ticket.status(), to, "{from} -> {to}");
+        assert_eq!(ticket.assignee_id(), Some(&user("olga")), "{from} -> {to}");
+        assert_eq!(ticket.org_id(), ORG);
+        assert_eq!(entry.actor, Some(Actor::User(user("olga"))));
+        assert_eq!(&view.ticket, ticket);
+    }
+}
+
+#[tokio::test]
+async fn change_status_needs_a_role_that_changes_status() {
+    let callers = [
+        (caller("vic", &[Role::Viewer]), "viewer"),
+        (caller("vic", &[Role::Provider]), "provider"),
+        (
+            caller("vic", &[Role::Viewer, Role::Provider]),
+            "viewer, provider",
+        ),
+        (caller("vic", &[]), "none"),
+    ];
+    for (who, roles) in callers {
+        for target in [Status::InProgress, Status::Resolved, Status::Closed] {
+            let current = stored(Status::Open, None, 2);
+            let id = current.id();
+            let svc = service(unsaveable(current), t0());
+
+            let err = svc
+                .change_status(&who, TicketRef::Id(id), &change(target), &user("vic"), None)
+                .await
+                .unwrap_err();
+
+            assert_refused(err, Action::ChangeStatus, roles);
+        }
+    }
+}
+
+#[tokio::test]
+async fn change_status_rechecks_the_roles_against_the_reread_state() {
+    // An operator takes an open ticket; meanwhile someone resolved it, so the same request
+    // would now reopen it, which an operator may not do.
+    let first = stored(Status::Open, None, 3);
+    let second = stored(Status::Resolved, Some("alice"), 4);
+    let id = first.id();
+    let mut seq = Sequence::new();
+    let mut repo = MockTicketRepository::new();
+    repo.expect_find()
+        .withf(|org, _| *org == ORG)
+        .times(1)
+        .in_sequence(&mut seq)
+        .return_once(move |_, _| Ok(Some(first)));
+    repo.expect_save_transition()
+        .withf(|org, _, v, _| *org == ORG && *v == 3)
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _, _| Err(RepositoryError::VersionConflict));
+    repo.expect_find()
+        .withf(|org, _| *org == ORG)
+        .times(1)
+        .in_sequence(&mut seq)
+        .return_once(move |_, _| Ok(Some(second)));
+    let svc = service(repo, t0() + TimeDelta::minutes(10));
+
+    let err = svc
+        .change_status(
+            &caller("olga", &[Role::Operator]),
+            TicketRef::Id(id),
+            &change(Status::InProgress),
+            &user("olga"),
+            None,
+        )
+        .await
+        .unwrap_err();
+
+    assert_refused(err, Action::Reopen, "operator");
 }
 
 // ----------------------------------------------------------------------------------------
@@ -720,12 +1045,14 @@ async fn add_comment_builds_the_comment_and_returns_the_stored_ticket() {
 
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
+        .withf(|org, _| *org == ORG)
         .times(1)
-        .return_once(move |_| Ok(Some(current)));
+        .return_once(move |_, _| Ok(Some(current)));
     let record = Arc::clone(&saved);
     repo.expect_save_comment()
+        .withf(|org, _, _| *org == ORG)
         .times(1)
-        .return_once(move |c, v| {
+        .return_once(move |_, c, v| {
             record.lock().unwrap().push((c.clone(), v));
             Ok(after)
         });
@@ -733,6 +1060,7 @@ async fn add_comment_builds_the_comment_and_returns_the_stored_ticket() {
 
     let (comment, view) = svc
         .add_comment(
+            ORG,
             TicketRef::Id(id),
             &user("carol"),
             body("Looking at the footage."),
@@ -768,16 +1096,18 @@ async fn add_comment_passes_if_match_to_the_store() {
     let after = Ticket::restore(after).unwrap();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
+        .withf(|org, _| *org == ORG)
         .times(1)
-        .return_once(move |_| Ok(Some(current)));
+        .return_once(move |_, _| Ok(Some(current)));
     repo.expect_save_comment()
-        .withf(|_, v| *v == Some(4))
+        .withf(|org, _, v| *org == ORG && *v == Some(4))
         .times(1)
-        .return_once(move |_, _| Ok(after));
+        .return_once(move |_, _, _| Ok(after));
     let svc = service(repo, t0());
 
     let (_, view) = svc
         .add_comment(
+            ORG,
             TicketRef::Id(id),
             &user("bob"),
             body("second look"),
@@ -797,21 +1127,25 @@ async fn add_comment_reports_a_change_between_read_and_write_under_if_match() {
     let mut seq = Sequence::new();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
+        .withf(|org, _| *org == ORG)
         .times(1)
         .in_sequence(&mut seq)
-        .return_once(move |_| Ok(Some(first)));
+        .return_once(move |_, _| Ok(Some(first)));
     repo.expect_save_comment()
+        .withf(|org, _, _| *org == ORG)
         .times(1)
         .in_sequence(&mut seq)
-        .returning(|_, _| Err(RepositoryError::VersionConflict));
+        .returning(|_, _, _| Err(RepositoryError::VersionConflict));
     repo.expect_find()
+        .withf(|org, _| *org == ORG)
         .times(1)
         .in_sequence(&mut seq)
-        .return_once(move |_| Ok(Some(second)));
+        .return_once(move |_, _| Ok(Some(second)));
     let svc = service(repo, t0());
 
     let err = svc
         .add_comment(
+            ORG,
             TicketRef::Id(id),
             &user("carol"),
             body("me too"),
@@ -838,13 +1172,15 @@ async fn add_comment_refuses_a_stale_if_match_without_saving() {
     let id = current.id();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
+        .withf(|org, _| *org == ORG)
         .times(1)
-        .return_once(move |_| Ok(Some(current)));
+        .return_once(move |_, _| Ok(Some(current)));
     repo.expect_save_comment().never();
     let svc = service(repo, t0());
 
     let err = svc
         .add_comment(
+            ORG,
             TicketRef::Id(id),
             &user("carol"),
             body("hello"),
@@ -869,12 +1205,16 @@ async fn add_comment_refuses_a_stale_if_match_without_saving() {
 #[tokio::test]
 async fn add_comment_to_an_unknown_ticket_is_not_found() {
     let mut repo = MockTicketRepository::new();
-    repo.expect_find().times(1).returning(|_| Ok(None));
+    repo.expect_find()
+        .withf(|org, _| *org == ORG)
+        .times(1)
+        .returning(|_, _| Ok(None));
     repo.expect_save_comment().never();
     let svc = service(repo, t0());
 
     let err = svc
         .add_comment(
+            ORG,
             TicketRef::Number(num(5)),
             &user("carol"),
             body("hello"),
@@ -893,15 +1233,18 @@ async fn add_comment_propagates_an_unavailable_repository() {
     let id = current.id();
     let mut repo = MockTicketRepository::new();
     repo.expect_find()
+        .withf(|org, _| *org == ORG)
         .times(1)
-        .return_once(move |_| Ok(Some(current)));
+        .return_once(move |_, _| Ok(Some(current)));
     repo.expect_save_comment()
+        .withf(|org, _, _| *org == ORG)
         .times(1)
-        .returning(|_, _| Err(unavailable()));
+        .returning(|_, _, _| Err(unavailable()));
     let svc = service(repo, t0());
 
     let err = svc
         .add_comment(
+            ORG,
             TicketRef::Id(id),
             &user("carol"),
             body("hello"),
@@ -962,13 +1305,15 @@ async fn details_shows_a_breach_past_the_due_time_without_any_write() {
 
     let mut repo = read_only_repo();
     repo.expect_details()
-        .withf(move |r, v| *r == TicketRef::Id(id) && *v == Some(Visibility::External))
+        .withf(move |org, r, v| {
+            *org == ORG && *r == TicketRef::Id(id) && *v == Some(Visibility::External)
+        })
         .times(1)
-        .return_once(move |_, _| Ok(Some(details)));
+        .return_once(move |_, _, _| Ok(Some(details)));
     let svc = service(repo, t0() + TimeDelta::minutes(15) + TimeDelta::seconds(1));
 
     let view = svc
-        .details(TicketRef::Id(id), Some(Visibility::External))
+        .details(ORG, TicketRef::Id(id), Some(Visibility::External))
         .await
         .unwrap();
 
@@ -985,17 +1330,20 @@ async fn details_on_the_due_time_is_still_pending() {
     let ticket = stored(Status::Open, None, 1);
     let due = ticket.first_response_due_at();
     let mut repo = read_only_repo();
-    repo.expect_details().times(1).return_once(move |_, _| {
-        Ok(Some(TicketDetails {
-            ticket,
-            comments: vec![],
-            history: vec![],
-        }))
-    });
+    repo.expect_details()
+        .withf(|org, _, _| *org == ORG)
+        .times(1)
+        .return_once(move |_, _, _| {
+            Ok(Some(TicketDetails {
+                ticket,
+                comments: vec![],
+                history: vec![],
+            }))
+        });
     let svc = service(repo, due);
 
     let view = svc
-        .details(TicketRef::Number(num(1042)), None)
+        .details(ORG, TicketRef::Number(num(1042)), None)
         .await
         .unwrap();
 
@@ -1005,11 +1353,14 @@ async fn details_on_the_due_time_is_still_pending() {
 #[tokio::test]
 async fn details_of_an_unknown_ticket_is_not_found() {
     let mut repo = read_only_repo();
-    repo.expect_details().times(1).returning(|_, _| Ok(None));
+    repo.expect_details()
+        .withf(|org, _, _| *org == ORG)
+        .times(1)
+        .returning(|_, _, _| Ok(None));
     let svc = service(repo, t0());
 
     let err = svc
-        .details(TicketRef::Number(num(3)), None)
+        .details(ORG, TicketRef::Number(num(3)), None)
         .await
         .unwrap_err();
 
@@ -1020,12 +1371,13 @@ async fn details_of_an_unknown_ticket_is_not_found() {
 async fn details_propagates_an_unavailable_repository() {
     let mut repo = read_only_repo();
     repo.expect_details()
+        .withf(|org, _, _| *org == ORG)
         .times(1)
-        .returning(|_, _| Err(unavailable()));
+        .returning(|_, _, _| Err(unavailable()));
     let svc = service(repo, t0());
 
     let err = svc
-        .details(TicketRef::Number(num(3)), None)
+        .details(ORG, TicketRef::Number(num(3)), None)
         .await
         .unwrap_err();
 
@@ -1047,7 +1399,7 @@ async fn list_evaluates_every_item_at_the_clocks_time() {
     let handled = stored(Status::Resolved, Some("alice"), 4);
     // Created just now: both pending.
     let fresh = numbered(
-        TicketDraft::new(alert(Severity::High), &SlaPolicy::default(), now).ticket,
+        TicketDraft::new(ORG, alert(Severity::High), &SlaPolicy::default(), now).ticket,
         1043,
     );
     let cursor = Cursor {
@@ -1066,9 +1418,9 @@ async fn list_evaluates_every_item_at_the_clocks_time() {
 
     let mut repo = read_only_repo();
     repo.expect_list()
-        .withf(move |q, at| *q == expected_query && *at == now)
+        .withf(move |org, q, at| *org == ORG && *q == expected_query && *at == now)
         .times(1)
-        .return_once(move |_, _| {
+        .return_once(move |_, _, _| {
             Ok(Page {
                 items,
                 next_cursor: Some(cursor),
@@ -1076,7 +1428,7 @@ async fn list_evaluates_every_item_at_the_clocks_time() {
         });
     let svc = service(repo, now);
 
-    let page = svc.list(&query).await.unwrap();
+    let page = svc.list(ORG, &query).await.unwrap();
 
     assert_eq!(page.next_cursor, Some(cursor));
     let states: Vec<(SlaState, SlaState)> = page
@@ -1104,11 +1456,12 @@ async fn list_evaluates_every_item_at_the_clocks_time() {
 async fn list_propagates_an_unavailable_repository() {
     let mut repo = read_only_repo();
     repo.expect_list()
+        .withf(|org, _, _| *org == ORG)
         .times(1)
-        .returning(|_, _| Err(unavailable()));
+        .returning(|_, _, _| Err(unavailable()));
     let svc = service(repo, t0());
 
-    let err = svc.list(&ListQuery::default()).await.unwrap_err();
+    let err = svc.list(ORG, &ListQuery::default()).await.unwrap_err();
 
     assert!(
         matches!(
@@ -1129,9 +1482,9 @@ async fn stats_are_asked_at_the_clocks_time() {
     let expected_filter = filter.clone();
     let mut repo = read_only_repo();
     repo.expect_stats()
-        .withf(move |f, at| *f == expected_filter && *at == now)
+        .withf(move |org, f, at| *org == ORG && *f == expected_filter && *at == now)
         .times(1)
-        .returning(|_, _| {
+        .returning(|_, _, _| {
             Ok(TicketStats {
                 total: 3,
                 ..TicketStats::default()
@@ -1139,7 +1492,7 @@ async fn stats_are_asked_at_the_clocks_time() {
         });
     let svc = service(repo, now);
 
-    let stats = svc.stats(&filter).await.unwrap();
+    let stats = svc.stats(ORG, &filter).await.unwrap();
 
     assert_eq!(stats.total, 3);
 }
@@ -1148,11 +1501,12 @@ async fn stats_are_asked_at_the_clocks_time() {
 async fn stats_propagate_an_unavailable_repository() {
     let mut repo = read_only_repo();
     repo.expect_stats()
+        .withf(|org, _, _| *org == ORG)
         .times(1)
-        .returning(|_, _| Err(unavailable()));
+        .returning(|_, _, _| Err(unavailable()));
     let svc = service(repo, t0());
 
-    let err = svc.stats(&TicketFilter::default()).await.unwrap_err();
+    let err = svc.stats(ORG, &TicketFilter::default()).await.unwrap_err();
 
     assert!(
         matches!(
@@ -1161,6 +1515,48 @@ async fn stats_propagate_an_unavailable_repository() {
         ),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn alerts_pass_the_page_through_and_map_an_unknown_ticket_to_not_found() {
+    let ticket = stored(Status::Open, None, 1);
+    let id = ticket.id();
+    let record = TicketDraft::new(ORG, alert(Severity::High), &SlaPolicy::default(), t0()).alert;
+    let page = vec![
+        StoredAlert {
+            id: 41,
+            alert: record.clone(),
+        },
+        StoredAlert {
+            id: 40,
+            alert: record,
+        },
+    ];
+    let expected = page.clone();
+    let mut repo = read_only_repo();
+    repo.expect_alerts()
+        .withf(move |org, r, limit, before| {
+            *org == ORG && *r == TicketRef::Id(id) && *limit == 2 && *before == Some(42)
+        })
+        .times(1)
+        .return_once(move |_, _, _, _| Ok(Some(page)));
+    repo.expect_alerts()
+        .withf(|org, r, _, _| *org == ORG && *r == TicketRef::Number(num(3)))
+        .times(1)
+        .returning(|_, _, _, _| Ok(None));
+    let svc = service(repo, t0());
+
+    let alerts = svc
+        .alerts(ORG, TicketRef::Id(id), 2, Some(42))
+        .await
+        .unwrap();
+    assert_eq!(alerts, expected);
+
+    let err = svc
+        .alerts(ORG, TicketRef::Number(num(3)), 50, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::NotFound), "{err:?}");
 }
 
 fn cam(n: i64) -> CameraId {

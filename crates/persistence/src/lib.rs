@@ -3,6 +3,7 @@
 mod error;
 mod filter;
 pub mod migrate;
+mod orgs;
 mod outbox;
 pub mod pool;
 mod prepared;
@@ -13,6 +14,7 @@ pub mod schema;
 pub mod test_db;
 
 pub use migrate::{MigrationError, run_pending};
+pub use orgs::PgOrganizations;
 pub use outbox::PgOutbox;
 pub use pool::{BootstrapError, PgPool, PoolSettings, build_pool, ensure_database};
 pub use repo::PgTicketRepository;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Timestamptz};
 use diesel_async::RunQueryDsl;
-use ticket_domain::{Notification, NotificationFilter, OutboxRepository, RepositoryError};
+use ticket_domain::{Notification, NotificationFilter, OrgId, OutboxRepository, RepositoryError};
 
 use crate::error::{DbError, pool_error};
 use crate::pool::PgPool;
@@ -236,12 +236,14 @@ impl OutboxRepository for PgOutbox {
 
     async fn list(
         &self,
+        org: OrgId,
         filter: &NotificationFilter,
         limit: i64,
         before: Option<i64>,
     ) -> Result<Vec<Notification>, RepositoryError> {
         let mut conn = self.pool.get().await.map_err(pool_error)?;
         let mut query = notification_logs::table
+            .filter(notification_logs::org_id.eq(org.as_uuid()))
             .order(notification_logs::id.desc())
             .limit(limit)
             .select(NotificationRow::as_select())

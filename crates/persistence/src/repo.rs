@@ -8,9 +8,9 @@ use diesel::sql_types::{Array, BigInt, Double, Jsonb, Nullable, Text, Timestampt
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use ticket_domain::{
     CameraId, Comment, Cursor, HealthCheck, HistoryEntry, IngestDecision, Ingested, ListQuery,
-    OutboxEvent, Page, ProviderId, RepositoryError, Severity, SlaTarget, Status, StoredAlert,
-    TargetStats, Ticket, TicketDetails, TicketDraft, TicketFilter, TicketRef, TicketRepository,
-    TicketStats, Visibility, decide,
+    OrgId, OutboxEvent, Page, ProviderId, RepositoryError, Severity, SlaTarget, Status,
+    StoredAlert, TargetStats, Ticket, TicketDetails, TicketDraft, TicketFilter, TicketRef,
+    TicketRepository, TicketStats, Visibility, decide,
 };
 use uuid::Uuid;
 
@@ -74,9 +74,11 @@ impl HealthCheck for PgTicketRepository {
     }
 }
 
-/// The ticket `ticket` names, as a query to select from.
-fn by_ref(ticket: TicketRef) -> tickets::BoxedQuery<'static, Pg> {
-    let query = tickets::table.into_boxed();
+/// The ticket `ticket` names in organization `org`, as a query to select from.
+fn by_ref(org: OrgId, ticket: TicketRef) -> tickets::BoxedQuery<'static, Pg> {
+    let query = tickets::table
+        .filter(tickets::org_id.eq(org.as_uuid()))
+        .into_boxed();
     match ticket {
         TicketRef::Id(id) => query.filter(tickets::id.eq(id.as_uuid())),
         TicketRef::Number(n) => query.filter(tickets::number.eq(n.get())),
@@ -85,9 +87,10 @@ fn by_ref(ticket: TicketRef) -> tickets::BoxedQuery<'static, Pg> {
 
 async fn find_row(
     conn: &mut AsyncPgConnection,
+    org: OrgId,
     ticket: TicketRef,
 ) -> Result<Option<TicketRow>, DbError> {
-    Ok(by_ref(ticket)
+    Ok(by_ref(org, ticket)
         .select(TicketRow::as_select())
         .first(conn)
         .await
@@ -105,6 +108,7 @@ async fn find_row(
 /// "transaction is aborted".
 async fn ingest_once(
     conn: &mut AsyncPgConnection,
+    org: OrgId,
     draft: &TicketDraft,
     now: DateTime<Utc>,
 ) -> Result<Ingested, DbError> {
@@ -112,6 +116,7 @@ async fn ingest_once(
     let active_statuses: Vec<&str> = lookup.active_statuses.iter().map(|s| s.as_str()).collect();
     // Locked, so concurrent merges into one ticket serialise and each counts.
     let active = tickets::table
+        .filter(tickets::org_id.eq(org.as_uuid()))
         .filter(tickets::provider_id.eq(lookup.provider_id.as_uuid()))
         .filter(tickets::dedup_key.eq(lookup.dedup_key.as_str()))
         .filter(tickets::status.eq_any(active_statuses))
@@ -122,6 +127,7 @@ async fn ingest_once(
         Some(external_id) => {
             let earlier = ticket_alerts::table
                 .inner_join(tickets::table)
+                .filter(ticket_alerts::org_id.eq(org.as_uuid()))
                 .filter(ticket_alerts::provider_id.eq(lookup.provider_id.as_uuid()))
                 .filter(ticket_alerts::external_id.eq(external_id.as_str()))
                 .select(TicketRow::as_select())
@@ -140,18 +146,26 @@ async fn ingest_once(
         IngestDecision::Merge { ticket, event } => {
             let (updated, stored, evented) = tokio::join!(
                 Prepared(
-                    diesel::update(tickets::table.find(ticket.id().as_uuid()))
-                        .set(TicketChanges::from(&ticket))
+                    diesel::update(
+                        tickets::table
+                            .find(ticket.id().as_uuid())
+                            .filter(tickets::org_id.eq(org.as_uuid()))
+                            .filter(tickets::org_id.eq(org.as_uuid()))
+                    )
+                    .set(TicketChanges::from(&ticket))
                 )
                 .execute(&mut &*conn),
                 Prepared(
-                    diesel::insert_into(ticket_alerts::table)
-                        .values(NewAlertRow::new(alert, ticket.id()))
+                    diesel::insert_into(ticket_alerts::table).values(NewAlertRow::new(
+                        org,
+                        alert,
+                        ticket.id()
+                    ))
                 )
                 .execute(&mut &*conn),
                 Prepared(
                     diesel::insert_into(notification_logs::table)
-                        .values(NewNotificationRow::from(&event))
+                        .values(NewNotificationRow::new(org, &event))
                 )
                 .execute(&mut &*conn),
             );
@@ -172,27 +186,31 @@ async fn ingest_once(
                 )
                 .get_result::<TicketRow>(&mut &*conn),
                 Prepared(
-                    diesel::insert_into(ticket_alerts::table)
-                        .values(NewAlertRow::new(alert, draft.ticket.id()))
+                    diesel::insert_into(ticket_alerts::table).values(NewAlertRow::new(
+                        org,
+                        alert,
+                        draft.ticket.id()
+                    ))
                 )
                 .execute(&mut &*conn),
                 Prepared(
                     diesel::insert_into(ticket_state_history::table)
-                        .values(NewHistoryRow::from(&draft.history()))
+                        .values(NewHistoryRow::new(org, &draft.history()))
                 )
                 .execute(&mut &*conn),
                 Prepared(
                     diesel::sql_query(
                         "INSERT INTO notification_logs \
-                           (ticket_id, event_type, payload, next_attempt_at, created_at) \
-                         SELECT id, $2, jsonb_set($3, '{number}', to_jsonb('TCK-' || number)), \
-                           $4, $4 \
-                         FROM tickets WHERE id = $1",
+                           (org_id, ticket_id, event_type, payload, next_attempt_at, created_at) \
+                         SELECT org_id, id, $2, \
+                           jsonb_set($3, '{number}', to_jsonb('TCK-' || number)), $4, $4 \
+                         FROM tickets WHERE id = $1 AND org_id = $5",
                     )
                     .bind::<diesel::sql_types::Uuid, _>(event.ticket_id.as_uuid())
                     .bind::<Text, _>(event.kind.as_str())
                     .bind::<Jsonb, _>(&event.payload)
                     .bind::<Timestamptz, _>(event.at)
+                    .bind::<diesel::sql_types::Uuid, _>(org.as_uuid())
                 )
                 .execute(&mut &*conn),
             );
@@ -327,7 +345,7 @@ impl Columns {
 
 /// Every column of `tickets` the domain reads, named: cached statements must not use `*`
 /// (see `prepared`).
-const TICKET_COLUMNS: &str = "id, number, title, description, severity, status, camera_id, \
+const TICKET_COLUMNS: &str = "id, org_id, number, title, description, severity, status, camera_id, \
     provider_id, alert_type, alert_data, dedup_key, occurred_at, assignee_id, alert_count, \
     first_alert_at, last_alert_at, first_response_due_at, first_responded_at, \
     resolution_due_at, resolved_at, closed_at, created_at, updated_at, version";
@@ -347,16 +365,22 @@ async fn record_breaches(
     )
     .load(&mut *conn)
     .await?;
+    // Each event goes to its ticket's organization.
     let mut events = Vec::with_capacity(rows.len());
     for row in rows {
         let ticket = Ticket::try_from(row)?;
-        events.extend(OutboxEvent::sla_breached(&ticket, target, now));
+        if let Some(event) = OutboxEvent::sla_breached(&ticket, target, now) {
+            events.push((ticket.org_id(), event));
+        }
     }
     if events.is_empty() {
         return Ok(0);
     }
-    let ids: Vec<Uuid> = events.iter().map(|e| e.ticket_id.as_uuid()).collect();
-    let rows: Vec<NewNotificationRow> = events.iter().map(NewNotificationRow::from).collect();
+    let ids: Vec<Uuid> = events.iter().map(|(_, e)| e.ticket_id.as_uuid()).collect();
+    let rows: Vec<NewNotificationRow> = events
+        .iter()
+        .map(|(org, e)| NewNotificationRow::new(*org, e))
+        .collect();
     let (marked, evented) = tokio::join!(
         Prepared(
             diesel::sql_query(columns.mark_sql())
@@ -398,16 +422,17 @@ fn percentile(values: &Option<Vec<f64>>, i: usize) -> Option<f64> {
 
 async fn stats_in(
     conn: &mut AsyncPgConnection,
+    org: OrgId,
     filter: &TicketFilter,
     now: DateTime<Utc>,
 ) -> Result<TicketStats, DbError> {
-    let conditions = Conditions::from_filter(filter, now);
+    let conditions = Conditions::from_filter(org, filter, now);
     let counts_sql = format!(
         "SELECT status, severity, provider_id, camera_id, count(*) AS n FROM tickets {} \
          GROUP BY GROUPING SETS ((status), (severity), (provider_id), (camera_id))",
         conditions.where_sql()
     );
-    let mut sla_conditions = Conditions::from_filter(filter, now);
+    let mut sla_conditions = Conditions::from_filter(org, filter, now);
     let now_p = sla_conditions.bind(Bind::Timestamp(now));
     let sla_sql = format!(
         "SELECT {}, {} FROM tickets {}",
@@ -472,15 +497,19 @@ async fn stats_in(
 impl TicketRepository for PgTicketRepository {
     async fn ingest(
         &self,
+        org: OrgId,
         draft: TicketDraft,
         now: DateTime<Utc>,
     ) -> Result<Ingested, RepositoryError> {
+        if draft.ticket.org_id() != org {
+            return Err(DbError::Corrupt("a draft of another organization".to_owned()).into());
+        }
         let mut conn = self.conn().await?;
         let mut attempt = 0;
         loop {
             attempt += 1;
             let result = conn
-                .transaction(async |c| ingest_once(c, &draft, now).await)
+                .transaction(async |c| ingest_once(c, org, &draft, now).await)
                 .await;
             match result {
                 Err(e) if e.is_unique_violation() && attempt < INGEST_ATTEMPTS => continue,
@@ -498,14 +527,15 @@ impl TicketRepository for PgTicketRepository {
         }
     }
 
-    async fn find(&self, ticket: TicketRef) -> Result<Option<Ticket>, RepositoryError> {
+    async fn find(&self, org: OrgId, ticket: TicketRef) -> Result<Option<Ticket>, RepositoryError> {
         let mut conn = self.conn().await?;
-        let row = find_row(&mut conn, ticket).await?;
+        let row = find_row(&mut conn, org, ticket).await?;
         Ok(row.map(Ticket::try_from).transpose()?)
     }
 
     async fn details(
         &self,
+        org: OrgId,
         ticket: TicketRef,
         visibility: Option<Visibility>,
     ) -> Result<Option<TicketDetails>, RepositoryError> {
@@ -518,7 +548,9 @@ impl TicketRepository for PgTicketRepository {
                 // The ticket, its comments and its history in one pipeline and one snapshot;
                 // the two lists find the ticket by sub-select, not by waiting for its row.
                 let mut comments = ticket_comments::table
-                    .filter(ticket_comments::ticket_id.eq_any(by_ref(ticket).select(tickets::id)))
+                    .filter(
+                        ticket_comments::ticket_id.eq_any(by_ref(org, ticket).select(tickets::id)),
+                    )
                     .order((ticket_comments::created_at, ticket_comments::id))
                     .select(CommentRow::as_select())
                     .into_boxed();
@@ -526,14 +558,14 @@ impl TicketRepository for PgTicketRepository {
                     comments = comments.filter(ticket_comments::visibility.eq(v.as_str()));
                 }
                 let (row, comments, history) = tokio::join!(
-                    by_ref(ticket)
+                    by_ref(org, ticket)
                         .select(TicketRow::as_select())
                         .first::<TicketRow>(&mut &*c),
                     comments.load::<CommentRow>(&mut &*c),
                     ticket_state_history::table
                         .filter(
                             ticket_state_history::ticket_id
-                                .eq_any(by_ref(ticket).select(tickets::id))
+                                .eq_any(by_ref(org, ticket).select(tickets::id))
                         )
                         .order(ticket_state_history::id)
                         .select(HistoryRow::as_select())
@@ -562,6 +594,7 @@ impl TicketRepository for PgTicketRepository {
 
     async fn list(
         &self,
+        org: OrgId,
         query: &ListQuery,
         now: DateTime<Utc>,
     ) -> Result<Page<Ticket>, RepositoryError> {
@@ -577,7 +610,7 @@ impl TicketRepository for PgTicketRepository {
         let parts: Vec<String> = split_for_index(&query.filter)
             .iter()
             .map(|filter| {
-                let mut clauses = conditions.filter_clauses(filter, now);
+                let mut clauses = conditions.filter_clauses(org, filter, now);
                 clauses.extend(cursor.clone());
                 let where_sql = if clauses.is_empty() {
                     String::new()
@@ -624,6 +657,7 @@ impl TicketRepository for PgTicketRepository {
 
     async fn save_transition(
         &self,
+        org: OrgId,
         ticket: &Ticket,
         expected_version: i64,
         entry: &HistoryEntry,
@@ -645,12 +679,12 @@ impl TicketRepository for PgTicketRepository {
                 .execute(&mut &**c),
                 Prepared(
                     diesel::insert_into(ticket_state_history::table)
-                        .values(NewHistoryRow::from(entry))
+                        .values(NewHistoryRow::new(org, entry))
                 )
                 .execute(&mut &**c),
                 Prepared(
                     diesel::insert_into(notification_logs::table)
-                        .values(NewNotificationRow::from(&changed_event))
+                        .values(NewNotificationRow::new(org, &changed_event))
                 )
                 .execute(&mut &**c),
             );
@@ -671,6 +705,7 @@ impl TicketRepository for PgTicketRepository {
 
     async fn save_comment(
         &self,
+        org: OrgId,
         comment: &Comment,
         expected_version: Option<i64>,
     ) -> Result<Ticket, RepositoryError> {
@@ -685,12 +720,13 @@ impl TicketRepository for PgTicketRepository {
                     "UPDATE tickets SET version = version + 1, \
                    updated_at = GREATEST(updated_at, $2), \
                    first_responded_at = LEAST(first_responded_at, $2) \
-                 WHERE id = $1 AND ($3::bigint IS NULL OR version = $3) \
+                 WHERE id = $1 AND org_id = $4 AND ($3::bigint IS NULL OR version = $3) \
                  RETURNING {TICKET_COLUMNS}",
                 ))
                 .bind::<diesel::sql_types::Uuid, _>(comment.ticket_id.as_uuid())
                 .bind::<Timestamptz, _>(comment.created_at)
-                .bind::<Nullable<BigInt>, _>(expected_version),
+                .bind::<Nullable<BigInt>, _>(expected_version)
+                .bind::<diesel::sql_types::Uuid, _>(org.as_uuid()),
             )
             .get_result(c)
             .await
@@ -698,19 +734,20 @@ impl TicketRepository for PgTicketRepository {
             let ticket = match row {
                 Some(row) => Ticket::try_from(row)?,
                 None => {
-                    let exists = find_row(c, TicketRef::Id(comment.ticket_id)).await?;
+                    let exists = find_row(c, org, TicketRef::Id(comment.ticket_id)).await?;
                     return Err(exists.map_or(DbError::NotFound, |_| DbError::VersionConflict));
                 }
             };
             let comment_event = OutboxEvent::comment_added(&ticket, comment);
             let (stored, evented) = tokio::join!(
                 Prepared(
-                    diesel::insert_into(ticket_comments::table).values(CommentRow::from(comment))
+                    diesel::insert_into(ticket_comments::table)
+                        .values(CommentRow::new(org, comment))
                 )
                 .execute(&mut &**c),
                 Prepared(
                     diesel::insert_into(notification_logs::table)
-                        .values(NewNotificationRow::from(&comment_event))
+                        .values(NewNotificationRow::new(org, &comment_event))
                 )
                 .execute(&mut &**c),
             );
@@ -725,12 +762,13 @@ impl TicketRepository for PgTicketRepository {
 
     async fn alerts(
         &self,
+        org: OrgId,
         ticket: TicketRef,
         limit: i64,
         before: Option<i64>,
     ) -> Result<Option<Vec<StoredAlert>>, RepositoryError> {
         let mut conn = self.conn().await?;
-        let Some(row) = find_row(&mut conn, ticket).await? else {
+        let Some(row) = find_row(&mut conn, org, ticket).await? else {
             return Ok(None);
         };
         let mut query = ticket_alerts::table
@@ -776,6 +814,7 @@ impl TicketRepository for PgTicketRepository {
 
     async fn stats(
         &self,
+        org: OrgId,
         filter: &TicketFilter,
         now: DateTime<Utc>,
     ) -> Result<TicketStats, RepositoryError> {
@@ -784,7 +823,7 @@ impl TicketRepository for PgTicketRepository {
             .build_transaction()
             .read_only()
             .repeatable_read()
-            .run(async |c| stats_in(c, filter, now).await)
+            .run(async |c| stats_in(c, org, filter, now).await)
             .await?;
         Ok(stats)
     }

@@ -7,8 +7,8 @@ use diesel::prelude::*;
 use ticket_domain::{
     Actor, AlertData, AlertRecord, AlertType, CameraId, Comment, CommentBody, CommentId, DedupKey,
     DeliveryStatus, Description, EventType, ExternalId, FieldError, HistoryEntry, Notification,
-    OutboxEvent, ProviderId, Reason, Severity, Status, StoredAlert, Ticket, TicketId, TicketNumber,
-    TicketRecord, Title, UserId, Visibility,
+    OrgId, OutboxEvent, ProviderId, Reason, Severity, Status, StoredAlert, Ticket, TicketId,
+    TicketNumber, TicketRecord, Title, UserId, Visibility,
 };
 use uuid::Uuid;
 
@@ -25,6 +25,7 @@ fn corrupt(error: FieldError) -> DbError {
 #[diesel(table_name = tickets, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct TicketRow {
     id: Uuid,
+    org_id: Uuid,
     number: i64,
     title: String,
     description: Option<String>,
@@ -59,6 +60,7 @@ impl TryFrom<TicketRow> for Ticket {
         let camera_id = CameraId::parse(r.camera_id, "camera_id").map_err(corrupt)?;
         Ticket::restore(TicketRecord {
             id: TicketId::from_uuid(r.id),
+            org_id: OrgId::from_uuid(r.org_id),
             number: Some(number),
             title: Title::parse(&r.title, "title").map_err(corrupt)?,
             description: r
@@ -104,6 +106,7 @@ impl TryFrom<TicketRow> for Ticket {
 #[diesel(table_name = tickets)]
 pub(crate) struct NewTicketRow<'a> {
     id: Uuid,
+    org_id: Uuid,
     title: &'a str,
     description: Option<&'a str>,
     severity: &'static str,
@@ -132,6 +135,7 @@ impl<'a> From<&'a Ticket> for NewTicketRow<'a> {
     fn from(t: &'a Ticket) -> Self {
         Self {
             id: t.id().as_uuid(),
+            org_id: t.org_id().as_uuid(),
             title: t.title().as_str(),
             description: t.description().map(Description::as_str),
             severity: t.severity().as_str(),
@@ -196,6 +200,7 @@ impl<'a> From<&'a Ticket> for TicketChanges<'a> {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = ticket_alerts)]
 pub(crate) struct NewAlertRow<'a> {
+    org_id: Uuid,
     ticket_id: Uuid,
     provider_id: Uuid,
     external_id: Option<&'a str>,
@@ -209,8 +214,9 @@ pub(crate) struct NewAlertRow<'a> {
 
 impl<'a> NewAlertRow<'a> {
     /// The alert row, filed under `ticket_id` (the draft's own id, or the merge target's).
-    pub(crate) fn new(a: &'a AlertRecord, ticket_id: TicketId) -> Self {
+    pub(crate) fn new(org: OrgId, a: &'a AlertRecord, ticket_id: TicketId) -> Self {
         Self {
+            org_id: org.as_uuid(),
             ticket_id: ticket_id.as_uuid(),
             provider_id: a.provider_id.as_uuid(),
             external_id: a.external_id.as_ref().map(|e| e.as_str()),
@@ -228,6 +234,7 @@ impl<'a> NewAlertRow<'a> {
 #[diesel(table_name = ticket_comments, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct CommentRow {
     id: Uuid,
+    org_id: Uuid,
     ticket_id: Uuid,
     author_id: String,
     body: String,
@@ -235,10 +242,12 @@ pub(crate) struct CommentRow {
     created_at: DateTime<Utc>,
 }
 
-impl From<&Comment> for CommentRow {
-    fn from(c: &Comment) -> Self {
+impl CommentRow {
+    /// The row of `c`, a comment of organization `org`.
+    pub(crate) fn new(org: OrgId, c: &Comment) -> Self {
         Self {
             id: c.id.as_uuid(),
+            org_id: org.as_uuid(),
             ticket_id: c.ticket_id.as_uuid(),
             author_id: c.author_id.as_str().to_owned(),
             body: c.body.as_str().to_owned(),
@@ -304,6 +313,7 @@ impl TryFrom<HistoryRow> for HistoryEntry {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = ticket_state_history)]
 pub(crate) struct NewHistoryRow<'a> {
+    org_id: Uuid,
     ticket_id: Uuid,
     from_status: Option<&'static str>,
     to_status: &'static str,
@@ -312,9 +322,11 @@ pub(crate) struct NewHistoryRow<'a> {
     changed_at: DateTime<Utc>,
 }
 
-impl<'a> From<&'a HistoryEntry> for NewHistoryRow<'a> {
-    fn from(h: &'a HistoryEntry) -> Self {
+impl<'a> NewHistoryRow<'a> {
+    /// The row of `h`, a change of a ticket of organization `org`.
+    pub(crate) fn new(org: OrgId, h: &'a HistoryEntry) -> Self {
         Self {
+            org_id: org.as_uuid(),
             ticket_id: h.ticket_id.as_uuid(),
             from_status: h.from_status.map(Status::as_str),
             to_status: h.to_status.as_str(),
@@ -328,6 +340,7 @@ impl<'a> From<&'a HistoryEntry> for NewHistoryRow<'a> {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = notification_logs)]
 pub(crate) struct NewNotificationRow<'a> {
+    pub(crate) org_id: Uuid,
     pub(crate) ticket_id: Uuid,
     pub(crate) event_type: &'static str,
     pub(crate) payload: &'a serde_json::Value,
@@ -335,10 +348,11 @@ pub(crate) struct NewNotificationRow<'a> {
     pub(crate) created_at: DateTime<Utc>,
 }
 
-/// An event is first due when it happens.
-impl<'a> From<&'a OutboxEvent> for NewNotificationRow<'a> {
-    fn from(e: &'a OutboxEvent) -> Self {
+impl<'a> NewNotificationRow<'a> {
+    /// The row of `e`, an event of a ticket of organization `org`.
+    pub(crate) fn new(org: OrgId, e: &'a OutboxEvent) -> Self {
         Self {
+            org_id: org.as_uuid(),
             ticket_id: e.ticket_id.as_uuid(),
             event_type: e.kind.as_str(),
             payload: &e.payload,

@@ -3,8 +3,19 @@
 //! the HTTP tests, so a column out of step fails them.
 
 diesel::table! {
+    organizations (id) {
+        id -> Uuid,
+        slug -> Text,
+        name -> Text,
+        settings -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     tickets (id) {
         id -> Uuid,
+        org_id -> Uuid,
         number -> Int8,
         title -> Text,
         description -> Nullable<Text>,
@@ -36,6 +47,7 @@ diesel::table! {
 diesel::table! {
     ticket_alerts (id) {
         id -> Int8,
+        org_id -> Uuid,
         ticket_id -> Uuid,
         provider_id -> Uuid,
         external_id -> Nullable<Text>,
@@ -51,6 +63,7 @@ diesel::table! {
 diesel::table! {
     ticket_comments (id) {
         id -> Uuid,
+        org_id -> Uuid,
         ticket_id -> Uuid,
         author_id -> Text,
         body -> Text,
@@ -62,6 +75,7 @@ diesel::table! {
 diesel::table! {
     ticket_state_history (id) {
         id -> Int8,
+        org_id -> Uuid,
         ticket_id -> Uuid,
         from_status -> Nullable<Text>,
         to_status -> Text,
@@ -74,6 +88,7 @@ diesel::table! {
 diesel::table! {
     notification_logs (id) {
         id -> Int8,
+        org_id -> Uuid,
         ticket_id -> Uuid,
         event_type -> Text,
         payload -> Jsonb,

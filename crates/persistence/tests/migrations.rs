@@ -74,7 +74,7 @@ async fn an_invalid_index_is_refused_by_name() {
     execute(
         &db,
         "UPDATE pg_index SET indisvalid = false \
-         WHERE indexrelid = 'tickets_camera_created_cov_idx'::regclass",
+         WHERE indexrelid = 'tickets_org_camera_created_cov_idx'::regclass",
     )
     .await;
     let error = ticket_persistence::run_pending(&db.url())
@@ -82,14 +82,14 @@ async fn an_invalid_index_is_refused_by_name() {
         .unwrap_err();
     assert!(
         matches!(&error, ticket_persistence::MigrationError::InvalidIndexes(names)
-            if names == &["tickets_camera_created_cov_idx".to_owned()]),
+            if names == &["tickets_org_camera_created_cov_idx".to_owned()]),
         "{error}"
     );
     assert!(error.to_string().contains("DROP INDEX CONCURRENTLY"));
 
     execute(
         &db,
-        "DROP INDEX CONCURRENTLY tickets_camera_created_cov_idx",
+        "DROP INDEX CONCURRENTLY tickets_org_camera_created_cov_idx",
     )
     .await;
     ticket_persistence::run_pending(&db.url()).await.unwrap();

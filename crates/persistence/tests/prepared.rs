@@ -8,8 +8,9 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use ticket_domain::{
-    AlertData, CameraId, CommentBody, NewAlert, OutboxRepository, ProviderId, Severity, SlaPolicy,
-    Status, StatusChange, SystemClock, TicketRef, TicketService, Title, UserId, Visibility,
+    AlertData, Caller, CameraId, CommentBody, NewAlert, Organization, OutboxRepository, ProviderId,
+    Role, Severity, SlaPolicy, Status, StatusChange, SystemClock, TicketRef, TicketService, Title,
+    UserId, Visibility,
 };
 use ticket_persistence::test_db::TestDatabase;
 use ticket_persistence::{PgOutbox, PgTicketRepository, PoolSettings, build_pool};
@@ -97,8 +98,9 @@ async fn every_write(
     actor: &UserId,
     camera: i64,
 ) {
-    let (_, created) = service.ingest(alert(camera)).await.unwrap();
-    service.ingest(alert(camera)).await.unwrap(); // merged
+    let org = Organization::DEFAULT_ID;
+    let (_, created) = service.ingest(org, alert(camera)).await.unwrap();
+    service.ingest(org, alert(camera)).await.unwrap(); // merged
     let id = TicketRef::Id(created.ticket.id());
     let change = StatusChange {
         target: Status::InProgress,
@@ -106,12 +108,12 @@ async fn every_write(
         reason: None,
     };
     service
-        .change_status(id, &change, actor, None)
+        .change_status(&supervisor(actor), id, &change, actor, None)
         .await
         .unwrap();
     let body = CommentBody::parse("on my way", "body").unwrap();
     service
-        .add_comment(id, actor, body, Visibility::Internal, None)
+        .add_comment(org, id, actor, body, Visibility::Internal, None)
         .await
         .unwrap();
     let now = Utc::now();
@@ -120,4 +122,13 @@ async fn every_write(
         .await
         .unwrap();
     assert!(!claimed.is_empty(), "the new events are due");
+}
+
+fn supervisor(user: &UserId) -> Caller {
+    Caller {
+        user: Some(user.clone()),
+        org: Organization::DEFAULT_ID,
+        roles: vec![Role::Supervisor],
+        provider: None,
+    }
 }

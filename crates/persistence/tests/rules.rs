@@ -22,11 +22,14 @@ use diesel::QueryableByName;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+/// The organization the raw rows go to: the column's default.
+const ORG: OrgId = Organization::DEFAULT_ID;
+
 use ticket_domain::{
     AlertData, CameraId, CommentBody, DedupKey, DeliveryStatus, EventType, Ingested, ListQuery,
-    NewAlert, ProviderId, Severity, SlaPolicy, SlaState, SlaTarget, Status, TargetStats,
-    TicketDraft, TicketFilter, TicketId, TicketRef, TicketRepository, TicketStats, Title, UserId,
-    Visibility,
+    NewAlert, OrgId, Organization, ProviderId, Severity, SlaPolicy, SlaState, SlaTarget, Status,
+    TargetStats, TicketDraft, TicketFilter, TicketId, TicketRef, TicketRepository, TicketStats,
+    Title, UserId, Visibility,
 };
 use ticket_persistence::test_db::TestDatabase;
 use ticket_persistence::{PgTicketRepository, PoolSettings, build_pool};
@@ -375,7 +378,7 @@ async fn list_filter_agrees_with_sla_state() {
                 filter: filter_for(&case.seed, Some(asked)),
                 ..ListQuery::default()
             };
-            let page = fx.repo.list(&query, case.now).await.unwrap();
+            let page = fx.repo.list(ORG, &query, case.now).await.unwrap();
             let listed = page.items.iter().any(|t| t.id().as_uuid() == id);
             if listed != (asked == breached) {
                 wrong.push(format!(
@@ -395,7 +398,7 @@ async fn stats_agree_with_sla_state() {
     let fx = fixture().await;
     check_each_case(&fx, async |_, case, _| {
         let filter = filter_for(&case.seed, None);
-        let stats = fx.repo.stats(&filter, case.now).await.unwrap();
+        let stats = fx.repo.stats(ORG, &filter, case.now).await.unwrap();
         let mut wrong = Vec::new();
         for &target in SlaTarget::ALL {
             let counted = target_stats(&stats, target);
@@ -581,7 +584,7 @@ async fn active_statuses_agree_with_is_active() {
     let index = partial_indexes(&mut conn)
         .await
         .into_iter()
-        .find(|i| i.name == "tickets_active_dedup_key")
+        .find(|i| i.name == "tickets_org_active_dedup_key")
         .expect("the active dedup index");
     // The predicate over each status alone: it must read nothing but the status.
     let names: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
@@ -621,8 +624,8 @@ async fn active_statuses_agree_with_is_active() {
             external_id: None,
             dedup_key: Some(DedupKey::parse(&seed.dedup_key(), "dedup_key").unwrap()),
         };
-        let draft = TicketDraft::new(alert, &SlaPolicy::default(), now);
-        let merged = match fx.repo.ingest(draft, now).await {
+        let draft = TicketDraft::new(ORG, alert, &SlaPolicy::default(), now);
+        let merged = match fx.repo.ingest(ORG, draft, now).await {
             Ok(Ingested::Merged(ticket)) => ticket.id().as_uuid() == id,
             Ok(Ingested::Created(_)) => false,
             other => panic!("{status}: unexpected ingest result {other:?}"),
@@ -825,10 +828,10 @@ async fn save_comment_agrees_with_add_comment() {
                 cases += 1;
                 let id = insert_ticket(&mut conn, &seed).await;
                 let ticket = TicketRef::Id(TicketId::from_uuid(id));
-                let ticket = fx.repo.find(ticket).await.unwrap().unwrap();
+                let ticket = fx.repo.find(ORG, ticket).await.unwrap().unwrap();
                 let (expected, comment) =
                     ticket.add_comment(author.clone(), body.clone(), Visibility::Internal, at);
-                let stored = fx.repo.save_comment(&comment, None).await.unwrap();
+                let stored = fx.repo.save_comment(ORG, &comment, None).await.unwrap();
                 if stored != expected {
                     wrong.push(format!(
                         "{status}, first response {first_response:?}, comment at {at}:\n  \

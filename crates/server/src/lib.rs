@@ -18,7 +18,8 @@ use std::sync::Arc;
 use storage::{Ports, Storage};
 use ticket_domain::notification::OutboxPurger;
 use ticket_domain::{
-    Clock, Dispatcher, HealthCheck, OutboxRepository, SlaPolicy, TicketRepository, TicketService,
+    Clock, Dispatcher, HealthCheck, OrganizationRepository, OutboxRepository, SlaPolicy,
+    TicketRepository, TicketService,
 };
 use ticket_http::outbound::WebhookSender;
 use ticket_http::{ServiceInfo, configure, no_route};
@@ -59,14 +60,15 @@ pub async fn prepare_database(database_url: &str) -> anyhow::Result<Vec<String>>
 }
 
 /// The routes of one HTTP worker and what they need, over any storage.
-fn api<T, O, C>(
-    ports: Ports<T, O>,
+fn api<T, O, G, C>(
+    ports: Ports<T, O, G>,
     clock: C,
     sla: SlaPolicy,
 ) -> impl FnOnce(&mut web::ServiceConfig)
 where
     T: TicketRepository + HealthCheck + Clone,
     O: OutboxRepository,
+    G: OrganizationRepository,
     C: Clock,
 {
     move |cfg| {
@@ -74,10 +76,13 @@ where
             web::Data::from(Arc::new(ports.tickets.clone()) as Arc<dyn HealthCheck>);
         let outbox: web::Data<dyn OutboxRepository> =
             web::Data::from(Arc::new(ports.outbox) as Arc<dyn OutboxRepository>);
+        let orgs: web::Data<dyn OrganizationRepository> =
+            web::Data::from(Arc::new(ports.orgs) as Arc<dyn OrganizationRepository>);
         let service = web::Data::new(TicketService::new(ports.tickets, clock, sla));
         cfg.app_data(service)
             .app_data(health)
             .app_data(outbox)
+            .app_data(orgs)
             .configure(configure::<T, C>);
     }
 }
@@ -121,7 +126,9 @@ impl Application {
             handle: metrics::install(&config.service_name),
             pools: storage.pools(),
         });
-        let Ports { tickets, outbox } = storage.background();
+        let Ports {
+            tickets, outbox, ..
+        } = storage.background();
         let background_service = web::Data::new(TicketService::new(
             tickets,
             clock.clone(),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ticket_persistence::{
-    BootstrapError, PgOutbox, PgPool, PgTicketRepository, PoolSettings, build_pool,
+    BootstrapError, PgOrganizations, PgOutbox, PgPool, PgTicketRepository, PoolSettings, build_pool,
 };
 
 use crate::Config;
@@ -18,18 +18,24 @@ const BACKGROUND_POOL_SIZE: usize = 2;
 
 /// The port implementations over one share of the store.
 #[derive(Debug, Clone)]
-pub struct Ports<T, O> {
+pub struct Ports<T, O, G> {
     /// `TicketRepository`, and `HealthCheck` for `/ready`.
     pub tickets: T,
     /// `OutboxRepository`.
     pub outbox: O,
+    /// `OrganizationRepository`.
+    pub orgs: G,
 }
 
-/// Both PostgreSQL adapters over `pool`.
-fn postgres(pool: PgPool) -> Ports<PgTicketRepository, PgOutbox> {
+/// The PostgreSQL ports.
+pub type PgPorts = Ports<PgTicketRepository, PgOutbox, PgOrganizations>;
+
+/// The PostgreSQL adapters over `pool`.
+fn postgres(pool: PgPool) -> PgPorts {
     Ports {
         tickets: PgTicketRepository::new(pool.clone()),
-        outbox: PgOutbox::new(pool),
+        outbox: PgOutbox::new(pool.clone()),
+        orgs: PgOrganizations::new(pool),
     }
 }
 
@@ -87,15 +93,13 @@ impl Storage {
     }
 
     /// The ports of the background workers.
-    pub fn background(&self) -> Ports<PgTicketRepository, PgOutbox> {
+    pub fn background(&self) -> PgPorts {
         postgres(self.background.clone())
     }
 
     /// The ports of the HTTP workers: each call, once on each worker thread, takes the next
     /// worker's pool.
-    pub fn http_workers(
-        &self,
-    ) -> impl Fn() -> Ports<PgTicketRepository, PgOutbox> + Clone + Send + 'static {
+    pub fn http_workers(&self) -> impl Fn() -> PgPorts + Clone + Send + 'static {
         let pools = self.http.clone();
         let next = Arc::new(AtomicUsize::new(0));
         move || postgres(pools[next.fetch_add(1, Ordering::Relaxed) % pools.len()].clone())

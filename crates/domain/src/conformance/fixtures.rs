@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use crate::lifecycle::{self, StatusChange};
 use crate::model::{
-    AlertData, AlertType, CameraId, CommentBody, DedupKey, Description, ExternalId, ProviderId,
-    Severity, Status, Title, UserId, Visibility,
+    AlertData, AlertType, CameraId, CommentBody, DedupKey, Description, ExternalId, OrgId,
+    ProviderId, Severity, Status, Title, UserId, Visibility,
 };
 use crate::notification::{Notification, NotificationFilter, OutboxRepository};
 use crate::ports::{RepositoryError, TicketRef, TicketRepository};
@@ -67,23 +67,28 @@ pub(crate) fn alert(key: &str) -> NewAlert {
     }
 }
 
-pub(crate) fn draft(alert: NewAlert, now: DateTime<Utc>) -> TicketDraft {
-    TicketDraft::new(alert, &SlaPolicy::default(), now)
+pub(crate) fn draft(org: OrgId, alert: NewAlert, now: DateTime<Utc>) -> TicketDraft {
+    TicketDraft::new(org, alert, &SlaPolicy::default(), now)
 }
 
 /// Ingests `alert` at `now`, expecting a new ticket.
 pub(crate) async fn create<R: TicketRepository>(
     tickets: &R,
+    org: OrgId,
     alert: NewAlert,
     now: DateTime<Utc>,
 ) -> Ticket {
-    create_from(tickets, draft(alert, now)).await
+    create_from(tickets, org, draft(org, alert, now)).await
 }
 
 /// Ingests `draft` when it was made, expecting a new ticket.
-pub(crate) async fn create_from<R: TicketRepository>(tickets: &R, draft: TicketDraft) -> Ticket {
+pub(crate) async fn create_from<R: TicketRepository>(
+    tickets: &R,
+    org: OrgId,
+    draft: TicketDraft,
+) -> Ticket {
     let now = draft.ticket.created_at();
-    match tickets.ingest(draft, now).await {
+    match tickets.ingest(org, draft, now).await {
         Ok(Ingested::Created(ticket)) => ticket,
         other => panic!("ingest of a new alert: expected Created, got {other:?}"),
     }
@@ -92,10 +97,11 @@ pub(crate) async fn create_from<R: TicketRepository>(tickets: &R, draft: TicketD
 /// Ingests `draft` at `now`, expecting it merged, and returns the ticket.
 pub(crate) async fn merge<R: TicketRepository>(
     tickets: &R,
+    org: OrgId,
     draft: TicketDraft,
     now: DateTime<Utc>,
 ) -> Ticket {
-    match tickets.ingest(draft, now).await {
+    match tickets.ingest(org, draft, now).await {
         Ok(Ingested::Merged(ticket)) => ticket,
         other => panic!("ingest of a repeated alert: expected Merged, got {other:?}"),
     }
@@ -128,6 +134,7 @@ pub(crate) fn apply(
 /// Moves `ticket` to `target` at `now` and stores it; returns the new state.
 pub(crate) async fn transition<R: TicketRepository>(
     tickets: &R,
+    org: OrgId,
     ticket: &Ticket,
     target: Status,
     assignee: Option<&str>,
@@ -135,7 +142,7 @@ pub(crate) async fn transition<R: TicketRepository>(
 ) -> Ticket {
     let (next, entry) = apply(ticket, target, assignee, now);
     if let Err(e) = tickets
-        .save_transition(&next, ticket.version(), &entry)
+        .save_transition(org, &next, ticket.version(), &entry)
         .await
     {
         panic!("save_transition to {target} at the current version failed: {e:?}");
@@ -158,13 +165,14 @@ pub(crate) fn comment_on(
 /// Comments on `ticket` at `now` and stores it; returns the ticket as stored and the comment.
 pub(crate) async fn comment<R: TicketRepository>(
     tickets: &R,
+    org: OrgId,
     ticket: &Ticket,
     visibility: Visibility,
     now: DateTime<Utc>,
 ) -> (Ticket, Comment) {
     let (_, comment) = comment_on(ticket, "operator", visibility, now);
     let stored = tickets
-        .save_comment(&comment, None)
+        .save_comment(org, &comment, None)
         .await
         .unwrap_or_else(|e| panic!("save_comment failed: {e:?}"));
     (stored, comment)
@@ -178,26 +186,34 @@ pub(crate) fn number(ticket: &Ticket) -> TicketRef {
     )
 }
 
-pub(crate) async fn find<R: TicketRepository>(tickets: &R, id: TicketId) -> Ticket {
+pub(crate) async fn find<R: TicketRepository>(tickets: &R, org: OrgId, id: TicketId) -> Ticket {
     tickets
-        .find(TicketRef::Id(id))
+        .find(org, TicketRef::Id(id))
         .await
         .expect("find")
         .unwrap_or_else(|| panic!("ticket {id} is not found"))
 }
 
-pub(crate) async fn details<R: TicketRepository>(tickets: &R, id: TicketId) -> TicketDetails {
+pub(crate) async fn details<R: TicketRepository>(
+    tickets: &R,
+    org: OrgId,
+    id: TicketId,
+) -> TicketDetails {
     tickets
-        .details(TicketRef::Id(id), None)
+        .details(org, TicketRef::Id(id), None)
         .await
         .expect("details")
         .unwrap_or_else(|| panic!("details of ticket {id} are not found"))
 }
 
 /// Every alert of the ticket, newest first.
-pub(crate) async fn alerts<R: TicketRepository>(tickets: &R, id: TicketId) -> Vec<StoredAlert> {
+pub(crate) async fn alerts<R: TicketRepository>(
+    tickets: &R,
+    org: OrgId,
+    id: TicketId,
+) -> Vec<StoredAlert> {
     tickets
-        .alerts(TicketRef::Id(id), 1000, None)
+        .alerts(org, TicketRef::Id(id), 1000, None)
         .await
         .expect("alerts")
         .unwrap_or_else(|| panic!("alerts of ticket {id}: the ticket is not found"))
@@ -206,12 +222,16 @@ pub(crate) async fn alerts<R: TicketRepository>(tickets: &R, id: TicketId) -> Ve
 /// Every outbox event matching `filter`, oldest first, read page by page.
 pub(crate) async fn events_where<O: OutboxRepository>(
     outbox: &O,
+    org: OrgId,
     filter: &NotificationFilter,
 ) -> Vec<Notification> {
     let mut all: Vec<Notification> = Vec::new();
     loop {
         let before = all.last().map(|e| e.id);
-        let page = outbox.list(filter, 100, before).await.expect("outbox list");
+        let page = outbox
+            .list(org, filter, 100, before)
+            .await
+            .expect("outbox list");
         let done = page.len() < 100;
         all.extend(page);
         if done {
@@ -222,17 +242,21 @@ pub(crate) async fn events_where<O: OutboxRepository>(
 }
 
 /// Every outbox event, oldest first.
-pub(crate) async fn all_events<O: OutboxRepository>(outbox: &O) -> Vec<Notification> {
-    events_where(outbox, &NotificationFilter::default()).await
+pub(crate) async fn all_events<O: OutboxRepository>(outbox: &O, org: OrgId) -> Vec<Notification> {
+    events_where(outbox, org, &NotificationFilter::default()).await
 }
 
 /// The outbox events of one ticket, oldest first.
-pub(crate) async fn events<O: OutboxRepository>(outbox: &O, id: TicketId) -> Vec<Notification> {
+pub(crate) async fn events<O: OutboxRepository>(
+    outbox: &O,
+    org: OrgId,
+    id: TicketId,
+) -> Vec<Notification> {
     let filter = NotificationFilter {
         ticket_id: Some(id),
         status: None,
     };
-    events_where(outbox, &filter).await
+    events_where(outbox, org, &filter).await
 }
 
 pub(crate) fn kinds(events: &[Notification]) -> Vec<crate::EventType> {
@@ -240,9 +264,9 @@ pub(crate) fn kinds(events: &[Notification]) -> Vec<crate::EventType> {
 }
 
 /// The event with id `id`, as listed now.
-pub(crate) async fn event<O: OutboxRepository>(outbox: &O, id: i64) -> Notification {
+pub(crate) async fn event<O: OutboxRepository>(outbox: &O, org: OrgId, id: i64) -> Notification {
     outbox
-        .list(&NotificationFilter::default(), 1, Some(id + 1))
+        .list(org, &NotificationFilter::default(), 1, Some(id + 1))
         .await
         .expect("outbox list")
         .into_iter()
@@ -253,6 +277,7 @@ pub(crate) async fn event<O: OutboxRepository>(outbox: &O, id: i64) -> Notificat
 /// The pages of the list for `filter` at `now`, `limit` a page, following the cursors.
 pub(crate) async fn pages<R: TicketRepository>(
     tickets: &R,
+    org: OrgId,
     filter: &TicketFilter,
     limit: u16,
     now: DateTime<Utc>,
@@ -264,7 +289,7 @@ pub(crate) async fn pages<R: TicketRepository>(
     };
     let mut pages = Vec::new();
     loop {
-        let page = tickets.list(&query, now).await.expect("list");
+        let page = tickets.list(org, &query, now).await.expect("list");
         assert!(
             page.items.len() <= usize::from(limit),
             "a page of limit {limit} holds {} tickets",
@@ -282,10 +307,11 @@ pub(crate) async fn pages<R: TicketRepository>(
 /// Every ticket matching `filter` at `now`, in list order.
 pub(crate) async fn list_all<R: TicketRepository>(
     tickets: &R,
+    org: OrgId,
     filter: &TicketFilter,
     now: DateTime<Utc>,
 ) -> Vec<Ticket> {
-    pages(tickets, filter, PageLimit::MAX, now)
+    pages(tickets, org, filter, PageLimit::MAX, now)
         .await
         .into_iter()
         .flatten()
@@ -301,6 +327,7 @@ pub(crate) fn newest_first(tickets: &mut [Ticket]) {
 /// leaves it equal.
 #[derive(Debug, PartialEq)]
 pub(crate) struct Snapshot {
+    org: OrgId,
     id: TicketId,
     tickets: Vec<Ticket>,
     details: Option<TicketDetails>,
@@ -311,20 +338,22 @@ pub(crate) struct Snapshot {
 pub(crate) async fn snapshot<R: TicketRepository, O: OutboxRepository>(
     tickets: &R,
     outbox: &O,
+    org: OrgId,
     id: TicketId,
 ) -> Snapshot {
     Snapshot {
+        org,
         id,
-        tickets: list_all(tickets, &TicketFilter::default(), t0()).await,
+        tickets: list_all(tickets, org, &TicketFilter::default(), t0()).await,
         details: tickets
-            .details(TicketRef::Id(id), None)
+            .details(org, TicketRef::Id(id), None)
             .await
             .expect("details"),
         alerts: tickets
-            .alerts(TicketRef::Id(id), 1000, None)
+            .alerts(org, TicketRef::Id(id), 1000, None)
             .await
             .expect("alerts"),
-        events: all_events(outbox).await,
+        events: all_events(outbox, org).await,
     }
 }
 
@@ -336,7 +365,7 @@ impl Snapshot {
         outbox: &O,
         what: &str,
     ) {
-        let now = snapshot(tickets, outbox, self.id).await;
+        let now = snapshot(tickets, outbox, self.org, self.id).await;
         assert!(
             now == *self,
             "{what} wrote something: before {self:#?}, after {now:#?}"
@@ -365,10 +394,14 @@ impl Snapshot {
 }
 
 /// A ticket created at [`t0`] and the same assigned to alice a minute later, as stored.
-pub(crate) async fn created_then_assigned<R: TicketRepository>(tickets: &R) -> (Ticket, Ticket) {
-    let created = create(tickets, alert("door"), t0()).await;
+pub(crate) async fn created_then_assigned<R: TicketRepository>(
+    tickets: &R,
+    org: OrgId,
+) -> (Ticket, Ticket) {
+    let created = create(tickets, org, alert("door"), t0()).await;
     let assigned = transition(
         tickets,
+        org,
         &created,
         Status::Assigned,
         Some("alice"),

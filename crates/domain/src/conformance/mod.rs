@@ -62,6 +62,8 @@ macro_rules! conformance_tests {
                 list_pages_visit_every_ticket_once_newest_first,
                 list_filters_select_the_matching_tickets,
                 stats_agree_with_the_list,
+            ];
+            health: [
                 health_check_reports_ready,
             ];
             both: [
@@ -91,19 +93,31 @@ macro_rules! conformance_tests {
             ];
         );
     };
-    (@expand $store:expr; one: [$($one:ident,)*]; both: [$($both:ident,)*];) => {
+    (@expand $store:expr;
+        one: [$($one:ident,)*];
+        health: [$($health:ident,)*];
+        both: [$($both:ident,)*];
+    ) => {
         $(
             #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $one() {
                 let store = $store.await;
-                $crate::conformance::$one(&store.0).await;
+                $crate::conformance::$one(&store.0, $crate::Organization::DEFAULT_ID).await;
+            }
+        )*
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $health() {
+                let store = $store.await;
+                $crate::conformance::$health(&store.0).await;
             }
         )*
         $(
             #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $both() {
                 let store = $store.await;
-                $crate::conformance::$both(&store.0, &store.1).await;
+                $crate::conformance::$both(&store.0, &store.1, $crate::Organization::DEFAULT_ID)
+                    .await;
             }
         )*
     };

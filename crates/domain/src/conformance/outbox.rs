@@ -8,6 +8,7 @@ use futures_util::future::join_all;
 
 use super::fixtures::*;
 use crate::EventType;
+use crate::model::OrgId;
 use crate::model::{Severity, Status, TicketId, Visibility};
 use crate::notification::{DeliveryStatus, Notification, NotificationFilter, OutboxRepository};
 use crate::ports::{HealthCheck, TicketRepository};
@@ -17,10 +18,14 @@ use crate::ticket::{NewAlert, Ticket};
 const NONE: [i64; 0] = [];
 
 /// How many `sla_breached` events each ticket has.
-async fn breach_events<O: OutboxRepository>(outbox: &O, ids: &[TicketId]) -> Vec<usize> {
+async fn breach_events<O: OutboxRepository>(
+    outbox: &O,
+    org: OrgId,
+    ids: &[TicketId],
+) -> Vec<usize> {
     let mut counts = Vec::new();
     for id in ids {
-        let written = kinds(&events(outbox, *id).await);
+        let written = kinds(&events(outbox, org, *id).await);
         counts.push(
             written
                 .iter()
@@ -58,14 +63,14 @@ async fn record_until_done<R: TicketRepository>(
 
 /// Critical tickets created at [`t0`], never answered: first response due at +5 min,
 /// resolution at +1 h.
-async fn unanswered<R: TicketRepository>(tickets: &R, n: usize) -> Vec<Ticket> {
+async fn unanswered<R: TicketRepository>(tickets: &R, org: OrgId, n: usize) -> Vec<Ticket> {
     let mut created = Vec::new();
     for i in 0..n {
         let alert = NewAlert {
             severity: Severity::Critical,
             ..alert(&format!("late-{i}"))
         };
-        created.push(create(tickets, alert, t0()).await);
+        created.push(create(tickets, org, alert, t0()).await);
     }
     created
 }
@@ -73,15 +78,16 @@ async fn unanswered<R: TicketRepository>(tickets: &R, n: usize) -> Vec<Ticket> {
 /// Each target breached by `now` and not yet recorded is recorded once, with one
 /// `sla_breached` event: a target whose event came late counts, one met in time does not,
 /// and a due time not yet passed (or just reached) does not.
-pub async fn record_sla_breaches_records_each_breach_once<R, O>(tickets: &R, outbox: &O)
+pub async fn record_sla_breaches_records_each_breach_once<R, O>(tickets: &R, outbox: &O, org: OrgId)
 where
     R: TicketRepository,
     O: OutboxRepository,
 {
     let [never, in_time, late] =
-        <[Ticket; 3]>::try_from(unanswered(tickets, 3).await).expect("three tickets");
+        <[Ticket; 3]>::try_from(unanswered(tickets, org, 3).await).expect("three tickets");
     let calm = create(
         tickets,
+        org,
         NewAlert {
             severity: Severity::Info,
             ..alert("calm")
@@ -89,7 +95,7 @@ where
         t0(),
     )
     .await;
-    let (in_time, _) = comment(tickets, &in_time, Visibility::Internal, at(MINUTE)).await;
+    let (in_time, _) = comment(tickets, org, &in_time, Visibility::Internal, at(MINUTE)).await;
     let ids = [never.id(), in_time.id(), late.id(), calm.id()];
 
     let record = |now: DateTime<Utc>| async move {
@@ -103,54 +109,65 @@ where
         0,
         "a due time reached is not passed"
     );
-    assert_eq!(breach_events(outbox, &ids).await, [0, 0, 0, 0]);
-    comment(tickets, &late, Visibility::Internal, at(10 * MINUTE)).await;
+    assert_eq!(breach_events(outbox, org, &ids).await, [0, 0, 0, 0]);
+    comment(tickets, org, &late, Visibility::Internal, at(10 * MINUTE)).await;
     assert_eq!(
         record(at(10 * MINUTE)).await,
         2,
         "never answered, and answered late"
     );
-    assert_eq!(breach_events(outbox, &ids).await, [1, 0, 1, 0]);
+    assert_eq!(breach_events(outbox, org, &ids).await, [1, 0, 1, 0]);
     assert_eq!(record(at(10 * MINUTE)).await, 0, "recorded once");
     assert_eq!(record(at(30 * MINUTE)).await, 0, "recorded once, later too");
 
-    transition(tickets, &in_time, Status::Resolved, None, at(20 * MINUTE)).await;
+    transition(
+        tickets,
+        org,
+        &in_time,
+        Status::Resolved,
+        None,
+        at(20 * MINUTE),
+    )
+    .await;
     assert_eq!(record(at(2 * HOUR)).await, 2, "two resolutions missed");
-    assert_eq!(breach_events(outbox, &ids).await, [2, 0, 2, 0]);
+    assert_eq!(breach_events(outbox, org, &ids).await, [2, 0, 2, 0]);
     assert_eq!(record(at(3 * HOUR)).await, 0, "recorded once");
     assert_eq!(
         record(at(30 * HOUR)).await,
         1,
         "the info ticket's first response"
     );
-    assert_eq!(breach_events(outbox, &ids).await, [2, 0, 2, 1]);
+    assert_eq!(breach_events(outbox, org, &ids).await, [2, 0, 2, 1]);
 }
 
 /// One call records at most `limit` breached targets (counting both targets of a ticket),
 /// and calls until one records none record each breach once.
-pub async fn record_sla_breaches_respects_the_limit<R, O>(tickets: &R, outbox: &O)
+pub async fn record_sla_breaches_respects_the_limit<R, O>(tickets: &R, outbox: &O, org: OrgId)
 where
     R: TicketRepository,
     O: OutboxRepository,
 {
-    let ids: Vec<TicketId> = unanswered(tickets, 3)
+    let ids: Vec<TicketId> = unanswered(tickets, org, 3)
         .await
         .iter()
         .map(Ticket::id)
         .collect();
     let total = record_until_done(tickets, at(2 * HOUR), 2).await;
     assert_eq!(total, 6, "three tickets, two targets each");
-    assert_eq!(breach_events(outbox, &ids).await, [2, 2, 2]);
+    assert_eq!(breach_events(outbox, org, &ids).await, [2, 2, 2]);
 }
 
 /// Several callers recording at once (as on several instances) record each breach exactly
 /// once between them.
-pub async fn concurrent_breach_recorders_record_each_breach_once<R, O>(tickets: &R, outbox: &O)
-where
+pub async fn concurrent_breach_recorders_record_each_breach_once<R, O>(
+    tickets: &R,
+    outbox: &O,
+    org: OrgId,
+) where
     R: TicketRepository,
     O: OutboxRepository,
 {
-    let ids: Vec<TicketId> = unanswered(tickets, 8)
+    let ids: Vec<TicketId> = unanswered(tickets, org, 8)
         .await
         .iter()
         .map(Ticket::id)
@@ -162,7 +179,7 @@ where
         16,
         "each breach once: {totals:?}"
     );
-    assert_eq!(breach_events(outbox, &ids).await, [2; 8]);
+    assert_eq!(breach_events(outbox, org, &ids).await, [2; 8]);
 }
 
 /// Claims due events (`tickets` tickets, `per_ticket` events each) and returns their ids in
@@ -199,12 +216,13 @@ async fn claim<O: OutboxRepository>(
 /// it.
 async fn assert_pending<O: OutboxRepository>(
     outbox: &O,
+    org: OrgId,
     id: i64,
     attempts: i32,
     due: DateTime<Utc>,
     what: &str,
 ) -> Notification {
-    let e = event(outbox, id).await;
+    let e = event(outbox, org, id).await;
     let got = (e.status, e.attempts, e.next_attempt_at);
     let expected = (DeliveryStatus::Pending, attempts, due);
     assert_eq!(got, expected, "{what}: event {id} (status, attempts, due)");
@@ -216,17 +234,17 @@ async fn assert_pending<O: OutboxRepository>(
 /// leases it until `lease_until`, before which neither it nor a later event of its ticket is
 /// claimed again. A lease that ran out makes the events claimable again; a delivery lets the
 /// ticket's next events go.
-pub async fn claim_due_leases_a_prefix_of_each_ticket<R, O>(tickets: &R, outbox: &O)
+pub async fn claim_due_leases_a_prefix_of_each_ticket<R, O>(tickets: &R, outbox: &O, org: OrgId)
 where
     R: TicketRepository,
     O: OutboxRepository,
 {
-    let a = create(tickets, alert("a"), t0()).await;
-    create(tickets, alert("b"), at(30)).await;
-    let (a, _) = comment(tickets, &a, Visibility::Internal, at(MINUTE)).await;
-    comment(tickets, &a, Visibility::Internal, at(2 * MINUTE)).await;
-    create(tickets, alert("c"), at(20 * MINUTE)).await;
-    let written = all_events(outbox).await;
+    let a = create(tickets, org, alert("a"), t0()).await;
+    create(tickets, org, alert("b"), at(30)).await;
+    let (a, _) = comment(tickets, org, &a, Visibility::Internal, at(MINUTE)).await;
+    comment(tickets, org, &a, Visibility::Internal, at(2 * MINUTE)).await;
+    create(tickets, org, alert("c"), at(20 * MINUTE)).await;
+    let written = all_events(outbox, org).await;
     let [a1, b1, a2, a3, c1] = <[Notification; 5]>::try_from(written).expect("five events");
     assert_eq!([a1.ticket_id, a2.ticket_id, a3.ticket_id], [a.id(); 3]);
 
@@ -244,10 +262,10 @@ where
         "one ticket, the earliest due, two events of it in order"
     );
     for id in [a1.id, a2.id] {
-        assert_pending(outbox, id, 1, lease, "an attempt counted, leased").await;
+        assert_pending(outbox, org, id, 1, lease, "an attempt counted, leased").await;
     }
     assert_eq!(
-        event(outbox, a3.id).await,
+        event(outbox, org, a3.id).await,
         a3,
         "the rest of the ticket is untouched"
     );
@@ -268,8 +286,8 @@ where
         claim(outbox, at(11 * MINUTE), lease, 10, 10).await,
         [a1.id, b1.id, a2.id, a3.id]
     );
-    assert_eq!(event(outbox, a1.id).await.attempts, 2);
-    assert_eq!(event(outbox, a3.id).await.attempts, 1);
+    assert_eq!(event(outbox, org, a1.id).await.attempts, 2);
+    assert_eq!(event(outbox, org, a3.id).await.attempts, 1);
 
     for id in [a1.id, a2.id] {
         outbox.mark_sent(id, lease).await.expect("mark_sent");
@@ -284,16 +302,16 @@ where
 /// A ticket's claim stops before its first event not due (one backing off, or given back
 /// for later), so no event is claimed ahead of an earlier one; a ticket whose oldest pending
 /// event is not due is not claimed at all.
-pub async fn claim_due_stops_at_the_first_event_not_due<R, O>(tickets: &R, outbox: &O)
+pub async fn claim_due_stops_at_the_first_event_not_due<R, O>(tickets: &R, outbox: &O, org: OrgId)
 where
     R: TicketRepository,
     O: OutboxRepository,
 {
-    let t = create(tickets, alert("a"), t0()).await;
-    let (t, _) = comment(tickets, &t, Visibility::Internal, at(MINUTE)).await;
-    comment(tickets, &t, Visibility::Internal, at(2 * MINUTE)).await;
+    let t = create(tickets, org, alert("a"), t0()).await;
+    let (t, _) = comment(tickets, org, &t, Visibility::Internal, at(MINUTE)).await;
+    comment(tickets, org, &t, Visibility::Internal, at(2 * MINUTE)).await;
     let [e1, e2, e3] =
-        <[Notification; 3]>::try_from(events(outbox, t.id()).await).expect("three events");
+        <[Notification; 3]>::try_from(events(outbox, org, t.id()).await).expect("three events");
 
     let lease = at(11 * MINUTE);
     assert_eq!(
@@ -331,15 +349,15 @@ where
 /// `release` gives claimed, unsent events back: due again at `at`, the claim's attempt taken
 /// back; it leaves alone an event whose lease ran out and that was claimed again since (under
 /// another lease), and one already recorded.
-pub async fn release_gives_back_claimed_events<R, O>(tickets: &R, outbox: &O)
+pub async fn release_gives_back_claimed_events<R, O>(tickets: &R, outbox: &O, org: OrgId)
 where
     R: TicketRepository,
     O: OutboxRepository,
 {
     let mut firsts = Vec::new();
     for key in ["a", "b", "c"] {
-        let t = create(tickets, alert(key), t0()).await;
-        firsts.push(events(outbox, t.id()).await[0].clone());
+        let t = create(tickets, org, alert(key), t0()).await;
+        firsts.push(events(outbox, org, t.id()).await[0].clone());
     }
     let [a, b, c] = <[Notification; 3]>::try_from(firsts).expect("three events");
     let lease = at(11 * MINUTE);
@@ -349,7 +367,7 @@ where
         .mark_sent(c.id, at(10 * MINUTE))
         .await
         .expect("mark_sent");
-    let sent = event(outbox, c.id).await;
+    let sent = event(outbox, org, c.id).await;
 
     let again_at = at(10 * MINUTE + 30);
     outbox
@@ -357,9 +375,9 @@ where
         .await
         .expect("release");
     let what = "released: the attempt taken back, due again at `at`";
-    assert_pending(outbox, a.id, 0, again_at, what).await;
+    assert_pending(outbox, org, a.id, 0, again_at, what).await;
     assert_eq!(
-        event(outbox, c.id).await,
+        event(outbox, org, c.id).await,
         sent,
         "a recorded event is left alone"
     );
@@ -370,7 +388,7 @@ where
         [a.id],
         "a is due again; b is still leased"
     );
-    assert_eq!(event(outbox, a.id).await.attempts, 1);
+    assert_eq!(event(outbox, org, a.id).await.attempts, 1);
 
     // b's lease ran out and another caller claimed it: the first lease's release is late.
     let second_lease = at(40 * MINUTE);
@@ -380,22 +398,22 @@ where
         .await
         .expect("release");
     let what = "a late release: the later lease stands";
-    assert_pending(outbox, b.id, 2, second_lease, what).await;
+    assert_pending(outbox, org, b.id, 2, second_lease, what).await;
 }
 
 /// Claims made at once (as by dispatchers on several instances) are disjoint: no event is
 /// claimed twice, and no ticket's events are split between two claims.
-pub async fn concurrent_claims_are_disjoint<R, O>(tickets: &R, outbox: &O)
+pub async fn concurrent_claims_are_disjoint<R, O>(tickets: &R, outbox: &O, org: OrgId)
 where
     R: TicketRepository,
     O: OutboxRepository,
 {
     const TICKETS: usize = 12;
     for i in 0..TICKETS {
-        let t = create(tickets, alert(&format!("t{i}")), at(i as i64)).await;
-        comment(tickets, &t, Visibility::Internal, at(MINUTE)).await;
+        let t = create(tickets, org, alert(&format!("t{i}")), at(i as i64)).await;
+        comment(tickets, org, &t, Visibility::Internal, at(MINUTE)).await;
     }
-    let written: BTreeSet<i64> = all_events(outbox).await.iter().map(|e| e.id).collect();
+    let written: BTreeSet<i64> = all_events(outbox, org).await.iter().map(|e| e.id).collect();
     let mut claims: Vec<Vec<Notification>> = Vec::new();
     loop {
         let calls = (0..4).map(|_| outbox.claim_due(at(HOUR), at(2 * HOUR), 2, 10));
@@ -428,15 +446,15 @@ where
 /// `mark_failed` with a retry time puts the event back as pending from then, with the error;
 /// without one, it is failed for good and no longer holds up its ticket; `mark_sent` records
 /// the delivery. Delivered and failed events are never claimed again.
-pub async fn mark_sent_and_mark_failed_record_the_outcome<R, O>(tickets: &R, outbox: &O)
+pub async fn mark_sent_and_mark_failed_record_the_outcome<R, O>(tickets: &R, outbox: &O, org: OrgId)
 where
     R: TicketRepository,
     O: OutboxRepository,
 {
-    let a = create(tickets, alert("a"), t0()).await;
-    comment(tickets, &a, Visibility::Internal, at(MINUTE)).await;
+    let a = create(tickets, org, alert("a"), t0()).await;
+    comment(tickets, org, &a, Visibility::Internal, at(MINUTE)).await;
     let [first, second] =
-        <[Notification; 2]>::try_from(events(outbox, a.id()).await).expect("two events");
+        <[Notification; 2]>::try_from(events(outbox, org, a.id()).await).expect("two events");
     let heads = |now, lease_until| claim(outbox, now, lease_until, 10, 1);
 
     assert_eq!(heads(at(10 * MINUTE), at(11 * MINUTE)).await, [first.id]);
@@ -445,7 +463,7 @@ where
         .await
         .expect("mark_failed");
     let retry = "failed with a retry time: pending from then";
-    let retried = assert_pending(outbox, first.id, 1, at(15 * MINUTE), retry).await;
+    let retried = assert_pending(outbox, org, first.id, 1, at(15 * MINUTE), retry).await;
     assert_eq!(retried.last_error.as_deref(), Some("receiver said 500"));
     assert_eq!(retried.delivered_at, None);
     assert_eq!(
@@ -454,13 +472,13 @@ where
         "not before its retry time, and its ticket's next event waits"
     );
     assert_eq!(heads(at(15 * MINUTE), at(16 * MINUTE)).await, [first.id]);
-    assert_eq!(event(outbox, first.id).await.attempts, 2);
+    assert_eq!(event(outbox, org, first.id).await.attempts, 2);
 
     outbox
         .mark_failed(first.id, "gave up", None)
         .await
         .expect("mark_failed");
-    let failed = event(outbox, first.id).await;
+    let failed = event(outbox, org, first.id).await;
     assert_eq!(failed.status, DeliveryStatus::Failed);
     assert_eq!(failed.last_error.as_deref(), Some("gave up"));
     assert_eq!(
@@ -473,7 +491,7 @@ where
         .mark_sent(second.id, at(17 * MINUTE))
         .await
         .expect("mark_sent");
-    let sent = event(outbox, second.id).await;
+    let sent = event(outbox, org, second.id).await;
     assert_eq!(sent.status, DeliveryStatus::Sent);
     assert_eq!(sent.delivered_at, Some(at(17 * MINUTE)));
     assert_eq!(
@@ -489,14 +507,15 @@ where
 pub async fn purge_delivered_deletes_only_sent_events_before_the_cutoff<R, O>(
     tickets: &R,
     outbox: &O,
+    org: OrgId,
 ) where
     R: TicketRepository,
     O: OutboxRepository,
 {
     let mut ids = Vec::new();
     for i in 0..8 {
-        let t = create(tickets, alert(&format!("t{i}")), at(i)).await;
-        ids.push(events(outbox, t.id()).await[0].id);
+        let t = create(tickets, org, alert(&format!("t{i}")), at(i)).await;
+        ids.push(events(outbox, org, t.id()).await[0].id);
     }
     let claimed = outbox
         .claim_due(at(MINUTE), at(2 * MINUTE), 100, 100)
@@ -534,7 +553,7 @@ pub async fn purge_delivered_deletes_only_sent_events_before_the_cutoff<R, O>(
         .expect("mark_failed");
 
     let remaining = || async {
-        let mut ids: Vec<i64> = all_events(outbox).await.iter().map(|e| e.id).collect();
+        let mut ids: Vec<i64> = all_events(outbox, org).await.iter().map(|e| e.id).collect();
         ids.sort_unstable();
         ids
     };
@@ -566,7 +585,7 @@ pub async fn purge_delivered_deletes_only_sent_events_before_the_cutoff<R, O>(
         2,
         "later, the ones delivered at and after the cutoff"
     );
-    let left = all_events(outbox).await;
+    let left = all_events(outbox, org).await;
     assert!(
         left.iter().all(|e| e.status != DeliveryStatus::Sent),
         "only pending and failed events stay: {left:?}"
@@ -576,16 +595,16 @@ pub async fn purge_delivered_deletes_only_sent_events_before_the_cutoff<R, O>(
 
 /// The outbox list is newest first, filtered by ticket and by status, at most `limit`, below
 /// `before` when given.
-pub async fn outbox_list_filters_and_pages<R, O>(tickets: &R, outbox: &O)
+pub async fn outbox_list_filters_and_pages<R, O>(tickets: &R, outbox: &O, org: OrgId)
 where
     R: TicketRepository,
     O: OutboxRepository,
 {
-    let a = create(tickets, alert("a"), t0()).await;
-    let b = create(tickets, alert("b"), at(1)).await;
-    let (a, _) = comment(tickets, &a, Visibility::Internal, at(MINUTE)).await;
-    transition(tickets, &a, Status::InProgress, None, at(2 * MINUTE)).await;
-    comment(tickets, &b, Visibility::External, at(3 * MINUTE)).await;
+    let a = create(tickets, org, alert("a"), t0()).await;
+    let b = create(tickets, org, alert("b"), at(1)).await;
+    let (a, _) = comment(tickets, org, &a, Visibility::Internal, at(MINUTE)).await;
+    transition(tickets, org, &a, Status::InProgress, None, at(2 * MINUTE)).await;
+    comment(tickets, org, &b, Visibility::External, at(3 * MINUTE)).await;
     let claimed = outbox
         .claim_due(at(HOUR), at(2 * HOUR), 10, 1)
         .await
@@ -595,7 +614,7 @@ where
     }
 
     let all = outbox
-        .list(&NotificationFilter::default(), 100, None)
+        .list(org, &NotificationFilter::default(), 100, None)
         .await
         .expect("list");
     assert_eq!(all.len(), 5);
@@ -617,7 +636,7 @@ where
     ];
     for (ticket_id, status) in cases {
         let filter = NotificationFilter { ticket_id, status };
-        let listed = outbox.list(&filter, 100, None).await.expect("list");
+        let listed = outbox.list(org, &filter, 100, None).await.expect("list");
         let wanted = expect(&|e| {
             ticket_id.is_none_or(|t| t == e.ticket_id) && status.is_none_or(|s| s == e.status)
         });
@@ -625,20 +644,20 @@ where
     }
     assert_eq!(
         ids(&outbox
-            .list(&NotificationFilter::default(), 2, None)
+            .list(org, &NotificationFilter::default(), 2, None)
             .await
             .expect("list")),
         ids(&all[..2])
     );
     assert_eq!(
         ids(&outbox
-            .list(&NotificationFilter::default(), 2, Some(all[1].id))
+            .list(org, &NotificationFilter::default(), 2, Some(all[1].id))
             .await
             .expect("list")),
         ids(&all[2..4])
     );
     assert_eq!(
-        ids(&events_where(outbox, &NotificationFilter::default()).await),
+        ids(&events_where(outbox, org, &NotificationFilter::default()).await),
         ids(&all).into_iter().rev().collect::<Vec<_>>(),
         "pages of 100 and `before` walk the same list"
     );

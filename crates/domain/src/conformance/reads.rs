@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::fixtures::*;
+use crate::model::OrgId;
 use crate::model::{Severity, Status, TicketId, TicketNumber, Visibility};
 use crate::ports::{TicketRef, TicketRepository};
 use crate::query::{TargetStats, TicketFilter, TicketStats};
@@ -12,19 +13,25 @@ use crate::sla::SlaState;
 use crate::ticket::{NewAlert, Ticket};
 
 /// A ticket is found by its id and by its number, each to itself; unknown ones are `None`.
-pub async fn find_by_id_and_by_number<R: TicketRepository>(tickets: &R) {
-    let a = create(tickets, alert("door"), t0()).await;
-    let b = create(tickets, alert("window"), at(MINUTE)).await;
+pub async fn find_by_id_and_by_number<R: TicketRepository>(tickets: &R, org: OrgId) {
+    let a = create(tickets, org, alert("door"), t0()).await;
+    let b = create(tickets, org, alert("window"), at(MINUTE)).await;
     for t in [&a, &b] {
-        let by_id = tickets.find(TicketRef::Id(t.id())).await.expect("find");
+        let by_id = tickets
+            .find(org, TicketRef::Id(t.id()))
+            .await
+            .expect("find");
         assert_eq!(by_id.as_ref(), Some(t), "by id");
-        let by_number = tickets.find(number(t)).await.expect("find");
+        let by_number = tickets.find(org, number(t)).await.expect("find");
         assert_eq!(by_number.as_ref(), Some(t), "by number");
     }
-    let unknown_id = TicketRef::Id(draft(alert("ghost"), t0()).ticket.id());
-    assert_eq!(tickets.find(unknown_id).await.expect("find"), None);
+    let unknown_id = TicketRef::Id(draft(org, alert("ghost"), t0()).ticket.id());
+    assert_eq!(tickets.find(org, unknown_id).await.expect("find"), None);
     assert_eq!(
-        tickets.find(unknown_number(&[&a, &b])).await.expect("find"),
+        tickets
+            .find(org, unknown_number(&[&a, &b]))
+            .await
+            .expect("find"),
         None
     );
 }
@@ -42,12 +49,15 @@ fn unknown_number(known: &[&Ticket]) -> TicketRef {
 
 /// Details hold the ticket, its comments (only those of the asked visibility) and its
 /// history, both oldest first whatever order they were saved in; by id or by number.
-pub async fn details_list_comments_and_history_oldest_first<R: TicketRepository>(tickets: &R) {
-    let first = draft(alert("door"), t0());
-    let created = create_from(tickets, first.clone()).await;
+pub async fn details_list_comments_and_history_oldest_first<R: TicketRepository>(
+    tickets: &R,
+    org: OrgId,
+) {
+    let first = draft(org, alert("door"), t0());
+    let created = create_from(tickets, org, first.clone()).await;
     let (started, start) = apply(&created, Status::InProgress, None, at(30));
     tickets
-        .save_transition(&started, created.version(), &start)
+        .save_transition(org, &started, created.version(), &start)
         .await
         .expect("save_transition");
     let mut saved = Vec::new();
@@ -56,14 +66,14 @@ pub async fn details_list_comments_and_history_oldest_first<R: TicketRepository>
         (1, Visibility::External),
         (2, Visibility::Internal),
     ] {
-        let current = find(tickets, created.id()).await;
-        let (_, comment) = comment(tickets, &current, visibility, at(minute * MINUTE)).await;
+        let current = find(tickets, org, created.id()).await;
+        let (_, comment) = comment(tickets, org, &current, visibility, at(minute * MINUTE)).await;
         saved.push(comment);
     }
     let [late, early, middle] = <[_; 3]>::try_from(saved).expect("three comments");
-    let current = find(tickets, created.id()).await;
+    let current = find(tickets, org, created.id()).await;
 
-    let all = details(tickets, created.id()).await;
+    let all = details(tickets, org, created.id()).await;
     assert_eq!(all.ticket, current);
     assert_eq!(
         all.comments,
@@ -79,7 +89,7 @@ pub async fn details_list_comments_and_history_oldest_first<R: TicketRepository>
     let id = created.id();
     let visible = |v| async move {
         tickets
-            .details(TicketRef::Id(id), Some(v))
+            .details(org, TicketRef::Id(id), Some(v))
             .await
             .expect("details")
             .expect("found")
@@ -91,21 +101,27 @@ pub async fn details_list_comments_and_history_oldest_first<R: TicketRepository>
     assert_eq!(internal.comments, [middle, late], "internal comments only");
 
     let by_number = tickets
-        .details(number(&current), None)
+        .details(org, number(&current), None)
         .await
         .expect("details");
     assert_eq!(by_number.as_ref(), Some(&all), "by number");
-    let unknown = TicketRef::Id(draft(alert("ghost"), t0()).ticket.id());
-    assert_eq!(tickets.details(unknown, None).await.expect("details"), None);
+    let unknown = TicketRef::Id(draft(org, alert("ghost"), t0()).ticket.id());
+    assert_eq!(
+        tickets.details(org, unknown, None).await.expect("details"),
+        None
+    );
     let unknown = unknown_number(&[&current]);
-    assert_eq!(tickets.details(unknown, None).await.expect("details"), None);
+    assert_eq!(
+        tickets.details(org, unknown, None).await.expect("details"),
+        None
+    );
 }
 
 /// A ticket's alerts come newest first, at most `limit`, below `before` when given, and only
 /// its own; an unknown ticket is `None`.
-pub async fn alerts_page_newest_first<R: TicketRepository>(tickets: &R) {
-    let first = draft(alert("door"), t0());
-    let ticket = create_from(tickets, first.clone()).await;
+pub async fn alerts_page_newest_first<R: TicketRepository>(tickets: &R, org: OrgId) {
+    let first = draft(org, alert("door"), t0());
+    let ticket = create_from(tickets, org, first.clone()).await;
     let mut sent = vec![first.alert];
     for i in 1..5 {
         let now = at(i * MINUTE);
@@ -113,19 +129,20 @@ pub async fn alerts_page_newest_first<R: TicketRepository>(tickets: &R) {
             external_id: external(&format!("evt-{i}")),
             ..alert("door")
         };
-        let repeat = draft(repeat, now);
+        let repeat = draft(org, repeat, now);
         sent.push(filed(&repeat.alert, ticket.id()));
-        merge(tickets, repeat, now).await;
+        merge(tickets, org, repeat, now).await;
     }
-    let other = create(tickets, alert("window"), at(MINUTE)).await;
+    let other = create(tickets, org, alert("window"), at(MINUTE)).await;
     merge(
         tickets,
-        draft(alert("window"), at(2 * MINUTE)),
+        org,
+        draft(org, alert("window"), at(2 * MINUTE)),
         at(2 * MINUTE),
     )
     .await;
 
-    let all = alerts(tickets, ticket.id()).await;
+    let all = alerts(tickets, org, ticket.id()).await;
     let records: Vec<_> = all.iter().map(|a| a.alert.clone()).collect();
     sent.reverse();
     assert_eq!(records, sent, "every alert of the ticket, newest first");
@@ -134,7 +151,7 @@ pub async fn alerts_page_newest_first<R: TicketRepository>(tickets: &R) {
     let id = ticket.id();
     let page = |limit, before| async move {
         tickets
-            .alerts(TicketRef::Id(id), limit, before)
+            .alerts(org, TicketRef::Id(id), limit, before)
             .await
             .expect("alerts")
             .expect("found")
@@ -156,38 +173,47 @@ pub async fn alerts_page_newest_first<R: TicketRepository>(tickets: &R) {
     assert!(page(100, Some(all[4].id)).await.is_empty());
 
     let by_number = tickets
-        .alerts(number(&ticket), 100, None)
+        .alerts(org, number(&ticket), 100, None)
         .await
         .expect("alerts");
     assert_eq!(by_number, Some(all));
-    assert_eq!(alerts(tickets, other.id()).await.len(), 2);
-    let unknown = TicketRef::Id(draft(alert("ghost"), t0()).ticket.id());
+    assert_eq!(alerts(tickets, org, other.id()).await.len(), 2);
+    let unknown = TicketRef::Id(draft(org, alert("ghost"), t0()).ticket.id());
     assert_eq!(
-        tickets.alerts(unknown, 100, None).await.expect("alerts"),
+        tickets
+            .alerts(org, unknown, 100, None)
+            .await
+            .expect("alerts"),
         None
     );
     let unknown = unknown_number(&[&ticket, &other]);
     assert_eq!(
-        tickets.alerts(unknown, 100, None).await.expect("alerts"),
+        tickets
+            .alerts(org, unknown, 100, None)
+            .await
+            .expect("alerts"),
         None
     );
 }
 
 /// The list is newest first (`created_at`, then id), and following the cursors visits every
 /// ticket exactly once, ending with no cursor on the page that holds the last one.
-pub async fn list_pages_visit_every_ticket_once_newest_first<R: TicketRepository>(tickets: &R) {
+pub async fn list_pages_visit_every_ticket_once_newest_first<R: TicketRepository>(
+    tickets: &R,
+    org: OrgId,
+) {
     let mut all = Vec::new();
     for (i, minute) in [5, 1, 9, 3, 7, 2, 8].into_iter().enumerate() {
-        all.push(create(tickets, alert(&format!("t{i}")), at(minute * MINUTE)).await);
+        all.push(create(tickets, org, alert(&format!("t{i}")), at(minute * MINUTE)).await);
     }
     // Created at one instant: the id breaks the tie.
     for i in 0..3 {
-        all.push(create(tickets, alert(&format!("tie{i}")), at(4 * MINUTE)).await);
+        all.push(create(tickets, org, alert(&format!("tie{i}")), at(4 * MINUTE)).await);
     }
     newest_first(&mut all);
     let ids: Vec<TicketId> = all.iter().map(Ticket::id).collect();
     for limit in [1u16, 2, 3, 4, 10, 11] {
-        let pages = pages(tickets, &TicketFilter::default(), limit, at(HOUR)).await;
+        let pages = pages(tickets, org, &TicketFilter::default(), limit, at(HOUR)).await;
         let walked: Vec<TicketId> = pages.iter().flatten().map(Ticket::id).collect();
         assert_eq!(
             walked, ids,
@@ -199,7 +225,7 @@ pub async fn list_pages_visit_every_ticket_once_newest_first<R: TicketRepository
             "limit {limit}: full pages, and no cursor after the last ticket"
         );
     }
-    let listed = list_all(tickets, &TicketFilter::default(), at(HOUR)).await;
+    let listed = list_all(tickets, org, &TicketFilter::default(), at(HOUR)).await;
     assert_eq!(listed, all, "listed tickets are the stored ones");
 }
 
@@ -210,7 +236,7 @@ fn now() -> DateTime<Utc> {
 
 /// A varied store: every status, several severities, cameras, providers and assignees,
 /// tickets created over a few hours, SLA targets met, breached and pending at [`now`].
-async fn population<R: TicketRepository>(tickets: &R) -> Vec<Ticket> {
+async fn population<R: TicketRepository>(tickets: &R, org: OrgId) -> Vec<Ticket> {
     use Severity::*;
     use Status::*;
     // (severity, camera, provider, steps: (target, assignee, minutes after creation))
@@ -255,15 +281,15 @@ async fn population<R: TicketRepository>(tickets: &R) -> Vec<Ticket> {
             provider_id: provider(prov),
             ..alert(&format!("p{i}"))
         };
-        let mut ticket = create(tickets, alert, created_at).await;
+        let mut ticket = create(tickets, org, alert, created_at).await;
         for (target, assignee, minutes) in steps {
             let when = created_at + chrono::TimeDelta::minutes(*minutes);
-            ticket = transition(tickets, &ticket, *target, *assignee, when).await;
+            ticket = transition(tickets, org, &ticket, *target, *assignee, when).await;
         }
         stored.push(ticket);
     }
     // A comment as the first response.
-    let (answered, _) = comment(tickets, &stored[0], Visibility::External, at(MINUTE)).await;
+    let (answered, _) = comment(tickets, org, &stored[0], Visibility::External, at(MINUTE)).await;
     stored[0] = answered;
     stored
 }
@@ -375,8 +401,11 @@ fn matches(filter: &TicketFilter, t: &Ticket, now: DateTime<Utc>) -> bool {
 /// The list keeps exactly the tickets each filter (status, severity, camera, provider,
 /// assignee, creation window, SLA breached at `now`, and combinations) means, newest first,
 /// also when paged.
-pub async fn list_filters_select_the_matching_tickets<R: TicketRepository>(tickets: &R) {
-    let mut population = population(tickets).await;
+pub async fn list_filters_select_the_matching_tickets<R: TicketRepository>(
+    tickets: &R,
+    org: OrgId,
+) {
+    let mut population = population(tickets, org).await;
     newest_first(&mut population);
     for filter in filters() {
         let expected: Vec<TicketId> = population
@@ -384,13 +413,13 @@ pub async fn list_filters_select_the_matching_tickets<R: TicketRepository>(ticke
             .filter(|t| matches(&filter, t, now()))
             .map(Ticket::id)
             .collect();
-        let listed: Vec<TicketId> = list_all(tickets, &filter, now())
+        let listed: Vec<TicketId> = list_all(tickets, org, &filter, now())
             .await
             .iter()
             .map(Ticket::id)
             .collect();
         assert_eq!(listed, expected, "list of {filter:?}");
-        let paged: Vec<TicketId> = pages(tickets, &filter, 3, now())
+        let paged: Vec<TicketId> = pages(tickets, org, &filter, 3, now())
             .await
             .iter()
             .flatten()
@@ -507,12 +536,12 @@ fn check_target(
 /// For every filter of the list, the stats count the tickets the list shows: the total,
 /// by status, severity, provider and camera, and each SLA target's met, breached and pending
 /// (by [`SlaState::evaluate`] at `now`), compliance and mean time.
-pub async fn stats_agree_with_the_list<R: TicketRepository>(tickets: &R) {
-    population(tickets).await;
+pub async fn stats_agree_with_the_list<R: TicketRepository>(tickets: &R, org: OrgId) {
+    population(tickets, org).await;
     let mut seen = TicketStats::default();
     for filter in filters() {
-        let listed = list_all(tickets, &filter, now()).await;
-        let stats = tickets.stats(&filter, now()).await.expect("stats");
+        let listed = list_all(tickets, org, &filter, now()).await;
+        let stats = tickets.stats(org, &filter, now()).await.expect("stats");
         assert_eq!(stats.total, listed.len() as i64, "total of {filter:?}");
         let f = &filter;
         check_counts("status", f, &stats.by_status, &listed, Ticket::status);

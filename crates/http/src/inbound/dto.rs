@@ -684,3 +684,80 @@ mod tests {
         assert!(alert(json!({"alert_data": {"a": ["ok", 1, null, {"b": true}]}})).is_ok());
     }
 }
+
+/// An organization: a customer or site, which sees only its own data.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationResponse {
+    pub id: Uuid,
+    /// Its short name, as `X-Org-Id` may give it.
+    pub slug: String,
+    pub name: String,
+    /// Free-form settings its admins keep.
+    #[schema(value_type = Object)]
+    pub settings: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<ticket_domain::Organization> for OrganizationResponse {
+    fn from(o: ticket_domain::Organization) -> Self {
+        Self {
+            id: o.id.as_uuid(),
+            slug: o.slug.as_str().to_owned(),
+            name: o.name,
+            settings: o.settings,
+            created_at: o.created_at,
+        }
+    }
+}
+
+/// Changes to an organization: each member given is replaced.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationPatch {
+    /// 1..=200 characters after trimming.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    /// A JSON object of at most 64 KiB, replacing the current settings.
+    #[schema(value_type = Option<Object>)]
+    pub settings: Option<Value>,
+}
+
+/// Largest `settings` accepted, in bytes of its JSON text.
+const MAX_SETTINGS_BYTES: usize = 64 * 1024;
+
+impl OrganizationPatch {
+    /// The new name and settings, each checked, every bad field reported.
+    pub fn parse(self) -> Result<(Option<String>, Option<Value>), ApiError> {
+        let mut errors = ValidationErrors::default();
+        let name = self.name.and_then(|n| {
+            let trimmed = n.trim();
+            let chars = trimmed.chars().count();
+            if (1..=200).contains(&chars) && !trimmed.contains('\0') {
+                Some(trimmed.to_owned())
+            } else {
+                errors.push(FieldError::new(
+                    "name",
+                    "must be 1..=200 characters, not blank",
+                ));
+                None
+            }
+        });
+        let settings = self.settings.and_then(|v| {
+            let size = serde_json::to_vec(&v).map_or(usize::MAX, |b| b.len());
+            if !v.is_object() {
+                errors.push(FieldError::new("settings", "must be a JSON object"));
+                None
+            } else if size > MAX_SETTINGS_BYTES {
+                errors.push(FieldError::new(
+                    "settings",
+                    format!("must be at most {MAX_SETTINGS_BYTES} bytes of JSON"),
+                ));
+                None
+            } else {
+                Some(v)
+            }
+        });
+        errors.into_result().map_err(ApiError::Invalid)?;
+        Ok((name, settings))
+    }
+}

@@ -6,7 +6,10 @@ use actix_web::HttpRequest;
 use actix_web::web::{Bytes, Payload};
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
-use ticket_domain::{FieldError, UserId, ValidationErrors};
+use ticket_domain::{
+    Caller, FieldError, OrgRef, Organization, OrganizationRepository, ProviderId, Role, UserId,
+    ValidationErrors,
+};
 
 use crate::inbound::problem::ApiError;
 
@@ -179,6 +182,83 @@ pub async fn limit_headers(
         return Ok(req.into_response(response));
     }
     next.call(req).await.map(|res| res.map_into_boxed_body())
+}
+
+/// The organization the caller names (`X-Org-Id`: a slug or a UUID; absent: the default).
+pub const ORG_HEADER: &str = "x-org-id";
+/// The caller's roles, comma-separated. Absent: `supervisor`, everything the service
+/// allowed every caller before roles existed (assigning others, reopening), so existing
+/// clients keep working; configuration writes need `admin` said explicitly.
+pub const ROLES_HEADER: &str = "x-roles";
+/// The provider a `provider` caller posts for.
+pub const PROVIDER_HEADER: &str = "x-provider-id";
+
+/// A header's text, if present; a 422 naming it when it is not visible ASCII.
+fn header_text<'r>(req: &'r HttpRequest, name: &'static str) -> Result<Option<&'r str>, ApiError> {
+    req.headers()
+        .get(name)
+        .map(|v| {
+            v.to_str()
+                .map(str::trim)
+                .map_err(|_| ApiError::invalid(&display_name(name), "must be visible ASCII"))
+        })
+        .transpose()
+}
+
+/// `x-org-id` as the API documents it: `X-Org-Id`.
+fn display_name(name: &str) -> String {
+    name.split('-')
+        .map(|part| match part {
+            "id" => "Id".to_owned(),
+            other => {
+                let mut chars = other.chars();
+                chars.next().map_or_else(String::new, |c| {
+                    c.to_ascii_uppercase().to_string() + chars.as_str()
+                })
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The caller of a request as the gateway describes it in headers (header mode): its
+/// organization (`X-Org-Id`, resolved, provisioned on first use), its roles (`X-Roles`),
+/// its user (`X-User-Id`, optional here) and, for a provider, its `X-Provider-Id`.
+pub async fn caller(
+    req: &HttpRequest,
+    orgs: &dyn OrganizationRepository,
+) -> Result<Caller, ApiError> {
+    let invalid = |e: FieldError| ApiError::Invalid(ValidationErrors(vec![e]));
+    let org = match header_text(req, ORG_HEADER)? {
+        Some(raw) if !raw.is_empty() => OrgRef::parse(raw, "X-Org-Id").map_err(invalid)?,
+        _ => OrgRef::Id(Organization::DEFAULT_ID),
+    };
+    let roles = match header_text(req, ROLES_HEADER)? {
+        Some(raw) if !raw.is_empty() => raw
+            .split(',')
+            .map(|r| Role::parse(r, "X-Roles"))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(invalid)?,
+        _ => vec![Role::Supervisor],
+    };
+    let provider = header_text(req, PROVIDER_HEADER)?
+        .filter(|raw| !raw.is_empty())
+        .map(|raw| ProviderId::parse(raw, "X-Provider-Id").map_err(invalid))
+        .transpose()?;
+    let user = match header_text(req, USER_HEADER)? {
+        Some(raw) if !raw.is_empty() => Some(UserId::parse(raw, "X-User-Id").map_err(invalid)?),
+        _ => None,
+    };
+    let org = orgs
+        .resolve(&org)
+        .await?
+        .ok_or_else(|| ApiError::Forbidden("the organization in X-Org-Id is unknown".into()))?;
+    Ok(Caller {
+        user,
+        org,
+        roles,
+        provider,
+    })
 }
 
 #[cfg(test)]

@@ -21,8 +21,8 @@ use crate::inbound::dto::{
     TicketDetailsResponse, TicketResponse,
 };
 use crate::inbound::problem::{
-    Conflict, InternalError, InvalidField, MalformedRequest, MissingActor, PayloadTooLarge,
-    Problem, ServiceUnavailable, TicketNotFound, ValidationError,
+    Conflict, InternalError, InvalidField, MalformedRequest, MissingActor, NotPermitted,
+    PayloadTooLarge, Problem, ServiceUnavailable, TicketNotFound, ValidationError,
 };
 use crate::inbound::routes;
 use crate::inbound::schemas::{
@@ -65,6 +65,8 @@ Trailing slashes in paths are ignored.",
         routes::add_comment,
         routes::list_alerts,
         routes::list_notifications,
+        routes::get_organization,
+        routes::patch_organization,
         openapi_json,
     ),
     components(
@@ -107,6 +109,7 @@ Trailing slashes in paths are ignored.",
         responses(
             MalformedRequest,
             MissingActor,
+            NotPermitted,
             TicketNotFound,
             Conflict,
             PayloadTooLarge,
@@ -118,6 +121,7 @@ Trailing slashes in paths are ignored.",
     tags(
         (name = "tickets", description = "Alerts in, tickets out: create, list, read, work."),
         (name = "notifications", description = "The outbox of ticket events and their delivery."),
+        (name = "organizations", description = "The caller's organization: each sees only its own data."),
         (name = "operations", description = "Liveness, readiness and this description."),
     ),
     modifiers(&EveryFieldRequired),

@@ -92,6 +92,9 @@ pub enum ApiError {
     Invalid(ValidationErrors),
     #[error("this action needs the acting user in the X-User-Id header")]
     MissingActor,
+    /// The caller is known, but its roles do not allow this.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("no ticket with this id or number")]
     NotFound,
     #[error("no route {0}")]
@@ -129,6 +132,7 @@ impl ApiError {
         "malformed-request",
         "validation-error",
         "missing-actor",
+        "forbidden",
         "ticket-not-found",
         "not-found",
         "method-not-allowed",
@@ -149,6 +153,7 @@ impl ApiError {
             ApiError::Malformed(_) => "malformed-request",
             ApiError::Invalid(_) => "validation-error",
             ApiError::MissingActor => "missing-actor",
+            ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound => "ticket-not-found",
             ApiError::NoRoute(_) => "not-found",
             ApiError::MethodNotAllowed(_) => "method-not-allowed",
@@ -171,6 +176,7 @@ impl ApiError {
             ApiError::Malformed(_) => "Malformed request",
             ApiError::Invalid(_) => "Invalid request",
             ApiError::MissingActor => "Acting user required",
+            ApiError::Forbidden(_) => "Forbidden",
             ApiError::NotFound => "Ticket not found",
             ApiError::NoRoute(_) => "Not found",
             ApiError::MethodNotAllowed(_) => "Method not allowed",
@@ -230,6 +236,7 @@ impl ResponseError for ApiError {
             ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::MissingActor => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound | ApiError::NoRoute(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Transition(
@@ -274,8 +281,15 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Contention => ApiError::Contention,
             ServiceError::DuplicateActive => ApiError::DuplicateActive,
+            ServiceError::Forbidden(e) => e.into(),
             ServiceError::Repository(e) => e.into(),
         }
+    }
+}
+
+impl From<ticket_domain::Forbidden> for ApiError {
+    fn from(error: ticket_domain::Forbidden) -> Self {
+        ApiError::Forbidden(error.to_string())
     }
 }
 
@@ -348,6 +362,11 @@ problem_response!(
                     which is missing or blank."
 );
 problem_response!(
+    /// 403.
+    NotPermitted = "`forbidden`: the caller's roles (`X-Roles`) do not allow this, or a provider \
+                 posts under another provider's id."
+);
+problem_response!(
     /// 404.
     TicketNotFound = "`ticket-not-found`: no ticket with this id or number."
 );
@@ -405,6 +424,7 @@ mod tests {
             ApiError::Malformed(ValidationErrors::default()),
             ApiError::Invalid(ValidationErrors::default()),
             ApiError::MissingActor,
+            ApiError::Forbidden("no".into()),
             ApiError::NotFound,
             ApiError::NoRoute("/x".into()),
             ApiError::MethodNotAllowed("GET".into()),

@@ -3,19 +3,19 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use ticket_domain::{
-    Clock, HealthCheck, IngestOutcome, OutboxRepository, TicketId, TicketNumber, TicketRef,
-    TicketRepository, TicketService,
+    Action, Clock, HealthCheck, IngestOutcome, OrganizationRepository, OutboxRepository, TicketId,
+    TicketNumber, TicketRef, TicketRepository, TicketService,
 };
 
 use crate::inbound::dto::{
     AlertResponse, CommentRequest, CommentResponse, CreateTicketRequest, HealthResponse,
-    NotificationResponse, PageResponse, ReadyResponse, StatsResponse, StatusChangeRequest,
-    TicketDetailsResponse, TicketResponse,
+    NotificationResponse, OrganizationPatch, OrganizationResponse, PageResponse, ReadyResponse,
+    StatsResponse, StatusChangeRequest, TicketDetailsResponse, TicketResponse,
 };
-use crate::inbound::extract::{actor, etag, if_match, query_pairs, read_json};
+use crate::inbound::extract::{actor, caller, etag, if_match, query_pairs, read_json};
 use crate::inbound::problem::{
-    ApiError, Conflict, InternalError, MalformedRequest, MissingActor, PayloadTooLarge,
-    ServiceUnavailable, TicketNotFound, ValidationError,
+    ApiError, Conflict, InternalError, MalformedRequest, MissingActor, NotPermitted,
+    PayloadTooLarge, ServiceUnavailable, TicketNotFound, ValidationError,
 };
 use crate::inbound::query::{
     details_visibility, id_page, list_query, notification_query, stats_filter,
@@ -29,6 +29,7 @@ use crate::inbound::schemas::{
 };
 
 type Service<R, C> = web::Data<TicketService<R, C>>;
+type Orgs = web::Data<dyn OrganizationRepository>;
 
 /// What `/health` reports about this process.
 #[derive(Debug, Clone)]
@@ -110,12 +111,17 @@ pub(crate) async fn ready(check: web::Data<dyn HealthCheck>) -> Result<HttpRespo
 )]
 pub(crate) async fn list_alerts<R: TicketRepository, C: Clock>(
     service: Service<R, C>,
+    orgs: Orgs,
     path: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, orgs.as_ref()).await?;
+    caller.require(Action::Read)?;
     let ticket = ticket_ref(&path)?;
     let (limit, before) = id_page(&query_pairs(&req), |_, _| None)?;
-    let alerts = service.alerts(ticket, limit + 1, before).await?;
+    let alerts = service
+        .alerts(caller.org, ticket, limit + 1, before)
+        .await?;
     Ok(HttpResponse::Ok().json(id_paged(alerts, limit, |a| a.id, AlertResponse::from)))
 }
 
@@ -141,10 +147,13 @@ pub(crate) async fn list_alerts<R: TicketRepository, C: Clock>(
 )]
 pub(crate) async fn list_notifications(
     outbox: web::Data<dyn OutboxRepository>,
+    orgs: Orgs,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, orgs.as_ref()).await?;
+    caller.require(Action::Read)?;
     let (filter, limit, before) = notification_query(&query_pairs(&req))?;
-    let rows = outbox.list(&filter, limit + 1, before).await?;
+    let rows = outbox.list(caller.org, &filter, limit + 1, before).await?;
     Ok(HttpResponse::Ok().json(id_paged(rows, limit, |n| n.id, NotificationResponse::from)))
 }
 
@@ -209,10 +218,15 @@ fn create_ticket_description() -> String {
 )]
 pub(crate) async fn create_ticket<R: TicketRepository, C: Clock>(
     service: Service<R, C>,
+    orgs: Orgs,
+    req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, orgs.as_ref()).await?;
+    caller.require(Action::PostAlert)?;
     let alert = read_json::<CreateTicketRequest>(payload).await?.parse()?;
-    let (outcome, view) = service.ingest(alert).await?;
+    caller.require_post_alert(alert.provider_id)?;
+    let (outcome, view) = service.ingest(caller.org, alert).await?;
     let (id, version) = (view.ticket.id().as_uuid(), view.ticket.version());
     let mut response = match outcome {
         IngestOutcome::Created => {
@@ -263,10 +277,13 @@ pub(crate) async fn create_ticket<R: TicketRepository, C: Clock>(
 )]
 pub(crate) async fn list_tickets<R: TicketRepository, C: Clock>(
     service: Service<R, C>,
+    orgs: Orgs,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, orgs.as_ref()).await?;
+    caller.require(Action::Read)?;
     let query = list_query(&query_pairs(&req))?;
-    let page = service.list(&query).await?;
+    let page = service.list(caller.org, &query).await?;
     Ok(HttpResponse::Ok().json(PageResponse {
         items: page.items.iter().map(TicketResponse::from).collect(),
         next_cursor: page.next_cursor.map(|c| c.encode()),
@@ -301,10 +318,13 @@ pub(crate) async fn list_tickets<R: TicketRepository, C: Clock>(
 )]
 pub(crate) async fn ticket_stats<R: TicketRepository, C: Clock>(
     service: Service<R, C>,
+    orgs: Orgs,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, orgs.as_ref()).await?;
+    caller.require(Action::Read)?;
     let filter = stats_filter(&query_pairs(&req))?;
-    let stats = service.stats(&filter).await?;
+    let stats = service.stats(caller.org, &filter).await?;
     Ok(HttpResponse::Ok().json(StatsResponse::from(stats)))
 }
 
@@ -331,12 +351,15 @@ pub(crate) async fn ticket_stats<R: TicketRepository, C: Clock>(
 )]
 pub(crate) async fn get_ticket<R: TicketRepository, C: Clock>(
     service: Service<R, C>,
+    orgs: Orgs,
     path: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, orgs.as_ref()).await?;
+    caller.require(Action::Read)?;
     let ticket = ticket_ref(&path)?;
     let visibility = details_visibility(&query_pairs(&req))?;
-    let details = service.details(ticket, visibility).await?;
+    let details = service.details(caller.org, ticket, visibility).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(details.view.ticket.version())))
         .json(TicketDetailsResponse::new(
@@ -386,16 +409,19 @@ fn change_status_description() -> String {
 )]
 pub(crate) async fn change_status<R: TicketRepository, C: Clock>(
     service: Service<R, C>,
+    orgs: Orgs,
     path: web::Path<String>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let ticket = ticket_ref(&path)?;
     let actor = actor(&req)?;
+    let caller = caller(&req, orgs.as_ref()).await?;
+    caller.require(Action::ChangeStatus)?;
     let expected = if_match(&req)?;
     let change = read_json::<StatusChangeRequest>(payload).await?.parse()?;
     let view = service
-        .change_status(ticket, &change, &actor, expected)
+        .change_status(&caller, ticket, &change, &actor, expected)
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(view.ticket.version())))
@@ -434,16 +460,19 @@ pub(crate) async fn change_status<R: TicketRepository, C: Clock>(
 )]
 pub(crate) async fn add_comment<R: TicketRepository, C: Clock>(
     service: Service<R, C>,
+    orgs: Orgs,
     path: web::Path<String>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let ticket = ticket_ref(&path)?;
     let author = actor(&req)?;
+    let caller = caller(&req, orgs.as_ref()).await?;
+    caller.require(Action::Comment)?;
     let expected = if_match(&req)?;
     let (text, visibility) = read_json::<CommentRequest>(payload).await?.parse()?;
     let (comment, view) = service
-        .add_comment(ticket, &author, text, visibility, expected)
+        .add_comment(caller.org, ticket, &author, text, visibility, expected)
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -452,6 +481,70 @@ pub(crate) async fn add_comment<R: TicketRepository, C: Clock>(
         ))
         .insert_header((header::ETAG, etag(view.ticket.version())))
         .json(CommentResponse::from(comment)))
+}
+
+/// The caller's organization
+///
+/// The organization the caller acts in (`X-Org-Id`, else the default one).
+#[utoipa::path(
+    get,
+    path = "/api/organization",
+    tag = "organizations",
+    params(
+        ("X-Org-Id" = Option<String>, Header, description = "The organization: its slug or id; absent: the default organization."),
+    ),
+    responses(
+        (status = 200, description = "The organization", body = OrganizationResponse),
+        (status = 403, response = NotPermitted),
+        (status = 422, response = ValidationError),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    ),
+)]
+pub(crate) async fn get_organization(
+    orgs: Orgs,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, orgs.as_ref()).await?;
+    caller.require(Action::Read)?;
+    let org = orgs.get(caller.org).await?.ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().json(OrganizationResponse::from(org)))
+}
+
+/// Change the caller's organization
+///
+/// Its name and/or settings (admins only).
+#[utoipa::path(
+    patch,
+    path = "/api/organization",
+    tag = "organizations",
+    params(
+        ("X-Org-Id" = Option<String>, Header, description = "The organization: its slug or id; absent: the default organization."),
+    ),
+    request_body = OrganizationPatch,
+    responses(
+        (status = 200, description = "The organization as changed", body = OrganizationResponse),
+        (status = 400, response = MalformedRequest),
+        (status = 403, response = NotPermitted),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = ValidationError),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    ),
+)]
+pub(crate) async fn patch_organization(
+    orgs: Orgs,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller(&req, orgs.as_ref()).await?;
+    caller.require(Action::WriteConfig)?;
+    let (name, settings) = read_json::<OrganizationPatch>(payload).await?.parse()?;
+    let org = orgs
+        .update(caller.org, name, settings)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().json(OrganizationResponse::from(org)))
 }
 
 /// A 405 naming the methods `allow`ed on the resource.
@@ -509,6 +602,12 @@ pub fn configure<R: TicketRepository, C: Clock>(cfg: &mut web::ServiceConfig) {
         web::resource("/api/notifications")
             .route(web::get().to(list_notifications))
             .default_service(method_not_allowed("GET")),
+    )
+    .service(
+        web::resource("/api/organization")
+            .route(web::get().to(get_organization))
+            .route(web::patch().to(patch_organization))
+            .default_service(method_not_allowed("GET, PATCH")),
     )
     .service(
         web::resource("/ready")

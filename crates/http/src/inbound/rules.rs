@@ -139,7 +139,13 @@ mod tests {
             external_id: None,
             dedup_key: None,
         };
-        let new = TicketDraft::new(alert, &SlaPolicy::default(), chrono::Utc::now()).ticket;
+        let new = TicketDraft::new(
+            ticket_domain::Organization::DEFAULT_ID,
+            alert,
+            &SlaPolicy::default(),
+            chrono::Utc::now(),
+        )
+        .ticket;
         let mut found = vec![new];
         let mut i = 0;
         while let Some(from) = found.get(i).cloned() {

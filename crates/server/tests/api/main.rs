@@ -11,5 +11,6 @@ mod dedup;
 mod lifecycle;
 mod openapi;
 mod operations;
+mod organizations;
 mod tickets;
 mod workers;

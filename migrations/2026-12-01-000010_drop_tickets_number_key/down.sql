@@ -1,0 +1,1 @@
+ALTER TABLE tickets ADD CONSTRAINT tickets_number_key UNIQUE (number);

@@ -1,0 +1,4 @@
+-- See 000002 for CONCURRENTLY.
+CREATE INDEX CONCURRENTLY IF NOT EXISTS tickets_org_provider_created_cov_idx
+    ON tickets (org_id, provider_id, created_at DESC, id DESC)
+    INCLUDE (status, severity, camera_id, first_responded_at, first_response_due_at, resolved_at, resolution_due_at);

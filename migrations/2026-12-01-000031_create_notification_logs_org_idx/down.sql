@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS notification_logs_org_idx;

@@ -2,16 +2,17 @@
 //! adapters: each behaviour is one test, on a private database of its own.
 
 use ticket_persistence::test_db::TestDatabase;
-use ticket_persistence::{PgOutbox, PgTicketRepository, PoolSettings, build_pool};
+use ticket_persistence::{PgOrganizations, PgOutbox, PgTicketRepository, PoolSettings, build_pool};
 
-/// Both adapters over one pool of a fresh database, which lives as long as the test.
-async fn store() -> (PgTicketRepository, PgOutbox, TestDatabase) {
+/// The three adapters over one pool of a fresh database, which lives as long as the test.
+async fn store() -> (PgTicketRepository, PgOutbox, PgOrganizations, TestDatabase) {
     let db = TestDatabase::new().await;
     let pool = build_pool(&db.url(), &PoolSettings::default())
         .unwrap_or_else(|e| panic!("a pool for the test database: {e}"));
     (
         PgTicketRepository::new(pool.clone()),
-        PgOutbox::new(pool),
+        PgOutbox::new(pool.clone()),
+        PgOrganizations::new(pool),
         db,
     )
 }

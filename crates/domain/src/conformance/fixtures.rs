@@ -5,13 +5,14 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::access::{OrgRef, OrgSlug, Organization};
 use crate::lifecycle::{self, StatusChange};
 use crate::model::{
     AlertData, AlertType, CameraId, CommentBody, DedupKey, Description, ExternalId, OrgId,
     ProviderId, Severity, Status, Title, UserId, Visibility,
 };
 use crate::notification::{Notification, NotificationFilter, OutboxRepository};
-use crate::ports::{RepositoryError, TicketRef, TicketRepository};
+use crate::ports::{OrganizationRepository, RepositoryError, TicketRef, TicketRepository};
 use crate::query::{ListQuery, PageLimit, TicketFilter};
 use crate::sla::SlaPolicy;
 use crate::ticket::{
@@ -19,6 +20,35 @@ use crate::ticket::{
     TicketRecord,
 };
 use crate::{AlertRecord, TicketId};
+
+/// Provisions the organization `slug` names through `orgs` (a slug not seen before is
+/// provisioned on first use) and returns its id, which must not be the default
+/// organization's. [`conformance_tests!`](crate::conformance_tests) runs each behaviour of one
+/// organization in one made this way, so a store that ignored the organization would show it.
+pub async fn provision<G: OrganizationRepository>(orgs: &G, slug: &str) -> OrgId {
+    let slug = OrgSlug::parse(slug, "slug").expect("a slug");
+    let id = orgs
+        .resolve(&OrgRef::Slug(slug.clone()))
+        .await
+        .unwrap_or_else(|e| panic!("resolve of the new slug {slug}: {e:?}"))
+        .unwrap_or_else(|| panic!("resolve of the new slug {slug} is None: it must provision"));
+    assert_ne!(
+        id,
+        Organization::DEFAULT_ID,
+        "the new slug {slug} resolved to the default organization"
+    );
+    id
+}
+
+/// Asserts that `ticket`, read from organization `org`, belongs to it.
+#[track_caller]
+pub(crate) fn assert_in(org: OrgId, ticket: &Ticket, what: &str) {
+    assert_eq!(
+        ticket.org_id(),
+        org,
+        "{what}: a ticket of another organization: {ticket:?}"
+    );
+}
 
 /// The suite's base instant, with microseconds: stores must keep that precision.
 pub(crate) fn t0() -> DateTime<Utc> {
@@ -89,7 +119,10 @@ pub(crate) async fn create_from<R: TicketRepository>(
 ) -> Ticket {
     let now = draft.ticket.created_at();
     match tickets.ingest(org, draft, now).await {
-        Ok(Ingested::Created(ticket)) => ticket,
+        Ok(Ingested::Created(ticket)) => {
+            assert_in(org, &ticket, "ingest of a new alert");
+            ticket
+        }
         other => panic!("ingest of a new alert: expected Created, got {other:?}"),
     }
 }
@@ -187,11 +220,13 @@ pub(crate) fn number(ticket: &Ticket) -> TicketRef {
 }
 
 pub(crate) async fn find<R: TicketRepository>(tickets: &R, org: OrgId, id: TicketId) -> Ticket {
-    tickets
+    let found = tickets
         .find(org, TicketRef::Id(id))
         .await
         .expect("find")
-        .unwrap_or_else(|| panic!("ticket {id} is not found"))
+        .unwrap_or_else(|| panic!("ticket {id} is not found"));
+    assert_in(org, &found, "find");
+    found
 }
 
 pub(crate) async fn details<R: TicketRepository>(
@@ -233,6 +268,13 @@ pub(crate) async fn events_where<O: OutboxRepository>(
             .await
             .expect("outbox list");
         let done = page.len() < 100;
+        for e in &page {
+            assert_eq!(
+                e.payload["org_id"],
+                json!(org),
+                "the outbox list of organization {org} shows another's event: {e:?}"
+            );
+        }
         all.extend(page);
         if done {
             all.reverse();
@@ -290,6 +332,9 @@ pub(crate) async fn pages<R: TicketRepository>(
     let mut pages = Vec::new();
     loop {
         let page = tickets.list(org, &query, now).await.expect("list");
+        for t in &page.items {
+            assert_in(org, t, "list");
+        }
         assert!(
             page.items.len() <= usize::from(limit),
             "a page of limit {limit} holds {} tickets",

@@ -1,6 +1,8 @@
 //! The port conformance suite (feature `conformance`): the contracts stated in the doc
 //! comments of [`TicketRepository`](crate::TicketRepository),
-//! [`OutboxRepository`](crate::OutboxRepository) and [`HealthCheck`](crate::HealthCheck),
+//! [`OutboxRepository`](crate::OutboxRepository),
+//! [`OrganizationRepository`](crate::OrganizationRepository) and
+//! [`HealthCheck`](crate::HealthCheck),
 //! written once as behaviours that any implementation must show.
 //!
 //! Each behaviour is a `pub async fn` taking the implementation(s) under test; it panics,
@@ -13,22 +15,26 @@
 //!
 //! # Running the suite against an adapter
 //!
-//! Every behaviour needs a fresh, empty store: a ticket repository (that is also the
-//! store's [`HealthCheck`](crate::HealthCheck)) and an outbox over the same data. In the
-//! adapter's crate, with `ticket-domain` (feature `conformance`) and `tokio` (features
-//! `macros` and `rt-multi-thread`) as dev-dependencies, a test file
-//! `tests/conformance.rs` holds an async factory and one macro call:
+//! Every behaviour needs a fresh store, empty but for the default organization: a ticket
+//! repository (that is also the store's [`HealthCheck`](crate::HealthCheck)), an outbox and
+//! an organization repository over the same data. In the adapter's crate, with
+//! `ticket-domain` (feature `conformance`) and `tokio` (features `macros` and
+//! `rt-multi-thread`) as dev-dependencies, a test file `tests/conformance.rs` holds an async
+//! factory and one macro call:
 //!
 //! ```ignore
-//! /// A fresh store: (tickets, outbox, anything to keep alive until the test ends).
-//! async fn store() -> (MyTickets, MyOutbox, MyGuard) { /* ... */ }
+//! /// A fresh store: (tickets, outbox, organizations, anything to keep alive until the test
+//! /// ends).
+//! async fn store() -> (MyTickets, MyOutbox, MyOrganizations, MyGuard) { /* ... */ }
 //!
 //! ticket_domain::conformance_tests!(store());
 //! ```
 //!
 //! [`conformance_tests!`](crate::conformance_tests) expands to one `#[tokio::test]` per
-//! behaviour, named after it, each awaiting the factory once; the third element (a test
-//! database, a temporary directory...) is dropped after the behaviour, as the test ends.
+//! behaviour, named after it, each awaiting the factory once; the last element (a test
+//! database, a temporary directory...) is dropped after the behaviour, as the test ends. A
+//! behaviour of one organization's tickets takes the [`OrgId`](crate::OrgId) it runs in: the
+//! macro provisions a new organization for it first ([`provision`]), never the default one.
 //! `crates/persistence/tests/conformance.rs` does this for PostgreSQL, with a private
 //! database per test.
 
@@ -40,16 +46,22 @@ mod outbox;
 mod reads;
 mod writes;
 
+pub use fixtures::provision;
 pub use ingest::*;
 pub use outbox::*;
 pub use reads::*;
 pub use writes::*;
 
+/// The slug of the organization [`conformance_tests!`] provisions for each behaviour of one
+/// organization.
+pub const SUITE_ORG: &str = "acme";
+
 /// Expands to one `#[tokio::test]` per behaviour of [`crate::conformance`], each run
 /// against a fresh store from `$store`: an expression awaited once per test, giving a tuple
-/// `(tickets, outbox, guard)`. `tickets` implements
+/// `(tickets, outbox, orgs, guard)`. `tickets` implements
 /// [`TicketRepository`](crate::TicketRepository) and [`HealthCheck`](crate::HealthCheck),
-/// `outbox` [`OutboxRepository`](crate::OutboxRepository) over the same store, and `guard`
+/// `outbox` [`OutboxRepository`](crate::OutboxRepository) and `orgs`
+/// [`OrganizationRepository`](crate::OrganizationRepository) over the same store, and `guard`
 /// is kept until the test ends. See the [module documentation](crate::conformance).
 #[macro_export]
 macro_rules! conformance_tests {
@@ -102,7 +114,9 @@ macro_rules! conformance_tests {
             #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $one() {
                 let store = $store.await;
-                $crate::conformance::$one(&store.0, $crate::Organization::DEFAULT_ID).await;
+                let org =
+                    $crate::conformance::provision(&store.2, $crate::conformance::SUITE_ORG).await;
+                $crate::conformance::$one(&store.0, org).await;
             }
         )*
         $(
@@ -116,8 +130,9 @@ macro_rules! conformance_tests {
             #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $both() {
                 let store = $store.await;
-                $crate::conformance::$both(&store.0, &store.1, $crate::Organization::DEFAULT_ID)
-                    .await;
+                let org =
+                    $crate::conformance::provision(&store.2, $crate::conformance::SUITE_ORG).await;
+                $crate::conformance::$both(&store.0, &store.1, org).await;
             }
         )*
     };

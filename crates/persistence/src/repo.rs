@@ -672,6 +672,7 @@ impl TicketRepository for PgTicketRepository {
                     diesel::update(
                         tickets::table
                             .find(ticket.id().as_uuid())
+                            .filter(tickets::org_id.eq(org.as_uuid()))
                             .filter(tickets::version.eq(expected_version)),
                     )
                     .set(TicketChanges::from(ticket))
@@ -688,7 +689,8 @@ impl TicketRepository for PgTicketRepository {
                 )
                 .execute(&mut &**c),
             );
-            // Changed (or gone) since it was read: the caller re-reads and tells which.
+            // Changed (or gone, or another organization's) since it was read: the caller
+            // re-reads and tells which.
             if updated.map_err(DbError::from_update)? != 1 {
                 return Err(DbError::VersionConflict);
             }

@@ -35,6 +35,7 @@
 //! database, a temporary directory...) is dropped after the behaviour, as the test ends. A
 //! behaviour of one organization's tickets takes the [`OrgId`](crate::OrgId) it runs in: the
 //! macro provisions a new organization for it first ([`provision`]), never the default one.
+//! A behaviour of isolation takes the organization repository and provisions two.
 //! `crates/persistence/tests/conformance.rs` does this for PostgreSQL, with a private
 //! database per test.
 
@@ -42,12 +43,14 @@
 
 mod fixtures;
 mod ingest;
+mod isolation;
 mod outbox;
 mod reads;
 mod writes;
 
 pub use fixtures::provision;
 pub use ingest::*;
+pub use isolation::*;
 pub use outbox::*;
 pub use reads::*;
 pub use writes::*;
@@ -103,12 +106,24 @@ macro_rules! conformance_tests {
                 purge_delivered_deletes_only_sent_events_before_the_cutoff,
                 outbox_list_filters_and_pages,
             ];
+            one_in_two: [
+                another_organizations_ticket_is_not_found,
+                list_and_stats_show_only_the_organizations_tickets,
+                ticket_numbers_count_from_one_in_each_organization,
+            ];
+            both_in_two: [
+                writes_to_another_organizations_ticket_are_refused,
+                the_same_alert_in_two_organizations_makes_two_tickets,
+                the_outbox_list_shows_only_the_organizations_events,
+            ];
         );
     };
     (@expand $store:expr;
         one: [$($one:ident,)*];
         health: [$($health:ident,)*];
         both: [$($both:ident,)*];
+        one_in_two: [$($one_in_two:ident,)*];
+        both_in_two: [$($both_in_two:ident,)*];
     ) => {
         $(
             #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -135,6 +150,20 @@ macro_rules! conformance_tests {
                 $crate::conformance::$both(&store.0, &store.1, org).await;
             }
         )*
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $one_in_two() {
+                let store = $store.await;
+                $crate::conformance::$one_in_two(&store.0, &store.2).await;
+            }
+        )*
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $both_in_two() {
+                let store = $store.await;
+                $crate::conformance::$both_in_two(&store.0, &store.1, &store.2).await;
+            }
+        )*
     };
 }
 
@@ -150,6 +179,7 @@ mod tests {
         let lists = &macro_source[macro_source.find("one: [").expect("the macro's lists")..];
         let sources = [
             include_str!("ingest.rs"),
+            include_str!("isolation.rs"),
             include_str!("writes.rs"),
             include_str!("reads.rs"),
             include_str!("outbox.rs"),
@@ -171,6 +201,6 @@ mod tests {
                 behaviours += 1;
             }
         }
-        assert_eq!(behaviours, 30);
+        assert_eq!(behaviours, 36);
     }
 }

@@ -18,7 +18,7 @@ use crate::ticket::{NewAlert, Ticket};
 const NONE: [i64; 0] = [];
 
 /// How many `sla_breached` events each ticket has.
-async fn breach_events<O: OutboxRepository>(
+pub(crate) async fn breach_events<O: OutboxRepository>(
     outbox: &O,
     org: OrgId,
     ids: &[TicketId],
@@ -63,7 +63,11 @@ async fn record_until_done<R: TicketRepository>(
 
 /// Critical tickets created at [`t0`], never answered: first response due at +5 min,
 /// resolution at +1 h.
-async fn unanswered<R: TicketRepository>(tickets: &R, org: OrgId, n: usize) -> Vec<Ticket> {
+pub(crate) async fn unanswered<R: TicketRepository>(
+    tickets: &R,
+    org: OrgId,
+    n: usize,
+) -> Vec<Ticket> {
     let mut created = Vec::new();
     for i in 0..n {
         let alert = NewAlert {

@@ -236,7 +236,7 @@ fn now() -> DateTime<Utc> {
 
 /// A varied store: every status, several severities, cameras, providers and assignees,
 /// tickets created over a few hours, SLA targets met, breached and pending at [`now`].
-async fn population<R: TicketRepository>(tickets: &R, org: OrgId) -> Vec<Ticket> {
+pub(crate) async fn population<R: TicketRepository>(tickets: &R, org: OrgId) -> Vec<Ticket> {
     use Severity::*;
     use Status::*;
     // (severity, camera, provider, steps: (target, assignee, minutes after creation))
@@ -405,7 +405,17 @@ pub async fn list_filters_select_the_matching_tickets<R: TicketRepository>(
     tickets: &R,
     org: OrgId,
 ) {
-    let mut population = population(tickets, org).await;
+    let population = population(tickets, org).await;
+    list_matches(tickets, org, population).await;
+}
+
+/// Asserts that organization `org`'s list of each of [`filters`] holds the tickets of
+/// `population` (its tickets, as stored) that match it, newest first, also when paged.
+pub(crate) async fn list_matches<R: TicketRepository>(
+    tickets: &R,
+    org: OrgId,
+    mut population: Vec<Ticket>,
+) {
     newest_first(&mut population);
     for filter in filters() {
         let expected: Vec<TicketId> = population
@@ -538,6 +548,12 @@ fn check_target(
 /// (by [`SlaState::evaluate`] at `now`), compliance and mean time.
 pub async fn stats_agree_with_the_list<R: TicketRepository>(tickets: &R, org: OrgId) {
     population(tickets, org).await;
+    stats_match_the_list(tickets, org).await;
+}
+
+/// Asserts that organization `org`'s stats of each of [`filters`] count the tickets its list
+/// shows, over a store holding [`population`] in `org`.
+pub(crate) async fn stats_match_the_list<R: TicketRepository>(tickets: &R, org: OrgId) {
     let mut seen = TicketStats::default();
     for filter in filters() {
         let listed = list_all(tickets, org, &filter, now()).await;

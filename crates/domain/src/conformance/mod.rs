@@ -44,6 +44,7 @@
 mod fixtures;
 mod ingest;
 mod isolation;
+mod organizations;
 mod outbox;
 mod reads;
 mod writes;
@@ -51,6 +52,7 @@ mod writes;
 pub use fixtures::provision;
 pub use ingest::*;
 pub use isolation::*;
+pub use organizations::*;
 pub use outbox::*;
 pub use reads::*;
 pub use writes::*;
@@ -116,6 +118,12 @@ macro_rules! conformance_tests {
                 the_same_alert_in_two_organizations_makes_two_tickets,
                 the_outbox_list_shows_only_the_organizations_events,
             ];
+            organizations: [
+                resolve_provisions_a_new_slug_once,
+                concurrent_resolves_of_a_new_slug_give_one_id,
+                an_unknown_organization_id_is_none,
+                update_changes_name_and_settings_and_get_reads_them_back,
+            ];
         );
     };
     (@expand $store:expr;
@@ -124,6 +132,7 @@ macro_rules! conformance_tests {
         both: [$($both:ident,)*];
         one_in_two: [$($one_in_two:ident,)*];
         both_in_two: [$($both_in_two:ident,)*];
+        organizations: [$($organizations:ident,)*];
     ) => {
         $(
             #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,6 +173,13 @@ macro_rules! conformance_tests {
                 $crate::conformance::$both_in_two(&store.0, &store.1, &store.2).await;
             }
         )*
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $organizations() {
+                let store = $store.await;
+                $crate::conformance::$organizations(&store.2).await;
+            }
+        )*
     };
 }
 
@@ -180,6 +196,7 @@ mod tests {
         let sources = [
             include_str!("ingest.rs"),
             include_str!("isolation.rs"),
+            include_str!("organizations.rs"),
             include_str!("writes.rs"),
             include_str!("reads.rs"),
             include_str!("outbox.rs"),
@@ -201,6 +218,6 @@ mod tests {
                 behaviours += 1;
             }
         }
-        assert_eq!(behaviours, 36);
+        assert_eq!(behaviours, 40);
     }
 }

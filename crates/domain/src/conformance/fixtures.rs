@@ -438,12 +438,14 @@ impl Snapshot {
     }
 }
 
-/// A ticket created at [`t0`] and the same assigned to alice a minute later, as stored.
+/// A ticket for the incident `key` created at [`t0`] and the same assigned to alice a minute
+/// later, as stored.
 pub(crate) async fn created_then_assigned<R: TicketRepository>(
     tickets: &R,
     org: OrgId,
+    key: &str,
 ) -> (Ticket, Ticket) {
-    let created = create(tickets, org, alert("door"), t0()).await;
+    let created = create(tickets, org, alert(key), t0()).await;
     let assigned = transition(
         tickets,
         org,

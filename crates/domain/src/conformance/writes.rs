@@ -71,7 +71,7 @@ pub async fn save_transition_at_a_stale_version_conflicts_and_writes_nothing<R, 
     R: TicketRepository,
     O: OutboxRepository,
 {
-    let (created, assigned) = created_then_assigned(tickets, org).await;
+    let (created, assigned) = created_then_assigned(tickets, org, "door").await;
     let before = snapshot(tickets, outbox, org, created.id()).await;
 
     let (stale, stale_entry) = apply(&created, Status::InProgress, None, at(2 * MINUTE));
@@ -197,23 +197,14 @@ where
     );
 
     // A status change was the first response: a later comment leaves it.
-    let other = create(tickets, org, alert("window"), t0()).await;
-    let assigned = transition(
-        tickets,
-        org,
-        &other,
-        Status::Assigned,
-        Some("alice"),
-        at(60),
-    )
-    .await;
+    let (_, assigned) = created_then_assigned(tickets, org, "window").await;
     let (expected, late) = comment_on(&assigned, "alice", Visibility::Internal, at(5 * MINUTE));
     let stored = tickets
         .save_comment(org, &late, None)
         .await
         .expect("save_comment");
     assert_eq!(stored, expected);
-    assert_eq!(stored.first_responded_at(), Some(at(60)));
+    assert_eq!(stored.first_responded_at(), Some(at(MINUTE)));
 
     // Recorded out of order, a comment older than the first response becomes it.
     let (expected, early) = comment_on(&stored, "bob", Visibility::Internal, at(30));
@@ -262,7 +253,7 @@ where
 
     let stored = find(tickets, org, created.id()).await;
     assert_eq!(stored.version(), N as i64 + 1);
-    assert_eq!(stored.first_responded_at(), Some(at(60)));
+    assert_eq!(stored.first_responded_at(), Some(at(MINUTE)));
     assert_eq!(stored.updated_at(), at(60));
     let mut kept: Vec<_> = details(tickets, org, created.id())
         .await
@@ -289,7 +280,7 @@ pub async fn save_comment_at_a_stale_version_conflicts_and_writes_nothing<R, O>(
     R: TicketRepository,
     O: OutboxRepository,
 {
-    let (created, assigned) = created_then_assigned(tickets, org).await;
+    let (created, assigned) = created_then_assigned(tickets, org, "door").await;
     let before = snapshot(tickets, outbox, org, created.id()).await;
     let (_, comment) = comment_on(&assigned, "alice", Visibility::Internal, at(2 * MINUTE));
     for version in [created.version(), assigned.version() + 1] {

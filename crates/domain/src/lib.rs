@@ -2,6 +2,8 @@
 
 pub mod access;
 pub mod actor;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod error;
 pub mod event;
 pub mod ingest;

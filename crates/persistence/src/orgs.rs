@@ -88,19 +88,38 @@ impl OrganizationRepository for PgOrganizations {
             return Ok(Some(id));
         }
         let mut conn = self.pool.get().await.map_err(pool_error)?;
-        // Provisioned once, whatever the races: the function inserts or finds it. An id
-        // seen for the first time gets its hexadecimal form as slug and name.
-        let (id, slug) = match org {
-            OrgRef::Id(id) => (id.as_uuid(), id.as_uuid().simple().to_string()),
-            OrgRef::Slug(slug) => (Uuid::now_v7(), slug.as_str().to_owned()),
+        let id = match org {
+            // An id must exist; row-level security shows the row only to its own
+            // organization, so the lookup names it.
+            OrgRef::Id(id) => {
+                let id = *id;
+                conn.build_transaction()
+                    .read_only()
+                    .run(async |c| {
+                        let (scoped, found) = tokio::join!(
+                            set_org(c, id),
+                            organizations::table
+                                .find(id.as_uuid())
+                                .select(organizations::id)
+                                .first::<Uuid>(&mut &*c)
+                        );
+                        scoped?;
+                        Ok::<_, DbError>(found.optional()?.map(OrgId::from_uuid))
+                    })
+                    .await?
+            }
+            // Provisioned once, whatever the races: the function inserts or finds it.
+            OrgRef::Slug(slug) => {
+                let row: Provisioned =
+                    diesel::sql_query("SELECT provision_organization($1, $2, $2) AS id")
+                        .bind::<SqlUuid, _>(Uuid::now_v7())
+                        .bind::<Text, _>(slug.as_str())
+                        .get_result(&mut conn)
+                        .await
+                        .map_err(DbError::from)?;
+                Some(OrgId::from_uuid(row.id))
+            }
         };
-        let row: Provisioned = diesel::sql_query("SELECT provision_organization($1, $2, $2) AS id")
-            .bind::<SqlUuid, _>(id)
-            .bind::<Text, _>(&slug)
-            .get_result(&mut conn)
-            .await
-            .map_err(DbError::from)?;
-        let id = Some(OrgId::from_uuid(row.id));
         if let Some(id) = id {
             self.remember(org, id);
         }

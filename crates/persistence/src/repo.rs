@@ -858,7 +858,12 @@ impl TicketRepository for PgTicketRepository {
             .transaction(async |c| {
                 let mut total = 0;
                 for target in SlaTarget::ALL {
-                    total += record_breaches(c, *target, now, limit).await?;
+                    // `limit` counts the targets of both kinds together.
+                    let left = limit - total as i64;
+                    if left <= 0 {
+                        break;
+                    }
+                    total += record_breaches(c, *target, now, left).await?;
                 }
                 Ok::<_, DbError>(total)
             })

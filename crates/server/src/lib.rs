@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod metrics;
+pub mod storage;
 pub mod telemetry;
 pub mod workers;
 
@@ -13,18 +14,16 @@ use actix_web::middleware::{NormalizePath, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
+use storage::{Ports, Storage};
 use ticket_domain::notification::OutboxPurger;
 use ticket_domain::{
-    Clock, Dispatcher, HealthCheck, OrganizationRepository, OutboxRepository, TicketService,
+    Clock, Dispatcher, HealthCheck, OrganizationRepository, OutboxRepository, SlaPolicy,
+    TicketRepository, TicketService,
 };
 use ticket_http::outbound::WebhookSender;
 use ticket_http::{AuthMode, Authenticator, ServiceInfo, configure, no_route};
-use ticket_persistence::{
-    DbRole, PgOrganizations, PgOutbox, PgTicketRepository, PoolSettings, build_pool,
-    ensure_database, run_pending,
-};
+use ticket_persistence::{ensure_database, run_pending};
 use workers::Workers;
 
 pub use config::Config;
@@ -35,10 +34,6 @@ const STARTUP_DB_WAIT: Duration = Duration::from_secs(30);
 /// How often a JWKS fetched from `AUTH_JWKS_URL` is fetched again, so that a key the
 /// identity provider withdrew stops verifying tokens within this time.
 pub const JWKS_REFRESH_INTERVAL: Duration = Duration::from_secs(300);
-
-/// Connections of the background workers (SLA monitor, dispatcher, purger), on top of
-/// DATABASE_POOL_SIZE.
-const BACKGROUND_POOL_SIZE: usize = 2;
 
 /// Creates the database if missing and applies pending migrations, waiting for the
 /// database to come up if it is still starting.
@@ -68,11 +63,32 @@ pub async fn prepare_database(database_url: &str) -> anyhow::Result<Vec<String>>
     Ok(applied)
 }
 
-/// `total` connections split between `workers` pools, the first ones taking the remainder.
-fn pool_shares(total: usize, workers: usize) -> Vec<usize> {
-    (0..workers)
-        .map(|i| total / workers + usize::from(i < total % workers))
-        .collect()
+/// The routes of one HTTP worker and what they need, over any storage.
+fn api<T, O, G, C>(
+    ports: Ports<T, O, G>,
+    clock: C,
+    sla: SlaPolicy,
+) -> impl FnOnce(&mut web::ServiceConfig)
+where
+    T: TicketRepository + HealthCheck + Clone,
+    O: OutboxRepository,
+    G: OrganizationRepository,
+    C: Clock,
+{
+    move |cfg| {
+        let health: web::Data<dyn HealthCheck> =
+            web::Data::from(Arc::new(ports.tickets.clone()) as Arc<dyn HealthCheck>);
+        let outbox: web::Data<dyn OutboxRepository> =
+            web::Data::from(Arc::new(ports.outbox) as Arc<dyn OutboxRepository>);
+        let orgs: web::Data<dyn OrganizationRepository> =
+            web::Data::from(Arc::new(ports.orgs) as Arc<dyn OrganizationRepository>);
+        let service = web::Data::new(TicketService::new(ports.tickets, clock, sla));
+        cfg.app_data(service)
+            .app_data(health)
+            .app_data(outbox)
+            .app_data(orgs)
+            .configure(configure::<T, C>);
+    }
 }
 
 /// The service, bound to its port and ready to run.
@@ -108,11 +124,8 @@ impl Application {
                 .context("loading the keys of AUTH_JWKS_FILE")?,
         );
         prepare_database(&config.database_url).await?;
-        // One pool per HTTP worker thread, and one for the background workers. A pooled
-        // connection is driven by a task on the thread that opened it; shared across
-        // threads, every statement would cost two cross-thread wake-ups (measured: a third
-        // of the server's CPU went to switching threads). DATABASE_POOL_SIZE is split
-        // between the HTTP workers.
+        // One pool per HTTP worker thread, and one for the background workers (see
+        // `Storage`).
         let requested = config.workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
         });
@@ -125,34 +138,16 @@ impl Application {
                 "HTTP_WORKERS is larger than DATABASE_POOL_SIZE: running one worker per connection"
             );
         }
-        let pools = pool_shares(config.pool.max_size, http_workers)
-            .into_iter()
-            .map(|share| {
-                let settings = PoolSettings {
-                    max_size: share,
-                    role: Some(DbRole::App),
-                    ..config.pool.clone()
-                };
-                build_pool(&config.database_url, &settings)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let background = build_pool(
-            &config.database_url,
-            &PoolSettings {
-                max_size: BACKGROUND_POOL_SIZE,
-                role: Some(DbRole::Worker),
-                ..config.pool.clone()
-            },
-        )?;
-        let outbox = PgOutbox::new(background.clone());
-        let mut all_pools = pools.clone();
-        all_pools.push(background.clone());
+        let storage = Storage::connect(config, http_workers)?;
         let scrape = web::Data::new(metrics::Scrape {
             handle: metrics::install(&config.service_name),
-            pools: all_pools,
+            pools: storage.pools(),
         });
+        let Ports {
+            tickets, outbox, ..
+        } = storage.background();
         let background_service = web::Data::new(TicketService::new(
-            PgTicketRepository::new(background),
+            tickets,
             clock.clone(),
             config.sla.clone(),
         ));
@@ -188,36 +183,20 @@ impl Application {
         let listener = TcpListener::bind((config.host, config.port))
             .with_context(|| format!("cannot listen on {}:{}", config.host, config.port))?;
         let port = listener.local_addr()?.port();
-        let next_pool = Arc::new(AtomicUsize::new(0));
+        let worker_ports = storage.http_workers();
         let sla = config.sla.clone();
         let mut server = HttpServer::new(move || {
             // Called once on each worker thread: that worker's pool and what uses it.
-            let pool = pools[next_pool.fetch_add(1, Ordering::Relaxed) % pools.len()].clone();
-            let repository = PgTicketRepository::new(pool.clone());
-            let health: web::Data<dyn HealthCheck> =
-                web::Data::from(Arc::new(repository.clone()) as Arc<dyn HealthCheck>);
-            let orgs: web::Data<dyn OrganizationRepository> = web::Data::from(Arc::new(
-                PgOrganizations::new(pool.clone()),
-            )
-                as Arc<dyn OrganizationRepository>);
-            let worker_outbox = PgOutbox::new(pool);
+            let ports = worker_ports();
             // `/metrics` reads the backlog through this worker's pool, never the
             // background one, whose connections must live on the main thread.
-            let backlog = web::Data::new(worker_outbox.clone());
-            let outbox: web::Data<dyn OutboxRepository> =
-                web::Data::from(Arc::new(worker_outbox) as Arc<dyn OutboxRepository>);
-            let service =
-                web::Data::new(TicketService::new(repository, clock.clone(), sla.clone()));
+            let backlog = web::Data::new(ports.outbox.clone());
             App::new()
                 .wrap(from_fn(ticket_http::inbound::extract::limit_headers))
                 .wrap(NormalizePath::trim())
                 .wrap(from_fn(telemetry::request_log))
-                .app_data(service)
                 .app_data(info.clone())
                 .app_data(authenticator.clone())
-                .app_data(health)
-                .app_data(outbox)
-                .app_data(orgs)
                 .app_data(backlog)
                 .app_data(scrape.clone())
                 .service(
@@ -225,7 +204,7 @@ impl Application {
                         .route(web::get().to(metrics::render))
                         .default_service(ticket_http::inbound::routes::method_not_allowed("GET")),
                 )
-                .configure(configure::<PgTicketRepository, C>)
+                .configure(api(ports, clock.clone(), sla.clone()))
                 .default_service(web::to(no_route))
         })
         .listen(listener)?
@@ -250,25 +229,5 @@ impl Application {
         tracing::info!("HTTP server stopped; stopping background work");
         self.workers.shutdown().await;
         served
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::pool_shares;
-
-    #[test]
-    fn pool_shares_add_up_to_the_total() {
-        assert_eq!(pool_shares(8, 2), [4, 4]);
-        assert_eq!(pool_shares(9, 2), [5, 4]);
-        assert_eq!(pool_shares(3, 3), [1, 1, 1]);
-        assert_eq!(pool_shares(64, 1), [64]);
-        for total in 1..40 {
-            for workers in 1..=total {
-                let shares = pool_shares(total, workers);
-                assert_eq!(shares.iter().sum::<usize>(), total);
-                assert!(shares.iter().all(|&s| s >= 1));
-            }
-        }
     }
 }

@@ -116,7 +116,7 @@ pub async fn identity(req: &HttpRequest) -> Result<Identity, ApiError> {
 }
 
 /// The caller of a request: its identity (header mode or a verified token) with the
-/// organization resolved (an organization named for the first time is provisioned; absent,
+/// organization resolved (a slug named for the first time is provisioned; absent,
 /// the default one).
 pub async fn caller(
     req: &HttpRequest,

@@ -220,7 +220,7 @@ named_schema!(
         .description(Some(
             "The caller's organization, set by the gateway: its slug (1..=63 of `a-z`, `0-9` \
              and `-`; upper case is folded) or its id (a UUID). Absent or empty: the default \
-             organization. An organization named for the first time is created.",
+             organization. A slug named for the first time is created; an unknown id is a 403.",
         ))
         .build()
 );

@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
+use ticket_domain::{Action, Role};
 use utoipa::openapi::schema::Object;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{RefOr, Schema};
@@ -128,7 +129,7 @@ Trailing slashes in paths are ignored.",
         (name = "organizations", description = "The caller's organization: each sees only its own data."),
         (name = "operations", description = "Liveness, readiness and this description."),
     ),
-    modifiers(&EveryFieldRequired, &BearerAuth),
+    modifiers(&EveryFieldRequired, &BearerAuth, &RolesPerOperation),
 )]
 #[derive(Debug)]
 pub struct ApiDoc;
@@ -191,6 +192,67 @@ impl Modify for BearerAuth {
             .components
             .get_or_insert_with(Default::default)
             .add_security_scheme(BEARER_AUTH, SecurityScheme::Http(scheme));
+    }
+}
+
+/// Each operation's description ends with the roles that may call it, written from the
+/// domain's `Role::allows`, so the document cannot drift from the rule.
+struct RolesPerOperation;
+
+impl RolesPerOperation {
+    /// What an operation does, as the domain's permission; `None`: open to everyone.
+    fn action(method: &str, path: &str) -> Option<Action> {
+        match (method, path) {
+            ("post", "/api/tickets") => Some(Action::PostAlert),
+            ("patch", "/api/tickets/{id}/status") => Some(Action::ChangeStatus),
+            ("post", "/api/tickets/{id}/comments") => Some(Action::Comment),
+            ("patch", "/api/organization") => Some(Action::WriteConfig),
+            (_, path) if path.starts_with("/api/tickets") || path == "/api/notifications" => {
+                Some(Action::Read)
+            }
+            (_, "/api/organization") => Some(Action::Read),
+            _ => None,
+        }
+    }
+}
+
+impl Modify for RolesPerOperation {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                ("get", &mut item.get),
+                ("post", &mut item.post),
+                ("patch", &mut item.patch),
+            ];
+            for (method, operation) in operations {
+                let (Some(operation), Some(action)) = (operation, Self::action(method, path))
+                else {
+                    continue;
+                };
+                let roles: Vec<String> = Role::ALL
+                    .iter()
+                    .filter(|r| r.allows(action))
+                    .map(|r| format!("`{r}`"))
+                    .collect();
+                let mut note = format!("Roles: {}.", roles.join(", "));
+                if action == Action::ChangeStatus {
+                    let others: Vec<String> = Role::ALL
+                        .iter()
+                        .filter(|r| r.allows(Action::AssignOthers) && r.allows(Action::Reopen))
+                        .map(|r| format!("`{r}`"))
+                        .collect();
+                    note.push_str(&format!(
+                        " Assigning someone else or reopening: {}.",
+                        others.join(", ")
+                    ));
+                }
+                let description = operation.description.get_or_insert_with(String::new);
+                if !description.is_empty() {
+                    description.push_str("\n\n");
+                }
+                description.push_str(&note);
+            }
+        }
     }
 }
 

@@ -13,10 +13,19 @@
 \set ON_ERROR_STOP on
 SET client_min_messages = warning;
 
+-- As the service's requests: the request role under row-level security, for the big
+-- organization (bench.params.org_id, whose tickets the samples are). The setting is for the
+-- session here (the service's is per transaction): the plans are the same. As a superuser
+-- psql would bypass the policies and show plans without their condition.
+SELECT org_id AS bench_org FROM bench.params \gset
+SET ROLE ticket_app;
+SELECT set_config('app.org_id', :'bench_org', false) AS org_set \gset
+
 -- The service's statement for a combination (repo.rs `list`, `split_for_index`; filter.rs
 -- `Conditions`), with the parameters of bench_list below: $1 statuses, $2 severities,
 -- $3 camera, $4 provider, $5 assignee, $6/$7 window, $8 now, $9/$10 cursor, $11 limit,
--- $12..$17 the statuses one by one, $18..$22 the severities one by one.
+-- $12..$17 the statuses one by one, $18..$22 the severities one by one, $23 the organization
+-- (leading every condition list, as filter.rs `filter_clauses`).
 CREATE FUNCTION pg_temp.list_sql(c bench.list_combos, deep bool) RETURNS text
 LANGUAGE sql AS $$
   WITH b AS (
@@ -24,6 +33,7 @@ LANGUAGE sql AS $$
                 WHEN cardinality(c.severities) > 1 THEN 'severity' END AS split
   ), p AS (
     SELECT i, concat_ws(' AND ',
+      'org_id = $23',
       CASE WHEN c.statuses IS NULL THEN NULL
            WHEN b.split = 'status' THEN 'status = $' || (11 + i)
            WHEN cardinality(c.statuses) = 1 THEN 'status = $12'
@@ -55,13 +65,14 @@ LANGUAGE sql AS $$
 $$;
 
 CREATE FUNCTION pg_temp.exec_args(q bench.list_queries) RETURNS text LANGUAGE sql AS $$
-  SELECT format('(%L, %L, %L, %L, %L, %L, %L, %L, %L, %L, 51, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L)',
+  SELECT format('(%L, %L, %L, %L, %L, %L, %L, %L, %L, %L, 51, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L, %L)',
                 string_to_array(q.st, ','), string_to_array(q.sev, ','), q.cam, q.prov, q.asg,
                 q.c_from, q.c_to, now(), q.cur_at, q.cur_id,
                 split_part(q.st, ',', 1), split_part(q.st, ',', 2), split_part(q.st, ',', 3),
                 split_part(q.st, ',', 4), split_part(q.st, ',', 5), split_part(q.st, ',', 6),
                 split_part(q.sev, ',', 1), split_part(q.sev, ',', 2), split_part(q.sev, ',', 3),
-                split_part(q.sev, ',', 4), split_part(q.sev, ',', 5))
+                split_part(q.sev, ',', 4), split_part(q.sev, ',', 5),
+                (SELECT org_id FROM bench.params))
 $$;
 
 CREATE TEMP TABLE list_plans (combo int, name text, deep bool, qs text, n int, median_ms float8,
@@ -76,7 +87,7 @@ BEGIN
     FOREACH d IN ARRAY ARRAY[false, true] LOOP
       EXECUTE format('PREPARE bench_list(text[], text[], bigint, uuid, text, timestamptz, '
                      'timestamptz, timestamptz, timestamptz, uuid, bigint, '
-                     'text, text, text, text, text, text, text, text, text, text, text) AS %s',
+                     'text, text, text, text, text, text, text, text, text, text, text, uuid) AS %s',
                      pg_temp.list_sql(c, d));
       arr := '{}'; worst_ms := -1;
       FOR q IN SELECT * FROM bench.list_queries WHERE combo = c.no ORDER BY j LOOP
@@ -130,6 +141,7 @@ FROM list_plans ORDER BY combo, deep;
 \echo
 
 -- ---------------------------------------------------------------- stats
+-- Over the big organization, as the service's statements (org_id first).
 -- As the service's stats transaction (`STATS_WORK_MEM` in crates/persistence/src/repo.rs).
 SET work_mem = '64MB';
 CREATE FUNCTION pg_temp.sla_sql(w text) RETURNS text LANGUAGE sql AS $$
@@ -150,14 +162,16 @@ DECLARE
   f record; s record; line text; plan text; p json;
 BEGIN
   FOR f IN
-    SELECT 'none (all tickets)' AS label, '' AS w
+    SELECT 'none (all the organization''s tickets)' AS label, format('WHERE org_id = %L', o.org) AS w
+    FROM (SELECT current_setting('app.org_id') AS org) o
     UNION ALL
-    SELECT 'camera_id = ' || camera_id || ' (the busiest camera)', 'WHERE camera_id = ' || camera_id
-    FROM (SELECT camera_id FROM tickets GROUP BY 1 ORDER BY count(*) DESC LIMIT 1) x
+    SELECT 'camera_id = ' || camera_id || ' (the busiest camera)',
+           format('WHERE org_id = %L AND camera_id = %s', current_setting('app.org_id'), camera_id)
+    FROM (SELECT camera_id FROM tickets WHERE org_id = current_org() GROUP BY 1 ORDER BY count(*) DESC LIMIT 1) x
     UNION ALL
     SELECT 'provider_id = ''' || provider_id || ''' (the busiest provider)',
-           format('WHERE provider_id = %L', provider_id)
-    FROM (SELECT provider_id FROM tickets GROUP BY 1 ORDER BY count(*) DESC LIMIT 1) x
+           format('WHERE org_id = %L AND provider_id = %L', current_setting('app.org_id'), provider_id)
+    FROM (SELECT provider_id FROM tickets WHERE org_id = current_org() GROUP BY 1 ORDER BY count(*) DESC LIMIT 1) x
   LOOP
     FOR s IN
       SELECT 'counts' AS stmt, 'SELECT status, severity, provider_id, camera_id, count(*) AS n FROM tickets '

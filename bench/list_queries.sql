@@ -1,7 +1,8 @@
 -- List queries for the load generator and pgbench (run by load.sql, or alone after a load:
 -- `psql -v ON_ERROR_STOP=1 -f bench/list_queries.sql <db>`).
 --
--- Each combination of filters gets `per_combo` sample tickets: per_combo - 1 drawn
+-- The samples are tickets of the big organization (bench.params.org_id), the one the load
+-- generator and pgbench act for. Each combination of filters gets `per_combo` sample tickets: per_combo - 1 drawn
 -- uniformly from the tickets the combination's fixed filters match, and the oldest of them.
 -- A sample gives the variable filters (its camera, provider, assignee, the day or week it
 -- was created) and the cursor (its own created_at and id), so the cursors sit at uniformly
@@ -73,7 +74,7 @@ DECLARE
               || 'OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < now()))';
 BEGIN
   FOR c IN SELECT * FROM bench.list_combos ORDER BY no LOOP
-    pred := 'true';
+    pred := format('org_id = %L', (SELECT org_id FROM bench.params));
     IF c.statuses IS NOT NULL THEN pred := pred || format(' AND status = ANY(%L)', c.statuses); END IF;
     IF c.severities IS NOT NULL THEN pred := pred || format(' AND severity = ANY(%L)', c.severities); END IF;
     IF c.assignee THEN pred := pred || ' AND assignee_id IS NOT NULL'; END IF;
@@ -121,3 +122,6 @@ CROSS JOIN bench.list_combos c
 JOIN bench.list_queries q ON q.combo = c.no
  AND q.j = 1 + (n.j - 1) % (SELECT count(*) FROM bench.list_queries x WHERE x.combo = c.no)
 WHERE NOT EXISTS (SELECT 1 FROM bench.list_queries x WHERE x.combo = c.no AND x.j = n.j);
+
+-- pgbench reads the samples as the service's role (bench/load.sql grants the rest).
+GRANT SELECT ON bench.list_combos, bench.list_queries TO ticket_app;

@@ -4,6 +4,14 @@
 --        -v ON_ERROR_STOP=1 --single-transaction -f bench/load.sql <db>
 --
 -- What it makes (proportions, not absolute counts):
+--   * 50 organizations (`bench-big`, then `bench-01` .. `bench-49`, made with
+--     provision_organization so each has its ticket-number sequence): `bench-big` holds 40 %
+--     of the tickets (the worst case for lists and stats: the most rows behind every org-led
+--     index), the other 49 share the rest evenly. Every child row (alerts, comments, history,
+--     events) is its ticket's organization's. Numbers count per organization from 1, as the
+--     trigger numbers them; each organization's sequence is set past its last ticket.
+--     bench.params.org_id is `bench-big`: the targets of the load generator and pgbench
+--     (merge, status, stats filters, list samples) are its tickets.
 --   * `tickets` over the last `days` days, creation times increasing with `number`, ids
 --     UUIDv7-shaped like the service's (time-ordered), cameras skewed (a few noisy cameras get
 --     most alerts), camera c belongs to provider c % providers, 12 alert types (skewed),
@@ -78,15 +86,28 @@ INSERT INTO bench.sla VALUES
  ('critical', '5 min', '1 hour'), ('high', '15 min', '4 hours'), ('medium', '1 hour', '24 hours'),
  ('low', '4 hours', '72 hours'), ('info', '24 hours', '7 days');
 
+-- Organization 0 is the big one. Ids are derived from the number, so reloading finds the
+-- same organizations (provision_organization leaves an existing one as it is).
+CREATE TABLE bench.orgs AS
+SELECT o, md5('bench-org-' || o)::uuid AS id,
+       CASE WHEN o = 0 THEN 'bench-big' ELSE 'bench-' || lpad(o::text, 2, '0') END AS slug
+FROM generate_series(0, 49) AS o;
+SELECT count(provision_organization(id, slug, 'Bench ' || slug)) AS provisioned FROM bench.orgs;
+
 CREATE TABLE bench.params AS
 SELECT :tickets::int AS n, :days::int AS days, :cameras::int AS cameras,
        :providers::int AS providers, now() AS t_end,
-       now() - make_interval(days => :days) AS t_start;
+       now() - make_interval(days => :days) AS t_start,
+       (SELECT id FROM bench.orgs WHERE o = 0) AS org_id,
+       (SELECT slug FROM bench.orgs WHERE o = 0) AS org_slug;
 
 -- ---------------------------------------------------------------- ticket attributes
 CREATE UNLOGGED TABLE bench.gen AS
 WITH base AS (
   SELECT i,
+         -- 2 tickets in 5 to the big organization; the other 3 in 5 round-robin over the
+         -- 49 others (5 and 49 are coprime, so each gets the same share)
+         CASE WHEN i % 5 < 2 THEN 0 ELSE 1 + i % 49 END AS o,
          p.t_start + (p.t_end - p.t_start) * ((i - 1 + random()) / p.n) AS created_at,
          1 + floor(p.cameras * power(random(), 2))::int AS camera_id,
          floor(12 * power(random(), 1.6))::int AS t,
@@ -97,11 +118,15 @@ WITH base AS (
 ), keyed AS (
   SELECT b.*,
          (b.camera_id % p.providers) AS provider_no,
-         row_number() OVER (PARTITION BY b.camera_id, b.t ORDER BY b.i DESC) AS rn_key
+         -- each organization has its own cameras' keys: at most one active ticket per
+         -- (organization, provider, key), as the unique index demands
+         row_number() OVER (PARTITION BY b.o, b.camera_id, b.t ORDER BY b.i DESC) AS rn_key,
+         row_number() OVER (PARTITION BY b.o ORDER BY b.i) AS org_seq
   FROM base b, bench.params p
 )
 SELECT k.i,
-       (1000 + k.i)::bigint AS number,
+       og.id AS org_id,
+       k.org_seq AS number,
        k.created_at,
        k.created_at - k.r_lat * interval '5 seconds' AS occurred_at,
        k.camera_id::bigint AS camera_id,
@@ -122,7 +147,7 @@ SELECT k.i,
        END AS status,
        1 + floor(-ln(1 - k.r_ac) * 0.7)::int AS alert_count,
        k.r_fr, k.r_res, k.r_close, k.r_nc, k.r_asg, k.r_desc, k.r_path
-FROM keyed k JOIN bench.alert_types at ON at.t = k.t;
+FROM keyed k JOIN bench.alert_types at ON at.t = k.t JOIN bench.orgs og ON og.o = k.o;
 
 -- Times, assignee, lifecycle path, comment count.
 CREATE UNLOGGED TABLE bench.tk AS
@@ -185,7 +210,7 @@ FROM t3;
 -- The loader numbers the tickets itself (later steps join on the number): the trigger that
 -- gives each new ticket its organization's next number is off while it loads.
 ALTER TABLE tickets DISABLE TRIGGER tickets_assign_number;
-INSERT INTO tickets (id, number, title, description, severity, status, camera_id, provider_id,
+INSERT INTO tickets (id, org_id, number, title, description, severity, status, camera_id, provider_id,
                      alert_type, alert_data, dedup_key, occurred_at, assignee_id, alert_count,
                      first_alert_at, last_alert_at, first_response_due_at, first_responded_at,
                      resolution_due_at, resolved_at, closed_at,
@@ -193,7 +218,7 @@ INSERT INTO tickets (id, number, title, description, severity, status, camera_id
                      created_at, updated_at, version)
 SELECT (lpad(to_hex(floor(extract(epoch FROM t.created_at) * 1000)::bigint), 12, '0')
           || '7' || substr(t.h, 1, 3) || '8' || substr(t.h, 4, 15))::uuid,
-       t.number,
+       t.org_id, t.number,
        t.title,
        CASE WHEN t.r_desc < 0.25
             THEN t.title || ' on camera ' || t.camera_id || ', zone ' || (t.i % 8)
@@ -217,16 +242,18 @@ FROM bench.tk t
 ORDER BY t.i;
 
 ALTER TABLE tickets ENABLE TRIGGER tickets_assign_number;
-SELECT setval(ticket_number_sequence('00000000-0000-0000-0000-000000000001'),
-              (SELECT max(number) FROM tickets));
+-- The next ticket of each organization (a write of the bench) continues after its last.
+SELECT count(setval(ticket_number_sequence(org_id), last)) AS sequences_set
+FROM (SELECT org_id, max(number) AS last FROM tickets GROUP BY org_id) o;
 
-CREATE UNLOGGED TABLE bench.ids AS SELECT t.i, tk.id FROM bench.tk t JOIN tickets tk ON tk.number = t.number;
+CREATE UNLOGGED TABLE bench.ids AS
+SELECT t.i, tk.id FROM bench.tk t JOIN tickets tk ON tk.org_id = t.org_id AND tk.number = t.number;
 ALTER TABLE bench.ids ADD PRIMARY KEY (i);
 
 -- ---------------------------------------------------------------- alerts
-INSERT INTO ticket_alerts (ticket_id, provider_id, external_id, title, severity, alert_type,
+INSERT INTO ticket_alerts (org_id, ticket_id, provider_id, external_id, title, severity, alert_type,
                            payload, occurred_at, received_at)
-SELECT d.id, t.provider_id, 'evt-' || t.number || '-' || a.n, t.title, t.severity, t.alert_type,
+SELECT t.org_id, d.id, t.provider_id, 'evt-' || t.number || '-' || a.n, t.title, t.severity, t.alert_type,
        jsonb_build_object('confidence', 0.87, 'zone', 'zone-' || (t.i % 8),
                           'snapshot_url', 'https://vms.example.net/snapshots/' || t.number
                                           || '-' || a.n || '.jpg'),
@@ -243,7 +270,7 @@ ORDER BY t.i, a.n;
 -- Creation row at created_at; the first transition is the first response; the resolving
 -- transition at resolved_at; closing at closed_at; steps in between spread evenly.
 CREATE UNLOGGED TABLE bench.hist AS
-SELECT t.i, d.id AS ticket_id, p.ord,
+SELECT t.i, t.org_id, d.id AS ticket_id, p.ord,
        CASE WHEN p.ord = 1 THEN NULL ELSE t.path[p.ord - 1] END AS from_status,
        p.st AS to_status,
        CASE WHEN p.ord = 1 THEN NULL ELSE COALESCE(t.assignee_id, 'op-' || (1 + t.i % 200)) END
@@ -261,14 +288,14 @@ FROM bench.tk t
 JOIN bench.ids d USING (i)
 CROSS JOIN LATERAL unnest(t.path) WITH ORDINALITY AS p(st, ord);
 
-INSERT INTO ticket_state_history (ticket_id, from_status, to_status, actor, reason, changed_at)
-SELECT ticket_id, from_status, to_status, actor, reason, changed_at
+INSERT INTO ticket_state_history (org_id, ticket_id, from_status, to_status, actor, reason, changed_at)
+SELECT org_id, ticket_id, from_status, to_status, actor, reason, changed_at
 FROM bench.hist ORDER BY i, ord;
 
 -- ---------------------------------------------------------------- comments
 -- Spread between the first response and work_end, so updated_at covers them.
 CREATE UNLOGGED TABLE bench.comm AS
-SELECT t.i, d.id AS ticket_id, c.n,
+SELECT t.i, t.org_id, d.id AS ticket_id, c.n,
        t.fr_at + (t.work_end - t.fr_at) * (c.n::float8 / (t.n_comments + 1)) AS created_at,
        COALESCE(t.assignee_id, 'op-' || (1 + t.i % 200)) AS author_id,
        CASE WHEN (t.i + c.n) % 4 = 0 THEN 'external' ELSE 'internal' END AS visibility,
@@ -282,18 +309,18 @@ FROM bench.tk t
 JOIN bench.ids d USING (i)
 CROSS JOIN LATERAL generate_series(1, t.n_comments) AS c(n);
 
-INSERT INTO ticket_comments (id, ticket_id, author_id, body, visibility, created_at)
+INSERT INTO ticket_comments (id, org_id, ticket_id, author_id, body, visibility, created_at)
 SELECT (lpad(to_hex(floor(extract(epoch FROM c.created_at) * 1000)::bigint), 12, '0')
           || '7' || substr(md5('comment-' || c.i || '-' || c.n), 1, 3) || '9'
           || substr(md5('comment-' || c.i || '-' || c.n), 4, 15))::uuid,
-       c.ticket_id, c.author_id, c.body, c.visibility, c.created_at
+       c.org_id, c.ticket_id, c.author_id, c.body, c.visibility, c.created_at
 FROM bench.comm c ORDER BY c.i, c.n;
 
 -- ---------------------------------------------------------------- outbox (delivered events)
 \if :outbox
-INSERT INTO notification_logs (ticket_id, event_type, payload, status, attempts, next_attempt_at,
+INSERT INTO notification_logs (org_id, ticket_id, event_type, payload, status, attempts, next_attempt_at,
                                created_at, delivered_at)
-SELECT e.ticket_id, e.event_type,
+SELECT t.org_id, e.ticket_id, e.event_type,
        jsonb_build_object('event_type', e.event_type, 'ticket_id', e.ticket_id,
                           'number', t.number::text, 'status', t.status, 'severity', t.severity,
                           'camera_id', t.camera_id, 'provider_id', t.provider_id,
@@ -347,27 +374,36 @@ DO $$ BEGIN RAISE EXCEPTION 'rows without a ticket'; END $$;
 SET session_replication_role = origin;
 
 -- ---------------------------------------------------------------- targets for the load
--- Merge targets: open tickets (an alert with their key joins them). Status targets: the
--- other active tickets (re-assigned back and forth). Disjoint, so phases do not interfere.
+-- All of the big organization (bench.params.org_id), the one the load generator and
+-- pgbench act for. Merge targets: open tickets (an alert with their key joins them).
+-- Status targets: the other active tickets (re-assigned back and forth). Disjoint, so
+-- phases do not interfere.
 CREATE TABLE bench.merge_targets AS
 SELECT row_number() OVER (ORDER BY t.number)::int AS k, t.id, t.number, t.provider_id,
        t.camera_id, t.alert_type, t.title, t.severity, t.dedup_key
-FROM tickets t WHERE t.status = 'open';
+FROM tickets t WHERE t.org_id = (SELECT org_id FROM bench.params) AND t.status = 'open';
 ALTER TABLE bench.merge_targets ADD PRIMARY KEY (k);
 
 CREATE TABLE bench.status_targets AS
 SELECT row_number() OVER (ORDER BY t.number)::int AS k, t.id, t.number
-FROM tickets t WHERE t.status IN ('assigned', 'in_progress');
+FROM tickets t
+WHERE t.org_id = (SELECT org_id FROM bench.params) AND t.status IN ('assigned', 'in_progress');
 ALTER TABLE bench.status_targets ADD PRIMARY KEY (k);
 
 -- Stats filters: a camera / provider of a random ticket (busy ones more often).
 CREATE TABLE bench.stats_filters AS
 SELECT row_number() OVER ()::int AS k, camera_id, provider_id
-FROM (SELECT camera_id, provider_id FROM tickets ORDER BY random() LIMIT 200) s;
+FROM (SELECT camera_id, provider_id FROM tickets WHERE org_id = (SELECT org_id FROM bench.params)
+      ORDER BY random() LIMIT 200) s;
 ALTER TABLE bench.stats_filters ADD PRIMARY KEY (k);
 
 DROP TABLE bench.gen, bench.tk, bench.hist, bench.comm, bench.ids;
 
 \ir list_queries.sql
+
+-- pgbench runs the service's SQL as the service's role (ticket_app, under row-level
+-- security); its scripts read their targets from these tables.
+GRANT USAGE ON SCHEMA bench TO ticket_app;
+GRANT SELECT ON ALL TABLES IN SCHEMA bench TO ticket_app;
 
 ANALYZE;

@@ -17,6 +17,14 @@
 #   BENCH_PERF [0]: 1 = `perf record` the server during the first full-speed slice of each
 #   operation (bench/results/<time>/<op>-perf.txt; needs perf, costs a little throughput)
 #
+# Organizations: bench/load.sql spreads the tickets over 50 organizations, one (bench-big)
+# holding 40 %. Every request names bench-big (X-Org-Id, by slug), and pgbench acts for it
+# too: the largest organization is the worst case for lists and stats (most rows behind
+# each org-led index), and oha sends one set of headers for all requests of a run.
+# pgbench connects as postgres but runs as ticket_app (PGOPTIONS role: a superuser bypasses
+# row-level security) and its scripts name the organization in each transaction, as the
+# service does.
+#
 # Per operation, in the same run: oha at full speed with BENCH_CONCURRENCY connections
 # (service throughput) and pgbench with as many clients running the service's SQL for the
 # operation (bench/pgbench/*.sql: the ceiling the database sets), in 3 alternating slices
@@ -169,7 +177,15 @@ N_STATUS=$(q "SELECT count(*) FROM bench.status_targets")
 N_STATS=$(q "SELECT count(*) FROM bench.stats_filters")
 COMBOS=$(q "SELECT count(*) FROM bench.list_combos")
 PER_COMBO=$(q "SELECT max(j) FROM bench.list_queries")
-MAX_NUMBER=$((1000 + loaded))
+ORG=$(q "SELECT org_id FROM bench.params")
+ORG_SLUG=$(q "SELECT org_slug FROM bench.params")
+[ -n "$ORG" ] || die "bench.params has no organization: load again (bench/load.sql)"
+# Numbers count per organization: the gets draw from the big organization's.
+MAX_NUMBER=$(q "SELECT max(number) FROM tickets WHERE org_id = '$ORG'")
+ORGS=$(q "SELECT count(DISTINCT org_id) || ' organizations, ' || '$ORG_SLUG' || ' (the one measured) '
+            || round(100.0 * count(*) FILTER (WHERE org_id = '$ORG') / count(*)) || ' % of the tickets'
+          FROM tickets")
+echo "$ORGS" | tee -a "$OUT/data.txt" >&2
 
 # ---------------------------------------------------------------- start-up time
 log "start-up to ready (migrations already applied), 3 times"
@@ -207,7 +223,7 @@ q "SELECT '$BASE/api/tickets/TCK-' || number || '/status' FROM bench.status_targ
 q "SELECT json_build_object('status', 'assigned', 'assignee_id', 'op-' || n,
           'reason', 'shift hand-over')
    FROM generate_series(1, 200) n" >"$in/status.txt"
-q "SELECT '$BASE/api/tickets/TCK-' || (1001 + floor(random() * $loaded)::bigint)
+q "SELECT '$BASE/api/tickets/TCK-' || (1 + floor(random() * $MAX_NUMBER)::bigint)
    FROM generate_series(1, 50000)" >"$in/get-urls.txt"
 q "SELECT '$BASE/api/tickets?' || qs FROM bench.list_queries
    UNION ALL
@@ -227,24 +243,28 @@ oha_target() {
     get) OHA_ARGS=(--urls-from-file "$in/get-urls.txt") ;;
     list|stats_camera|stats_provider|stats_all) OHA_ARGS=(--urls-from-file "$in/$1-urls.txt") ;;
   esac
+  OHA_ARGS=(-H "X-Org-Id: $ORG_SLUG" "${OHA_ARGS[@]}")
 }
 # one curl request per operation: the inputs are valid and the server answers 2xx
 curl_check() { # op -> prints http code
-  local body url
+  local url
+  local -a curl=(curl -s -o /dev/null -w '%{http_code}' -H "X-Org-Id: $ORG_SLUG")
   case "$1" in
-    create) curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    create) "${curl[@]}" -X POST -H 'Content-Type: application/json' \
               --data-binary "$(head -1 "$in/create-warm.txt")" "$BASE/api/tickets" ;;
-    merge) curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    merge) "${curl[@]}" -X POST -H 'Content-Type: application/json' \
              --data-binary "$(head -1 "$in/merge.txt")" "$BASE/api/tickets" ;;
-    status) curl -s -o /dev/null -w '%{http_code}' -X PATCH -H 'Content-Type: application/json' \
+    status) "${curl[@]}" -X PATCH -H 'Content-Type: application/json' \
               -H 'X-User-Id: bench' --data-binary "$(sed -n "$((RANDOM % 200 + 1))p" "$in/status.txt")" \
               "$(head -1 "$in/status-urls.txt")" ;;
     *) url=$(shuf -n 1 "$in/$( [ "$1" = get ] && echo get-urls || echo "$1-urls").txt")
-       curl -s -o /dev/null -w '%{http_code}' "$url" ;;
+       "${curl[@]}" "$url" ;;
   esac
 }
 
-PGB=(pgbench -h "$PGH" -p "$PGP" -U "$PGU" -n -M prepared -j 2
+# As the service's request role, under row-level security (role set once per connection).
+PGB=(env "PGOPTIONS=${PGOPTIONS:-} -c role=ticket_app"
+     pgbench -h "$PGH" -p "$PGP" -U "$PGU" -n -M prepared -j 2 -D org="$ORG"
      -D cameras=$CAMERAS -D providers=$PROVIDERS -D "active={open,assigned,in_progress}" -D one=1
      -D n_merge="$N_MERGE" -D n_status="$N_STATUS" -D max_number=$MAX_NUMBER -D now=now
      -D n_stats="$N_STATS" -D combos="$COMBOS" -D per_combo="$PER_COMBO" -D lim=51)
@@ -475,7 +495,7 @@ awk -F'\t' -v startup="$STARTUP_MAX" -v conc="$CONC" '
   }' "$results" >"$OUT/table.md"
 {
   echo "Machine: $machine"
-  echo "Data: $(cat "$OUT/data.txt")$load_time"
+  echo "Data: $(paste -sd';' "$OUT/data.txt" | sed 's/;/; /g')$load_time"
   echo "Command: \`$cmd\` (${oha_used}${DUR} s per measurement, results in bench/results/$(basename "$OUT"))"
   echo
   cat "$OUT/table.md"

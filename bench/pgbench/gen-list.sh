@@ -2,7 +2,10 @@
 # Prints bench/pgbench/list.sql from bench.list_combos (bench/list_queries.sql) of a loaded
 # bench database: one branch per (combination, page 1 / next page), each with the statement
 # crates/persistence builds for that combination (repo.rs `list` and `split_for_index`,
-# filter.rs `Conditions`):
+# filter.rs `Conditions`), in the transaction the service wraps it in:
+#   - BEGIN READ ONLY, then set_config (row-level security) and the statement as one
+#     pipeline, then COMMIT;
+#   - `org_id = $n` leads the conditions of every (sub-)query;
 #   - one status / severity is `= $n`, several are `= ANY($n)`;
 #   - several statuses or several severities make one sub-query per (status, severity)
 #     pair, each `ORDER BY created_at DESC, id DESC LIMIT n`, merged by UNION ALL under the
@@ -19,11 +22,17 @@ cat <<'HEAD'
 -- one request (the sample's filters and cursor, bench.list_queries) are read first with
 -- \gset: one primary-key lookup on a small table that the service does not make;
 -- bench/run.sh measures its cost alone (lookup.sql) and takes it out of the ceiling.
--- Variables from bench/run.sh (-D): combos, per_combo, lim (51).
+-- Row-level security, as the service: pgbench connects as ticket_app (bench/run.sh), and the
+-- statement runs in a read-only transaction whose first pipeline names the organization
+-- (:org, the big organization of bench.params, whose tickets the samples are).
+-- Variables from bench/run.sh (-D): org, combos, per_combo, lim (51).
 \set c random(1, :combos)
 \set j random(1, :per_combo)
 \set deep random(0, 1)
 SELECT '{' || st || '}' AS st, '{' || sev || '}' AS sev, split_part(st, ',', 1) AS st1, split_part(st, ',', 2) AS st2, split_part(st, ',', 3) AS st3, split_part(st, ',', 4) AS st4, split_part(st, ',', 5) AS st5, split_part(st, ',', 6) AS st6, split_part(sev, ',', 1) AS sev1, split_part(sev, ',', 2) AS sev2, split_part(sev, ',', 3) AS sev3, split_part(sev, ',', 4) AS sev4, split_part(sev, ',', 5) AS sev5, cam, prov, asg, c_from, c_to, cur_at, cur_id, now() AS now FROM bench.list_queries WHERE combo = :c AND j = :j \gset q_
+BEGIN TRANSACTION READ ONLY;
+\startpipeline
+SELECT set_config('app.org_id', :org, true);
 HEAD
 psql "$db" -qAt -v ON_ERROR_STOP=1 <<'SQL'
 WITH b AS (
@@ -34,6 +43,7 @@ WITH b AS (
 ), p AS (
   SELECT b.no, b.deep, b.name, i * 10 + k AS i,
          concat_ws(' AND ',
+           'org_id = :org',
            CASE WHEN b.statuses IS NULL THEN NULL
                 WHEN b.split_st THEN 'status = :q_st' || i
                 WHEN cardinality(b.statuses) = 1 THEN 'status = :q_st1'
@@ -69,4 +79,8 @@ SELECT format(E'%s :c = %s and :deep = %s\n-- %s, %s\n%s;',
                    ELSE 'SELECT * FROM (' || many || ') AS merged ORDER BY created_at DESC, id DESC LIMIT :lim' END)
 FROM s ORDER BY no, deep;
 SQL
-echo '\endif'
+cat <<'TAIL'
+\endif
+\endpipeline
+COMMIT;
+TAIL

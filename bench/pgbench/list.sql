@@ -6,117 +6,125 @@
 -- one request (the sample's filters and cursor, bench.list_queries) are read first with
 -- \gset: one primary-key lookup on a small table that the service does not make;
 -- bench/run.sh measures its cost alone (lookup.sql) and takes it out of the ceiling.
--- Variables from bench/run.sh (-D): combos, per_combo, lim (51).
+-- Row-level security, as the service: pgbench connects as ticket_app (bench/run.sh), and the
+-- statement runs in a read-only transaction whose first pipeline names the organization
+-- (:org, the big organization of bench.params, whose tickets the samples are).
+-- Variables from bench/run.sh (-D): org, combos, per_combo, lim (51).
 \set c random(1, :combos)
 \set j random(1, :per_combo)
 \set deep random(0, 1)
 SELECT '{' || st || '}' AS st, '{' || sev || '}' AS sev, split_part(st, ',', 1) AS st1, split_part(st, ',', 2) AS st2, split_part(st, ',', 3) AS st3, split_part(st, ',', 4) AS st4, split_part(st, ',', 5) AS st5, split_part(st, ',', 6) AS st6, split_part(sev, ',', 1) AS sev1, split_part(sev, ',', 2) AS sev2, split_part(sev, ',', 3) AS sev3, split_part(sev, ',', 4) AS sev4, split_part(sev, ',', 5) AS sev5, cam, prov, asg, c_from, c_to, cur_at, cur_id, now() AS now FROM bench.list_queries WHERE combo = :c AND j = :j \gset q_
+BEGIN TRANSACTION READ ONLY;
+\startpipeline
+SELECT set_config('app.org_id', :org, true);
 \if :c = 1 and :deep = 0
 -- all, page 1
-SELECT * FROM tickets ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 1 and :deep = 1
 -- all, next page
-SELECT * FROM tickets WHERE (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 2 and :deep = 0
 -- status_open, page 1
-SELECT * FROM tickets WHERE status = :q_st1 ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 2 and :deep = 1
 -- status_open, next page
-SELECT * FROM tickets WHERE status = :q_st1 AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 3 and :deep = 0
 -- status_active, page 1
-SELECT * FROM ((SELECT * FROM tickets WHERE status = :q_st1 ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE status = :q_st2 ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE status = :q_st3 ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM ((SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND status = :q_st2 ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND status = :q_st3 ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 3 and :deep = 1
 -- status_active, next page
-SELECT * FROM ((SELECT * FROM tickets WHERE status = :q_st1 AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE status = :q_st2 AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE status = :q_st3 AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM ((SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND status = :q_st2 AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND status = :q_st3 AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 4 and :deep = 0
 -- severity_high, page 1
-SELECT * FROM ((SELECT * FROM tickets WHERE severity = :q_sev1 ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE severity = :q_sev2 ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM ((SELECT * FROM tickets WHERE org_id = :org AND severity = :q_sev1 ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND severity = :q_sev2 ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 4 and :deep = 1
 -- severity_high, next page
-SELECT * FROM ((SELECT * FROM tickets WHERE severity = :q_sev1 AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE severity = :q_sev2 AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM ((SELECT * FROM tickets WHERE org_id = :org AND severity = :q_sev1 AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND severity = :q_sev2 AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 5 and :deep = 0
 -- open_high, page 1
-SELECT * FROM ((SELECT * FROM tickets WHERE status = :q_st1 AND severity = :q_sev1 ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE status = :q_st1 AND severity = :q_sev2 ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM ((SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND severity = :q_sev1 ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND severity = :q_sev2 ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 5 and :deep = 1
 -- open_high, next page
-SELECT * FROM ((SELECT * FROM tickets WHERE status = :q_st1 AND severity = :q_sev1 AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE status = :q_st1 AND severity = :q_sev2 AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM ((SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND severity = :q_sev1 AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND severity = :q_sev2 AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 6 and :deep = 0
 -- camera, page 1
-SELECT * FROM tickets WHERE camera_id = :q_cam ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND camera_id = :q_cam ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 6 and :deep = 1
 -- camera, next page
-SELECT * FROM tickets WHERE camera_id = :q_cam AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND camera_id = :q_cam AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 7 and :deep = 0
 -- camera_active, page 1
-SELECT * FROM ((SELECT * FROM tickets WHERE status = :q_st1 AND camera_id = :q_cam ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE status = :q_st2 AND camera_id = :q_cam ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE status = :q_st3 AND camera_id = :q_cam ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM ((SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND camera_id = :q_cam ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND status = :q_st2 AND camera_id = :q_cam ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND status = :q_st3 AND camera_id = :q_cam ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 7 and :deep = 1
 -- camera_active, next page
-SELECT * FROM ((SELECT * FROM tickets WHERE status = :q_st1 AND camera_id = :q_cam AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE status = :q_st2 AND camera_id = :q_cam AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE status = :q_st3 AND camera_id = :q_cam AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM ((SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND camera_id = :q_cam AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND status = :q_st2 AND camera_id = :q_cam AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND status = :q_st3 AND camera_id = :q_cam AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 8 and :deep = 0
 -- provider, page 1
-SELECT * FROM tickets WHERE provider_id = :q_prov ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND provider_id = :q_prov ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 8 and :deep = 1
 -- provider, next page
-SELECT * FROM tickets WHERE provider_id = :q_prov AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND provider_id = :q_prov AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 9 and :deep = 0
 -- provider_critical, page 1
-SELECT * FROM tickets WHERE severity = :q_sev1 AND provider_id = :q_prov ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND severity = :q_sev1 AND provider_id = :q_prov ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 9 and :deep = 1
 -- provider_critical, next page
-SELECT * FROM tickets WHERE severity = :q_sev1 AND provider_id = :q_prov AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND severity = :q_sev1 AND provider_id = :q_prov AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 10 and :deep = 0
 -- assignee, page 1
-SELECT * FROM tickets WHERE assignee_id = :q_asg ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND assignee_id = :q_asg ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 10 and :deep = 1
 -- assignee, next page
-SELECT * FROM tickets WHERE assignee_id = :q_asg AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND assignee_id = :q_asg AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 11 and :deep = 0
 -- assignee_queue, page 1
-SELECT * FROM ((SELECT * FROM tickets WHERE status = :q_st1 AND assignee_id = :q_asg ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE status = :q_st2 AND assignee_id = :q_asg ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM ((SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND assignee_id = :q_asg ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND status = :q_st2 AND assignee_id = :q_asg ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 11 and :deep = 1
 -- assignee_queue, next page
-SELECT * FROM ((SELECT * FROM tickets WHERE status = :q_st1 AND assignee_id = :q_asg AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE status = :q_st2 AND assignee_id = :q_asg AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM ((SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND assignee_id = :q_asg AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND status = :q_st2 AND assignee_id = :q_asg AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 12 and :deep = 0
 -- day, page 1
-SELECT * FROM tickets WHERE created_at >= :q_c_from AND created_at <= :q_c_to ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND created_at >= :q_c_from AND created_at <= :q_c_to ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 12 and :deep = 1
 -- day, next page
-SELECT * FROM tickets WHERE created_at >= :q_c_from AND created_at <= :q_c_to AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND created_at >= :q_c_from AND created_at <= :q_c_to AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 13 and :deep = 0
 -- camera_week, page 1
-SELECT * FROM tickets WHERE camera_id = :q_cam AND created_at >= :q_c_from AND created_at <= :q_c_to ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND camera_id = :q_cam AND created_at >= :q_c_from AND created_at <= :q_c_to ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 13 and :deep = 1
 -- camera_week, next page
-SELECT * FROM tickets WHERE camera_id = :q_cam AND created_at >= :q_c_from AND created_at <= :q_c_to AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND camera_id = :q_cam AND created_at >= :q_c_from AND created_at <= :q_c_to AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 14 and :deep = 0
 -- breached, page 1
-SELECT * FROM tickets WHERE (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 14 and :deep = 1
 -- breached, next page
-SELECT * FROM tickets WHERE (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 15 and :deep = 0
 -- breached_active, page 1
-SELECT * FROM ((SELECT * FROM tickets WHERE status = :q_st1 AND (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE status = :q_st2 AND (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE status = :q_st3 AND (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM ((SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND status = :q_st2 AND (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND status = :q_st3 AND (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 15 and :deep = 1
 -- breached_active, next page
-SELECT * FROM ((SELECT * FROM tickets WHERE status = :q_st1 AND (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE status = :q_st2 AND (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE status = :q_st3 AND (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM ((SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND status = :q_st2 AND (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND status = :q_st3 AND (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 16 and :deep = 0
 -- provider_closed_week, page 1
-SELECT * FROM tickets WHERE status = :q_st1 AND provider_id = :q_prov AND created_at >= :q_c_from AND created_at <= :q_c_to ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND provider_id = :q_prov AND created_at >= :q_c_from AND created_at <= :q_c_to ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 16 and :deep = 1
 -- provider_closed_week, next page
-SELECT * FROM tickets WHERE status = :q_st1 AND provider_id = :q_prov AND created_at >= :q_c_from AND created_at <= :q_c_to AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND provider_id = :q_prov AND created_at >= :q_c_from AND created_at <= :q_c_to AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 17 and :deep = 0
 -- resolved_info_in_sla, page 1
-SELECT * FROM tickets WHERE status = :q_st1 AND severity = :q_sev1 AND NOT (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND severity = :q_sev1 AND NOT (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 17 and :deep = 1
 -- resolved_info_in_sla, next page
-SELECT * FROM tickets WHERE status = :q_st1 AND severity = :q_sev1 AND NOT (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND severity = :q_sev1 AND NOT (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 18 and :deep = 0
 -- everything, page 1
-SELECT * FROM ((SELECT * FROM tickets WHERE status = :q_st1 AND severity = :q_sev1 AND camera_id = :q_cam AND provider_id = :q_prov AND assignee_id = :q_asg AND created_at >= :q_c_from AND created_at <= :q_c_to AND NOT (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE status = :q_st1 AND severity = :q_sev2 AND camera_id = :q_cam AND provider_id = :q_prov AND assignee_id = :q_asg AND created_at >= :q_c_from AND created_at <= :q_c_to AND NOT (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM ((SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND severity = :q_sev1 AND camera_id = :q_cam AND provider_id = :q_prov AND assignee_id = :q_asg AND created_at >= :q_c_from AND created_at <= :q_c_to AND NOT (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND severity = :q_sev2 AND camera_id = :q_cam AND provider_id = :q_prov AND assignee_id = :q_asg AND created_at >= :q_c_from AND created_at <= :q_c_to AND NOT (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
 \elif :c = 18 and :deep = 1
 -- everything, next page
-SELECT * FROM ((SELECT * FROM tickets WHERE status = :q_st1 AND severity = :q_sev1 AND camera_id = :q_cam AND provider_id = :q_prov AND assignee_id = :q_asg AND created_at >= :q_c_from AND created_at <= :q_c_to AND NOT (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE status = :q_st1 AND severity = :q_sev2 AND camera_id = :q_cam AND provider_id = :q_prov AND assignee_id = :q_asg AND created_at >= :q_c_from AND created_at <= :q_c_to AND NOT (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
+SELECT * FROM ((SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND severity = :q_sev1 AND camera_id = :q_cam AND provider_id = :q_prov AND assignee_id = :q_asg AND created_at >= :q_c_from AND created_at <= :q_c_to AND NOT (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim) UNION ALL (SELECT * FROM tickets WHERE org_id = :org AND status = :q_st1 AND severity = :q_sev2 AND camera_id = :q_cam AND provider_id = :q_prov AND assignee_id = :q_asg AND created_at >= :q_c_from AND created_at <= :q_c_to AND NOT (COALESCE(first_responded_at > first_response_due_at, first_response_due_at < :q_now) OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < :q_now)) AND (created_at, id) < (:q_cur_at, :q_cur_id) ORDER BY created_at DESC, id DESC LIMIT :lim)) AS merged ORDER BY created_at DESC, id DESC LIMIT :lim;
 \endif
+\endpipeline
+COMMIT;

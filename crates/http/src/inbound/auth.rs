@@ -1,6 +1,8 @@
 //! Authentication of a request: the [`Authenticator`] the server builds from its
-//! configuration and registers as `web::Data<Authenticator>`, and [`identity`], which a
-//! handler calls with its `HttpRequest` (handlers take no fallible extractor).
+//! configuration and registers as `web::Data<Authenticator>`; [`identity`] reads a request
+//! into an `Identity`, and [`caller_allowed`], which every `/api` handler calls with its
+//! `HttpRequest` (handlers take no fallible extractor), resolves its organization and
+//! checks its roles.
 //!
 //! - Header mode: the gateway's `X-User-Id`, `X-Org-Id`, `X-Roles` and `X-Provider-Id` are
 //!   believed as they are ([`crate::inbound::identity::from_headers`]). Only safe when
@@ -10,7 +12,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, web};
-use ticket_domain::{Caller, OrgRef, Organization, OrganizationRepository};
+use ticket_domain::{Action, Caller, OrgRef, Organization, OrganizationRepository};
 
 use crate::inbound::identity::{Identity, from_headers};
 use crate::inbound::jwks::{Jwks, JwksError};
@@ -132,4 +134,16 @@ pub async fn caller(
         .await?
         .ok_or_else(|| ApiError::Forbidden("the caller's organization is unknown".into()))?;
     Ok(identity.into_caller(org))
+}
+
+/// [`caller`], refused with 403 unless its roles allow `action`: the prologue of every
+/// handler that acts on an organization's data.
+pub async fn caller_allowed(
+    req: &HttpRequest,
+    orgs: &dyn OrganizationRepository,
+    action: Action,
+) -> Result<Caller, ApiError> {
+    let caller = caller(req, orgs).await?;
+    caller.require(action)?;
+    Ok(caller)
 }

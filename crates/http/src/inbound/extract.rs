@@ -6,7 +6,7 @@ use actix_web::HttpRequest;
 use actix_web::web::{Bytes, Payload};
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
-use ticket_domain::{FieldError, UserId, ValidationErrors};
+use ticket_domain::{FieldError, ValidationErrors};
 
 use crate::inbound::problem::ApiError;
 
@@ -103,12 +103,6 @@ pub fn parse_time(raw: &str, field: &str) -> Result<DateTime<Utc>, FieldError> {
                 "must be an RFC 3339 timestamp, e.g. 2026-01-31T12:00:00Z",
             )
         })
-}
-
-/// The acting user from `X-User-Id`: 401 when absent or blank.
-pub fn actor(req: &HttpRequest) -> Result<UserId, ApiError> {
-    let text = header_text(req, USER_HEADER, "X-User-Id")?.ok_or(ApiError::MissingActor)?;
-    UserId::parse(text, "X-User-Id").map_err(field_error)
 }
 
 /// The value of header `name`, `None` when absent or blank; a value that is not visible

@@ -11,7 +11,8 @@
 //!   identity headers of header mode;
 //! - [`jwks`]: the keys that verify bearer tokens, from a file or fetched and cached;
 //! - [`jwt`]: bearer tokens verified and read into an `Identity`;
-//! - [`auth`]: the `Authenticator` (header or JWT mode) and `identity(&req)` for handlers;
+//! - [`auth`]: the `Authenticator` (header or JWT mode), `identity(&req)`, and
+//!   `caller_allowed`, the prologue of every handler (organization resolved, roles checked);
 //! - [`dto`]: request and response bodies and their conversion to and from domain values;
 //! - [`query`]: query strings parsed into the domain's filters and pages;
 //! - [`routes`]: the handlers and their `#[utoipa::path]` descriptions;

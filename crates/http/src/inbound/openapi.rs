@@ -14,7 +14,7 @@ use actix_web::{HttpResponse, web};
 use ticket_domain::{Action, Role};
 use utoipa::openapi::schema::Object;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{RefOr, Schema};
+use utoipa::openapi::{Ref, RefOr, Schema};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
@@ -166,8 +166,8 @@ impl Modify for EveryFieldRequired {
     }
 }
 
-/// The `bearerAuth` scheme of JWT mode. Which operations need it, and which roles, is
-/// stated per operation.
+/// The `bearerAuth` scheme of JWT mode. Operations are not marked as requiring it (header
+/// mode needs no token); each one's roles are in its description (`RolesPerOperation`).
 struct BearerAuth;
 
 /// The name operations use to require a bearer token.
@@ -196,7 +196,8 @@ impl Modify for BearerAuth {
 }
 
 /// Each operation's description ends with the roles that may call it, written from the
-/// domain's `Role::allows`, so the document cannot drift from the rule.
+/// domain's `Role::allows`, so the document cannot drift from the rule; each lists the
+/// 401 and 403 answers of that check.
 struct RolesPerOperation;
 
 impl RolesPerOperation {
@@ -245,6 +246,14 @@ impl Modify for RolesPerOperation {
                         " Assigning someone else or reopening: {}.",
                         others.join(", ")
                     ));
+                }
+                // Every operation that checks roles can answer 401 (JWT mode) and 403.
+                for (status, name) in [("401", "Unauthorized"), ("403", "NotPermitted")] {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
                 }
                 let description = operation.description.get_or_insert_with(String::new);
                 if !description.is_empty() {

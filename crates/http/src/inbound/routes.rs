@@ -7,7 +7,7 @@ use ticket_domain::{
     TicketNumber, TicketRef, TicketRepository, TicketService,
 };
 
-use crate::inbound::auth::caller;
+use crate::inbound::auth::caller_allowed;
 use crate::inbound::dto::{
     AlertResponse, CommentRequest, CommentResponse, CreateTicketRequest, HealthResponse,
     NotificationResponse, OrganizationPatch, OrganizationResponse, PageResponse, ReadyResponse,
@@ -116,8 +116,7 @@ pub(crate) async fn list_alerts<R: TicketRepository, C: Clock>(
     path: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, orgs.as_ref()).await?;
-    caller.require(Action::Read)?;
+    let caller = caller_allowed(&req, orgs.as_ref(), Action::Read).await?;
     let ticket = ticket_ref(&path)?;
     let (limit, before) = id_page(&query_pairs(&req), |_, _| None)?;
     let alerts = service
@@ -151,8 +150,7 @@ pub(crate) async fn list_notifications(
     orgs: Orgs,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, orgs.as_ref()).await?;
-    caller.require(Action::Read)?;
+    let caller = caller_allowed(&req, orgs.as_ref(), Action::Read).await?;
     let (filter, limit, before) = notification_query(&query_pairs(&req))?;
     let rows = outbox.list(caller.org, &filter, limit + 1, before).await?;
     Ok(HttpResponse::Ok().json(id_paged(rows, limit, |n| n.id, NotificationResponse::from)))
@@ -223,8 +221,7 @@ pub(crate) async fn create_ticket<R: TicketRepository, C: Clock>(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, orgs.as_ref()).await?;
-    caller.require(Action::PostAlert)?;
+    let caller = caller_allowed(&req, orgs.as_ref(), Action::PostAlert).await?;
     let alert = read_json::<CreateTicketRequest>(payload).await?.parse()?;
     caller.require_post_alert(alert.provider_id)?;
     let (outcome, view) = service.ingest(caller.org, alert).await?;
@@ -281,8 +278,7 @@ pub(crate) async fn list_tickets<R: TicketRepository, C: Clock>(
     orgs: Orgs,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, orgs.as_ref()).await?;
-    caller.require(Action::Read)?;
+    let caller = caller_allowed(&req, orgs.as_ref(), Action::Read).await?;
     let query = list_query(&query_pairs(&req))?;
     let page = service.list(caller.org, &query).await?;
     Ok(HttpResponse::Ok().json(PageResponse {
@@ -322,8 +318,7 @@ pub(crate) async fn ticket_stats<R: TicketRepository, C: Clock>(
     orgs: Orgs,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, orgs.as_ref()).await?;
-    caller.require(Action::Read)?;
+    let caller = caller_allowed(&req, orgs.as_ref(), Action::Read).await?;
     let filter = stats_filter(&query_pairs(&req))?;
     let stats = service.stats(caller.org, &filter).await?;
     Ok(HttpResponse::Ok().json(StatsResponse::from(stats)))
@@ -356,8 +351,7 @@ pub(crate) async fn get_ticket<R: TicketRepository, C: Clock>(
     path: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, orgs.as_ref()).await?;
-    caller.require(Action::Read)?;
+    let caller = caller_allowed(&req, orgs.as_ref(), Action::Read).await?;
     let ticket = ticket_ref(&path)?;
     let visibility = details_visibility(&query_pairs(&req))?;
     let details = service.details(caller.org, ticket, visibility).await?;
@@ -415,11 +409,12 @@ pub(crate) async fn change_status<R: TicketRepository, C: Clock>(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let ticket = ticket_ref(&path)?;
-    // The acting user is the verified one: the token's `sub`, or `X-User-Id` in header mode.
-    let caller = caller(&req, orgs.as_ref()).await?;
+    // Authenticated first, like every handler: an anonymous caller learns nothing from the
+    // id it sent. The acting user is the verified one: the token's `sub`, or `X-User-Id`
+    // in header mode.
+    let caller = caller_allowed(&req, orgs.as_ref(), Action::ChangeStatus).await?;
     let actor = caller.user.clone().ok_or(ApiError::MissingActor)?;
-    caller.require(Action::ChangeStatus)?;
+    let ticket = ticket_ref(&path)?;
     let expected = if_match(&req)?;
     let change = read_json::<StatusChangeRequest>(payload).await?.parse()?;
     let view = service
@@ -467,10 +462,9 @@ pub(crate) async fn add_comment<R: TicketRepository, C: Clock>(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let ticket = ticket_ref(&path)?;
-    let caller = caller(&req, orgs.as_ref()).await?;
+    let caller = caller_allowed(&req, orgs.as_ref(), Action::Comment).await?;
     let author = caller.user.clone().ok_or(ApiError::MissingActor)?;
-    caller.require(Action::Comment)?;
+    let ticket = ticket_ref(&path)?;
     let expected = if_match(&req)?;
     let (text, visibility) = read_json::<CommentRequest>(payload).await?.parse()?;
     let (comment, view) = service
@@ -507,9 +501,8 @@ pub(crate) async fn get_organization(
     orgs: Orgs,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, orgs.as_ref()).await?;
-    caller.require(Action::Read)?;
-    let org = orgs.get(caller.org).await?.ok_or(ApiError::NotFound)?;
+    let caller = caller_allowed(&req, orgs.as_ref(), Action::Read).await?;
+    let org = orgs.get(caller.org).await?.ok_or_else(unknown_org)?;
     Ok(HttpResponse::Ok().json(OrganizationResponse::from(org)))
 }
 
@@ -539,14 +532,20 @@ pub(crate) async fn patch_organization(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&req, orgs.as_ref()).await?;
-    caller.require(Action::WriteConfig)?;
+    let caller = caller_allowed(&req, orgs.as_ref(), Action::WriteConfig).await?;
     let (name, settings) = read_json::<OrganizationPatch>(payload).await?.parse()?;
     let org = orgs
         .update(caller.org, name, settings)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or_else(unknown_org)?;
     Ok(HttpResponse::Ok().json(OrganizationResponse::from(org)))
+}
+
+/// The caller's organization was resolved but is gone: the answer `auth::caller` gives for
+/// an organization it does not know (organizations are never deleted, so at most a race),
+/// not the ticket 404.
+fn unknown_org() -> ApiError {
+    ApiError::Forbidden("the caller's organization is unknown".into())
 }
 
 /// A 405 naming the methods `allow`ed on the resource.
@@ -561,7 +560,8 @@ pub async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 
 /// Registers every handler (the OpenAPI document and Swagger UI are added by
 /// [`crate::inbound::configure`]). The caller provides `web::Data<TicketService<R, C>>`,
-/// `web::Data<ServiceInfo>`, `web::Data<dyn OutboxRepository>` and `web::Data<dyn HealthCheck>`.
+/// `web::Data<ServiceInfo>`, `web::Data<dyn OutboxRepository>`, `web::Data<dyn HealthCheck>`,
+/// `web::Data<dyn OrganizationRepository>` and `web::Data<Authenticator>`.
 pub fn configure<R: TicketRepository, C: Clock>(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/health")

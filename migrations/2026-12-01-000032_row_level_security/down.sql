@@ -33,3 +33,4 @@ REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ticket_app, ticket_worker;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ticket_app, ticket_worker;
 REVOKE EXECUTE ON FUNCTION provision_organization(UUID, TEXT, TEXT) FROM ticket_app;
 REVOKE USAGE ON SCHEMA public FROM ticket_app, ticket_worker;
+REVOKE ticket_app, ticket_worker FROM CURRENT_USER;

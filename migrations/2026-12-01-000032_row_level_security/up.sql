@@ -25,10 +25,17 @@ GRANT USAGE ON SCHEMA public TO ticket_app, ticket_worker;
 GRANT SELECT, INSERT, UPDATE ON tickets, ticket_alerts, ticket_comments, ticket_state_history,
     notification_logs TO ticket_app;
 GRANT SELECT, UPDATE ON organizations TO ticket_app;
-GRANT SELECT, UPDATE ON tickets TO ticket_worker;
+-- The monitor only stamps breaches: it can change no other column of a ticket (so it can
+-- move none to another organization), and FOR UPDATE needs just this.
+GRANT SELECT, UPDATE (first_response_breach_notified_at, resolution_breach_notified_at)
+    ON tickets TO ticket_worker;
 GRANT SELECT, INSERT, UPDATE, DELETE ON notification_logs TO ticket_worker;
--- Identity columns draw from sequences.
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ticket_app, ticket_worker;
+-- Identity columns draw from their sequences; the per-organization ticket-number sequences
+-- are the trigger's alone (SECURITY DEFINER), so no request can burn another
+-- organization's numbers.
+GRANT USAGE ON SEQUENCE ticket_alerts_id_seq, ticket_state_history_id_seq,
+    notification_logs_id_seq TO ticket_app;
+GRANT USAGE ON SEQUENCE notification_logs_id_seq TO ticket_worker;
 GRANT EXECUTE ON FUNCTION provision_organization(UUID, TEXT, TEXT) TO ticket_app;
 
 -- The organization of the current transaction; an error when none is set (never all rows).
@@ -57,7 +64,8 @@ ALTER TABLE tickets FORCE ROW LEVEL SECURITY;
 CREATE POLICY owner ON tickets TO CURRENT_USER USING (true) WITH CHECK (true);
 CREATE POLICY own_organization ON tickets TO ticket_app
     USING (org_id = current_org()) WITH CHECK (org_id = current_org());
--- The breach monitor reads and stamps every organization's tickets, never moving one.
+-- The breach monitor reads and stamps every organization's tickets (its column grants keep
+-- it from moving one).
 CREATE POLICY every_organization ON tickets TO ticket_worker USING (true) WITH CHECK (true);
 
 ALTER TABLE ticket_alerts ENABLE ROW LEVEL SECURITY;

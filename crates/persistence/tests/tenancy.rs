@@ -251,3 +251,32 @@ async fn the_worker_sees_every_organization_but_writes_each_rows_own() {
         assert!(denied.is_err(), "{table}: {denied:?}");
     }
 }
+
+#[tokio::test]
+async fn the_roles_hold_no_right_beyond_their_work() {
+    let db = TestDatabase::new().await;
+    let (acme, globex) = two_organizations(&db).await;
+    // The worker stamps breaches; it cannot move a ticket to another organization.
+    let mut worker = connect_as(&db, "ticket_worker").await;
+    let moved = worker
+        .batch_execute(&format!(
+            "UPDATE tickets SET org_id = '{}' WHERE org_id = '{}'",
+            globex.as_uuid(),
+            acme.as_uuid()
+        ))
+        .await;
+    assert!(moved.is_err(), "{moved:?}");
+    let stamped = worker
+        .batch_execute("UPDATE tickets SET first_response_breach_notified_at = now()")
+        .await;
+    assert!(stamped.is_ok(), "{stamped:?}");
+    // A request cannot draw numbers from an organization's sequence itself.
+    let mut app = connect_as(&db, "ticket_app").await;
+    let burned = app
+        .batch_execute(&format!(
+            "SELECT nextval(ticket_number_sequence('{}'))",
+            globex.as_uuid()
+        ))
+        .await;
+    assert!(burned.is_err(), "{burned:?}");
+}

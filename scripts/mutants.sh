@@ -24,6 +24,7 @@ files=(
   --file crates/domain/src/ingest.rs
   --file crates/domain/src/event.rs
   --file crates/domain/src/actor.rs
+  --file crates/domain/src/timer.rs
 )
 for arg in "$@"; do
   # A --file given on the command line replaces the default set.

@@ -53,6 +53,15 @@ impl SystemActor {
         })
     }
 
+    /// A rule of the service's own, named in its code (e.g. `system:hold:hold_until`).
+    pub(crate) fn builtin(kind: SystemKind, rule: &'static str) -> Self {
+        debug_assert!(Self::new(kind, rule).is_ok(), "{rule}");
+        Self {
+            kind,
+            rule: rule.to_owned(),
+        }
+    }
+
     pub fn kind(&self) -> SystemKind {
         self.kind
     }

@@ -16,6 +16,7 @@ name_enum!(
         CommentAdded = "comment_added",
         AlertMerged = "alert_merged",
         SlaBreached = "sla_breached",
+        SlaWarning = "sla_warning",
     }
 );
 
@@ -91,6 +92,16 @@ impl OutboxEvent {
             "visibility": comment.visibility.as_str(),
         });
         Self::new(EventType::CommentAdded, ticket, ticket.updated_at(), data)
+    }
+
+    /// The warning share of `target` of `ticket` has elapsed, as recorded at `now`.
+    pub fn sla_warning(ticket: &Ticket, target: SlaTarget, now: DateTime<Utc>) -> Self {
+        let data = json!({
+            "target": target.as_str(),
+            "due_at": target.due(ticket),
+            "warn_at": target.warn_at(ticket),
+        });
+        Self::new(EventType::SlaWarning, ticket, now, data)
     }
 
     /// `target` of `ticket` is breached, as recorded at `now`; `None` when it is not

@@ -15,6 +15,7 @@ pub mod query;
 pub mod service;
 pub mod sla;
 pub mod ticket;
+pub mod timer;
 
 pub use access::{Action, Caller, Forbidden, OrgRef, OrgSlug, Organization, Role};
 pub use actor::{Actor, SystemActor, SystemKind};
@@ -28,13 +29,17 @@ pub use notification::{
     NotificationSender, OutboxRepository, RetryPolicy,
 };
 pub use ports::{
-    Clock, FixedClock, HealthCheck, OrganizationRepository, RepositoryError, ShiftedClock,
-    SystemClock, TicketRef, TicketRepository,
+    Clock, DueTimer, FixedClock, HealthCheck, OrganizationRepository, RepositoryError,
+    ShiftedClock, SystemClock, TicketRef, TicketRepository,
 };
 pub use query::{Cursor, ListQuery, Page, PageLimit, TargetStats, TicketFilter, TicketStats};
-pub use service::{DetailsView, IngestOutcome, ServiceError, TicketService};
-pub use sla::{DueTimes, SlaPolicy, SlaState, SlaStatus, SlaTarget, SlaTargets};
-pub use ticket::{
-    AlertRecord, Comment, HistoryEntry, Ingested, NewAlert, StoredAlert, Ticket, TicketDetails,
-    TicketDraft, TicketRecord, TicketView,
+pub use service::{DetailsView, IngestOutcome, ServiceError, TicketService, TimerRound};
+pub use sla::{
+    DEFAULT_WARN_PERCENT, DueTimes, SlaPolicy, SlaState, SlaStatus, SlaTarget, SlaTargets,
+    TargetView,
 };
+pub use ticket::{
+    AlertRecord, Comment, HistoryEntry, Hold, Ingested, NewAlert, StoredAlert, Ticket,
+    TicketDetails, TicketDraft, TicketRecord, TicketView,
+};
+pub use timer::{Fired, TimerKind};

@@ -3,15 +3,24 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::actor::Actor;
+use crate::actor::{Actor, SystemActor, SystemKind};
 use crate::model::{Reason, Status, UserId};
-use crate::ticket::{HistoryEntry, Ticket};
+use crate::sla::SlaTarget;
+use crate::ticket::{HistoryEntry, Hold, Ticket};
 
 impl Status {
     /// Statuses in which a ticket is still being worked and takes repeated alerts of its
     /// incident (deduplication). The store's partial unique index on the dedup key restates
     /// this list; `crates/persistence/tests/rules.rs` checks that they agree.
-    pub const ACTIVE: &'static [Status] = &[Status::Open, Status::Assigned, Status::InProgress];
+    pub const ACTIVE: &'static [Status] = &[
+        Status::Open,
+        Status::Assigned,
+        Status::InProgress,
+        Status::OnHold,
+    ];
+
+    /// Statuses a ticket may be put on hold from, and so may return to when the hold ends.
+    pub const HOLD_FROM: &'static [Status] = &[Status::Assigned, Status::InProgress];
 
     pub fn is_active(self) -> bool {
         Self::ACTIVE.contains(&self)
@@ -30,8 +39,17 @@ impl Status {
         use Status::*;
         match self {
             Open => &[Assigned, InProgress, Resolved, Closed, FalsePositive],
-            Assigned => &[Open, Assigned, InProgress, Resolved, Closed, FalsePositive],
-            InProgress => &[Open, Assigned, Resolved, Closed, FalsePositive],
+            Assigned => &[
+                Open,
+                Assigned,
+                InProgress,
+                OnHold,
+                Resolved,
+                Closed,
+                FalsePositive,
+            ],
+            InProgress => &[Open, Assigned, OnHold, Resolved, Closed, FalsePositive],
+            OnHold => &[Assigned, InProgress, Resolved, Closed, FalsePositive],
             Resolved => &[Open, InProgress, Closed],
             Closed => &[],
             FalsePositive => &[Open, Closed],
@@ -47,9 +65,11 @@ impl Status {
         match self {
             Status::Assigned => AssigneeRule::Required,
             Status::InProgress => AssigneeRule::Optional,
-            Status::Open | Status::Resolved | Status::Closed | Status::FalsePositive => {
-                AssigneeRule::NotApplicable
-            }
+            Status::Open
+            | Status::OnHold
+            | Status::Resolved
+            | Status::Closed
+            | Status::FalsePositive => AssigneeRule::NotApplicable,
         }
     }
 }
@@ -57,7 +77,8 @@ impl Status {
 /// Whether a status change names an assignee.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AssigneeRule {
-    /// Assigning and re-assigning name the user (`assigned`).
+    /// Assigning and re-assigning name the user (`assigned`); back from a hold, the
+    /// ticket may keep the one it has.
     Required,
     /// The change may name one; else the ticket keeps its assignee, or the acting user
     /// takes it (`in_progress`).
@@ -72,6 +93,8 @@ pub struct StatusChange {
     pub target: Status,
     pub assignee_id: Option<UserId>,
     pub reason: Option<Reason>,
+    /// Only with `on_hold`: when the ticket goes back by itself.
+    pub hold_until: Option<DateTime<Utc>>,
 }
 
 /// Why a status change was refused.
@@ -93,6 +116,15 @@ pub enum TransitionError {
     /// An assignee was given for a status that has none to set.
     #[error("assignee_id is only accepted when moving to assigned or in_progress, not {0}")]
     AssigneeNotApplicable(Status),
+    /// A hold says why the ticket waits.
+    #[error("moving to on_hold needs a reason")]
+    ReasonRequired,
+    /// `hold_until` was given for another status than `on_hold`.
+    #[error("hold_until is only accepted when moving to on_hold, not {0}")]
+    HoldUntilNotApplicable(Status),
+    /// A hold that would end before it begins.
+    #[error("hold_until must be in the future")]
+    HoldUntilPast,
 }
 
 /// Applies `change` by `actor` at `now` to `ticket`, giving the changed ticket and its
@@ -120,10 +152,15 @@ pub fn apply(
             return Err(TransitionError::AssigneeNotApplicable(to));
         }
         AssigneeRule::Required => {
-            // Assigning and re-assigning both name the user (DESIGN.md notes 1 and 4).
+            // Assigning and re-assigning both name the user (DESIGN.md notes 1 and 4); back
+            // from a hold, the ticket keeps the one it had unless another is named.
+            let kept = (from == Status::OnHold)
+                .then(|| ticket.assignee_id.clone())
+                .flatten();
             let assignee = change
                 .assignee_id
                 .clone()
+                .or(kept)
                 .ok_or(TransitionError::AssigneeRequired)?;
             if from == to && ticket.assignee_id.as_ref() == Some(&assignee) {
                 return Err(TransitionError::AlreadyAssigned(assignee));
@@ -139,6 +176,26 @@ pub fn apply(
         AssigneeRule::NotApplicable if to == Status::Open => None,
         AssigneeRule::NotApplicable => ticket.assignee_id.clone(),
     };
+
+    if to == Status::OnHold {
+        let reason = change
+            .reason
+            .clone()
+            .ok_or(TransitionError::ReasonRequired)?;
+        if change.hold_until.is_some_and(|until| until <= now) {
+            return Err(TransitionError::HoldUntilPast);
+        }
+        next.hold = Some(Hold {
+            since: now,
+            until: change.hold_until,
+            from,
+            reason,
+        });
+    } else if change.hold_until.is_some() {
+        return Err(TransitionError::HoldUntilNotApplicable(to));
+    } else {
+        resume_clocks(&mut next, now);
+    }
 
     // Any user action is a first response; it is recorded once.
     next.first_responded_at.get_or_insert(now);
@@ -168,6 +225,69 @@ pub fn apply(
         changed_at: next.updated_at,
     };
     Ok((next, entry))
+}
+
+/// Ends a hold at `now`, if there is one: every target still pending when the hold began
+/// (and its warning, if not sent) moves later by the time held; a met or breached target
+/// is never rewritten.
+fn resume_clocks(ticket: &mut Ticket, now: DateTime<Utc>) {
+    let Some(hold) = ticket.hold.take() else {
+        return;
+    };
+    let held = (now - hold.since).max(chrono::TimeDelta::zero());
+    for target in SlaTarget::ALL.iter().copied() {
+        if target.event(ticket).is_some() || target.due(ticket) < hold.since {
+            continue;
+        }
+        let warned = target.warned_at(ticket).is_some();
+        let (due, warn) = match target {
+            SlaTarget::FirstResponse => (
+                &mut ticket.first_response_due_at,
+                &mut ticket.first_response_warn_at,
+            ),
+            SlaTarget::Resolution => {
+                // Only the resolution can be pending through a hold (entering one is a
+                // first response): this is the time its elapsed figure leaves out.
+                ticket.sla_paused_seconds += held.num_seconds();
+                (
+                    &mut ticket.resolution_due_at,
+                    &mut ticket.resolution_warn_at,
+                )
+            }
+        };
+        *due += held;
+        if !warned {
+            *warn = warn.map(|w| w + held);
+        }
+    }
+}
+
+/// The automatic end of a hold: at `hold_until` the ticket returns to the status it came
+/// from, with the clocks resumed. `None` when the ticket is not held, has no end, or the
+/// end has not come. Not a first response: no user acted.
+pub fn release_hold(ticket: &Ticket, now: DateTime<Utc>) -> Option<(Ticket, HistoryEntry)> {
+    let hold = ticket.hold.as_ref()?;
+    let until = hold.until?;
+    if ticket.status != Status::OnHold || until > now {
+        return None;
+    }
+    let to = hold.from;
+    let mut next = ticket.clone();
+    resume_clocks(&mut next, now);
+    next.status = to;
+    next.touch(now);
+    let entry = HistoryEntry {
+        ticket_id: ticket.id,
+        from_status: Some(Status::OnHold),
+        to_status: to,
+        actor: Some(Actor::System(SystemActor::builtin(
+            SystemKind::Hold,
+            "hold_until",
+        ))),
+        reason: Reason::parse("hold_until reached", "reason").ok(),
+        changed_at: next.updated_at,
+    };
+    Some((next, entry))
 }
 
 #[cfg(test)]
@@ -212,6 +332,15 @@ mod tests {
         .ticket;
         t.status = status;
         t.assignee_id = assignee.map(user);
+        if status == OnHold {
+            t.hold = Some(Hold {
+                since: t0(),
+                until: None,
+                from: InProgress,
+                reason: reason("guard on the way"),
+            });
+            t.first_responded_at = Some(t0());
+        }
         if status.is_resolution() {
             t.resolved_at = Some(t0() + TimeDelta::minutes(1));
             t.first_responded_at = Some(t0() + TimeDelta::minutes(1));
@@ -219,25 +348,51 @@ mod tests {
         t
     }
 
+    fn reason(text: &str) -> Reason {
+        Reason::parse(text, "reason").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The change to `target`, with the reason a hold needs.
     fn change(target: Status, assignee: Option<&str>) -> StatusChange {
         StatusChange {
             target,
             assignee_id: assignee.map(user),
-            reason: None,
+            reason: (target == OnHold).then(|| reason("waiting on the site contact")),
+            hold_until: None,
         }
     }
 
     /// The table of DESIGN.md, row by row: `true` where a change is allowed.
-    const TABLE: [(Status, [bool; 6]); 6] = [
-        //                open   assigned in_prog resolved closed false_pos
-        (Open, [false, true, true, true, true, true]),
-        (Assigned, [true, true, true, true, true, true]),
-        (InProgress, [true, true, false, true, true, true]),
-        (Resolved, [true, false, true, false, true, false]),
-        (Closed, [false, false, false, false, false, false]),
-        (FalsePositive, [true, false, false, false, true, false]),
+    const TABLE: [(Status, [bool; 7]); 7] = [
+        //           open   assigned in_prog on_hold resolved closed false_pos
+        (Open, [false, true, true, false, true, true, true]),
+        (Assigned, [true, true, true, true, true, true, true]),
+        (InProgress, [true, true, false, true, true, true, true]),
+        (OnHold, [false, true, true, false, true, true, true]),
+        (Resolved, [true, false, true, false, false, true, false]),
+        (Closed, [false, false, false, false, false, false, false]),
+        (
+            FalsePositive,
+            [true, false, false, false, false, true, false],
+        ),
     ];
-    const COLUMNS: [Status; 6] = [Open, Assigned, InProgress, Resolved, Closed, FalsePositive];
+    const COLUMNS: [Status; 7] = [
+        Open,
+        Assigned,
+        InProgress,
+        OnHold,
+        Resolved,
+        Closed,
+        FalsePositive,
+    ];
+
+    #[test]
+    fn the_table_covers_every_status() {
+        assert_eq!(COLUMNS.len(), Status::ALL.len());
+        for status in Status::ALL {
+            assert!(TABLE.iter().any(|(from, _)| from == status), "{status}");
+        }
+    }
 
     #[test]
     fn every_cell_of_the_transition_table() {
@@ -311,7 +466,7 @@ mod tests {
 
     #[test]
     fn same_status_is_refused_except_reassignment() {
-        for status in [Open, InProgress, Resolved, Closed, FalsePositive] {
+        for status in [Open, InProgress, OnHold, Resolved, Closed, FalsePositive] {
             let t = ticket_in(status, Some("alice"));
             let err = apply(&t, &change(status, None), &user("carol"), t0());
             assert!(
@@ -409,6 +564,7 @@ mod tests {
             target: InProgress,
             assignee_id: None,
             reason: Some(reason.clone()),
+            hold_until: None,
         };
         let (next, entry) = apply(&t, &c, &user("carol"), t0()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(next.version, t.version + 1);

@@ -398,6 +398,7 @@ name_enum!(
         Open = "open",
         Assigned = "assigned",
         InProgress = "in_progress",
+        OnHold = "on_hold",
         Resolved = "resolved",
         Closed = "closed",
         FalsePositive = "false_positive",

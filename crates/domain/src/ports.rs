@@ -13,12 +13,22 @@ use crate::query::{ListQuery, Page, TicketFilter, TicketStats};
 use crate::ticket::{
     Comment, HistoryEntry, Ingested, StoredAlert, Ticket, TicketDetails, TicketDraft,
 };
+use crate::timer::TimerKind;
 
 /// A ticket named by its id or by its human number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TicketRef {
     Id(TicketId),
     Number(TicketNumber),
+}
+
+/// A timer the store holds, due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueTimer {
+    pub org: OrgId,
+    pub ticket_id: TicketId,
+    pub kind: TimerKind,
+    pub due_at: DateTime<Utc>,
 }
 
 /// Why the store could not do what was asked.
@@ -51,7 +61,8 @@ pub enum RepositoryError {
 /// The breach monitor works across organizations, each row in its own.
 ///
 /// Every write stores the change, its history or comment row and its outbox event
-/// (`notification_logs`) in one transaction: all or nothing.
+/// (`notification_logs`) in one transaction: all or nothing. Creating a ticket and storing
+/// a status change also store the timers the ticket then needs ([`Ticket::timers`]).
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait TicketRepository: Send + Sync + 'static {
@@ -138,6 +149,25 @@ pub trait TicketRepository: Send + Sync + 'static {
         now: DateTime<Utc>,
         limit: i64,
     ) -> Result<usize, RepositoryError>;
+
+    /// The timers due at `now` across organizations (see [`crate::timer`]), earliest first,
+    /// at most `limit`.
+    async fn due_timers(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<DueTimer>, RepositoryError>;
+
+    /// Fires `timer` at `now` inside its organization, in one transaction: if it is still
+    /// due and no other caller holds it, locks its ticket, applies [`crate::timer::fire`]
+    /// (the ticket, its history row and events, as any change), and keeps the ticket's
+    /// timers as [`Ticket::timers`] now says (this one moved or gone). Several callers may
+    /// race on one timer: it MUST act at most once. Returns whether it acted.
+    async fn fire_timer(
+        &self,
+        timer: &DueTimer,
+        now: DateTime<Utc>,
+    ) -> Result<bool, RepositoryError>;
 
     /// Figures over the tickets matching `filter`, evaluated at `now`.
     async fn stats(

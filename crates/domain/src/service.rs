@@ -57,6 +57,16 @@ pub enum IngestOutcome {
     Replayed,
 }
 
+/// What one round of [`TicketService::run_timers`] did.
+#[derive(Debug, Default)]
+pub struct TimerRound {
+    /// Timers this instance took: fired, or found stale and moved or removed.
+    pub taken: usize,
+    /// Timers that failed; each is tried again next round.
+    pub failed: usize,
+    pub first_error: Option<RepositoryError>,
+}
+
 /// A ticket's details as readers see them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetailsView {
@@ -162,6 +172,33 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
             total += recorded;
             if (recorded as i64) < BATCH {
                 return Ok(total);
+            }
+        }
+    }
+
+    /// Fires the timers due by now (hold ends, SLA warnings), in batches, until none is
+    /// left or none of a batch could be taken (other instances hold them, or they fail).
+    /// A timer that fails is left for the next round and does not stop the others.
+    pub async fn run_timers(&self) -> Result<TimerRound, ServiceError> {
+        const BATCH: i64 = 200;
+        let now = self.clock.now();
+        let mut round = TimerRound::default();
+        loop {
+            let due = self.repo.due_timers(now, BATCH).await?;
+            let mut fired = 0;
+            for timer in &due {
+                match self.repo.fire_timer(timer, now).await {
+                    Ok(true) => fired += 1,
+                    Ok(false) => {}
+                    Err(error) => {
+                        round.failed += 1;
+                        round.first_error.get_or_insert(error);
+                    }
+                }
+            }
+            round.taken += fired;
+            if (due.len() as i64) < BATCH || fired == 0 {
+                return Ok(round);
             }
         }
     }

@@ -31,6 +31,22 @@ impl SlaTarget {
             SlaTarget::Resolution => ticket.resolved_at(),
         }
     }
+
+    /// When the target's warning is due (`None` on tickets older than warnings).
+    pub fn warn_at(self, ticket: &Ticket) -> Option<DateTime<Utc>> {
+        match self {
+            SlaTarget::FirstResponse => ticket.first_response_warn_at(),
+            SlaTarget::Resolution => ticket.resolution_warn_at(),
+        }
+    }
+
+    /// When the target's warning went out, if it did.
+    pub fn warned_at(self, ticket: &Ticket) -> Option<DateTime<Utc>> {
+        match self {
+            SlaTarget::FirstResponse => ticket.first_response_warned_at(),
+            SlaTarget::Resolution => ticket.resolution_warned_at(),
+        }
+    }
 }
 
 /// The two targets of one severity.
@@ -40,7 +56,7 @@ pub struct SlaTargets {
     pub resolution: TimeDelta,
 }
 
-/// Targets for every severity; read when a ticket is created.
+/// Targets for every severity, and when to warn; read when a ticket is created.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlaPolicy {
     critical: SlaTargets,
@@ -48,7 +64,11 @@ pub struct SlaPolicy {
     medium: SlaTargets,
     low: SlaTargets,
     info: SlaTargets,
+    warn_percent: u8,
 }
+
+/// The warning share of a target when none is configured.
+pub const DEFAULT_WARN_PERCENT: u8 = 80;
 
 impl Default for SlaPolicy {
     /// The table of `DESIGN.md`.
@@ -63,6 +83,7 @@ impl Default for SlaPolicy {
             medium: t(TimeDelta::hours(1), TimeDelta::hours(24)),
             low: t(TimeDelta::hours(4), TimeDelta::hours(72)),
             info: t(TimeDelta::hours(24), TimeDelta::days(7)),
+            warn_percent: DEFAULT_WARN_PERCENT,
         }
     }
 }
@@ -88,12 +109,36 @@ impl SlaPolicy {
         }
     }
 
-    /// Due times of a ticket of `severity` created at `created_at`; they never move after.
+    /// The share of a target, in percent, after which its warning goes out.
+    pub fn warn_percent(&self) -> u8 {
+        self.warn_percent
+    }
+
+    /// Sets the warning share: 1..=99 percent (a warning at 0 or at the due time would say
+    /// nothing).
+    pub fn set_warn_percent(&mut self, percent: u8) -> Result<(), crate::FieldError> {
+        if !(1..=99).contains(&percent) {
+            return Err(crate::FieldError::new(
+                "warn_percent",
+                "must be between 1 and 99",
+            ));
+        }
+        self.warn_percent = percent;
+        Ok(())
+    }
+
+    /// Due and warning times of a ticket of `severity` created at `created_at`. They move
+    /// only by time spent on hold.
     pub fn due_times(&self, severity: Severity, created_at: DateTime<Utc>) -> DueTimes {
         let targets = self.targets(severity);
+        let share = |target: TimeDelta| {
+            TimeDelta::milliseconds(target.num_milliseconds() * i64::from(self.warn_percent) / 100)
+        };
         DueTimes {
             first_response: created_at + targets.first_response,
             resolution: created_at + targets.resolution,
+            first_response_warn: created_at + share(targets.first_response),
+            resolution_warn: created_at + share(targets.resolution),
         }
     }
 }
@@ -102,6 +147,51 @@ impl SlaPolicy {
 pub struct DueTimes {
     pub first_response: DateTime<Utc>,
     pub resolution: DateTime<Utc>,
+    pub first_response_warn: DateTime<Utc>,
+    pub resolution_warn: DateTime<Utc>,
+}
+
+/// One target of one ticket as a reader sees it at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TargetView {
+    pub target: SlaTarget,
+    pub state: SlaState,
+    pub due_at: DateTime<Utc>,
+    /// Time counted against the target: from creation to its event (or now, or the start
+    /// of the current hold), less the time held while it was pending.
+    pub elapsed_seconds: i64,
+    /// Until the due time on the target's clock; negative once past; `None` once met or
+    /// breached by its event.
+    pub remaining_seconds: Option<i64>,
+    /// The ticket is on hold and the target pending: its clock stands still.
+    pub paused: bool,
+    pub warned: bool,
+}
+
+impl TargetView {
+    pub fn of(ticket: &Ticket, target: SlaTarget, now: DateTime<Utc>) -> Self {
+        let clock = ticket.sla_clock(now);
+        let due_at = target.due(ticket);
+        let event = target.event(ticket);
+        let state = SlaState::evaluate(due_at, event, clock);
+        let end = event.unwrap_or(clock);
+        // Only the resolution can be pending through a hold (entering one is a first
+        // response), so only its figure leaves time held out.
+        let paused = match target {
+            SlaTarget::FirstResponse => 0,
+            SlaTarget::Resolution => ticket.sla_paused_seconds(),
+        };
+        let elapsed_seconds = ((end - ticket.created_at()).num_seconds() - paused).max(0);
+        Self {
+            target,
+            state,
+            due_at,
+            elapsed_seconds,
+            remaining_seconds: event.is_none().then(|| (due_at - clock).num_seconds()),
+            paused: ticket.hold().is_some() && state == SlaState::Pending,
+            warned: target.warned_at(ticket).is_some(),
+        }
+    }
 }
 
 /// Where one target stands.

@@ -10,7 +10,7 @@ use crate::model::{
     AlertData, AlertType, CameraId, CommentBody, CommentId, DedupKey, Description, ExternalId,
     OrgId, ProviderId, Reason, Severity, Status, TicketId, TicketNumber, Title, UserId, Visibility,
 };
-use crate::sla::{SlaPolicy, SlaState, SlaStatus, SlaTarget};
+use crate::sla::{SlaPolicy, SlaState, SlaStatus, SlaTarget, TargetView};
 
 /// A ticket as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +39,17 @@ pub struct Ticket {
     pub(crate) resolution_due_at: DateTime<Utc>,
     pub(crate) resolved_at: Option<DateTime<Utc>>,
     pub(crate) closed_at: Option<DateTime<Utc>>,
+    /// Set while the ticket is `on_hold`.
+    pub(crate) hold: Option<Hold>,
+    /// Time spent on hold while a target was pending: not counted against the SLA.
+    pub(crate) sla_paused_seconds: i64,
+    /// When each target's warning is due (its policy's share of the target elapsed);
+    /// `None` on tickets older than warnings.
+    pub(crate) first_response_warn_at: Option<DateTime<Utc>>,
+    pub(crate) resolution_warn_at: Option<DateTime<Utc>>,
+    /// When each target's warning went out, once.
+    pub(crate) first_response_warned_at: Option<DateTime<Utc>>,
+    pub(crate) resolution_warned_at: Option<DateTime<Utc>>,
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) updated_at: DateTime<Utc>,
     /// Increases on every change; the ETag.
@@ -71,6 +82,12 @@ pub struct TicketRecord {
     pub resolution_due_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    pub hold: Option<Hold>,
+    pub sla_paused_seconds: i64,
+    pub first_response_warn_at: Option<DateTime<Utc>>,
+    pub resolution_warn_at: Option<DateTime<Utc>>,
+    pub first_response_warned_at: Option<DateTime<Utc>>,
+    pub resolution_warned_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -107,6 +124,12 @@ impl Ticket {
             resolution_due_at,
             resolved_at,
             closed_at,
+            hold,
+            sla_paused_seconds,
+            first_response_warn_at,
+            resolution_warn_at,
+            first_response_warned_at,
+            resolution_warned_at,
             created_at,
             updated_at,
             version,
@@ -134,6 +157,12 @@ impl Ticket {
             resolution_due_at,
             resolved_at,
             closed_at,
+            hold,
+            sla_paused_seconds,
+            first_response_warn_at,
+            resolution_warn_at,
+            first_response_warned_at,
+            resolution_warned_at,
             created_at,
             updated_at,
             version,
@@ -166,6 +195,12 @@ impl Ticket {
             resolution_due_at,
             resolved_at,
             closed_at,
+            hold,
+            sla_paused_seconds,
+            first_response_warn_at,
+            resolution_warn_at,
+            first_response_warned_at,
+            resolution_warned_at,
             created_at,
             updated_at,
             version,
@@ -192,6 +227,21 @@ impl Ticket {
         if status == Status::Closed && closed_at.is_none() {
             return broken("closed_at", "a closed ticket has it");
         }
+        match &hold {
+            None if status == Status::OnHold => {
+                return broken("hold", "a ticket on hold has its hold");
+            }
+            Some(_) if status != Status::OnHold => {
+                return broken("hold", "only a ticket on hold has a hold");
+            }
+            Some(h) if !Status::HOLD_FROM.contains(&h.from) => {
+                return broken("held_from", "a hold comes from assigned or in_progress");
+            }
+            _ => {}
+        }
+        if sla_paused_seconds < 0 {
+            return broken("sla_paused_seconds", "must not be negative");
+        }
         Ok(Ticket {
             id,
             org_id,
@@ -215,11 +265,29 @@ impl Ticket {
             resolution_due_at,
             resolved_at,
             closed_at,
+            hold,
+            sla_paused_seconds,
+            first_response_warn_at,
+            resolution_warn_at,
+            first_response_warned_at,
+            resolution_warned_at,
             created_at,
             updated_at,
             version,
         })
     }
+}
+
+/// A ticket waiting on someone outside (`on_hold`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    /// When the hold began: the SLA clocks stopped then.
+    pub since: DateTime<Utc>,
+    /// When the ticket goes back by itself, if set.
+    pub until: Option<DateTime<Utc>>,
+    /// The status it left (`assigned` or `in_progress`), to which `until` returns it.
+    pub from: Status,
+    pub reason: Reason,
 }
 
 /// An alert from a provider, parsed.
@@ -316,6 +384,12 @@ impl TicketDraft {
             resolution_due_at: due.resolution,
             resolved_at: None,
             closed_at: None,
+            hold: None,
+            sla_paused_seconds: 0,
+            first_response_warn_at: Some(due.first_response_warn),
+            resolution_warn_at: Some(due.resolution_warn),
+            first_response_warned_at: None,
+            resolution_warned_at: None,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -409,6 +483,26 @@ impl Ticket {
     pub fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.closed_at
     }
+    /// Why, since when and until when the ticket waits; set only while `on_hold`.
+    pub fn hold(&self) -> Option<&Hold> {
+        self.hold.as_ref()
+    }
+    /// Time held while a target was pending, not counted against the SLA.
+    pub fn sla_paused_seconds(&self) -> i64 {
+        self.sla_paused_seconds
+    }
+    pub fn first_response_warn_at(&self) -> Option<DateTime<Utc>> {
+        self.first_response_warn_at
+    }
+    pub fn resolution_warn_at(&self) -> Option<DateTime<Utc>> {
+        self.resolution_warn_at
+    }
+    pub fn first_response_warned_at(&self) -> Option<DateTime<Utc>> {
+        self.first_response_warned_at
+    }
+    pub fn resolution_warned_at(&self) -> Option<DateTime<Utc>> {
+        self.resolution_warned_at
+    }
     pub fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
@@ -463,9 +557,15 @@ impl Ticket {
         self.version += 1;
     }
 
+    /// What the SLA clocks read at `now`: `now`, or while on hold the moment the hold
+    /// began (time held does not count).
+    pub fn sla_clock(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.hold.as_ref().map_or(now, |h| h.since.min(now))
+    }
+
     /// Where one SLA target stands at `now`.
     pub fn sla_state(&self, target: SlaTarget, now: DateTime<Utc>) -> SlaState {
-        SlaState::evaluate(target.due(self), target.event(self), now)
+        SlaState::evaluate(target.due(self), target.event(self), self.sla_clock(now))
     }
 
     /// Both SLA targets as they stand at `now`.
@@ -482,12 +582,21 @@ impl Ticket {
 pub struct TicketView {
     pub ticket: Ticket,
     pub sla: SlaStatus,
+    pub first_response: TargetView,
+    pub resolution: TargetView,
 }
 
 impl TicketView {
     pub fn at(ticket: Ticket, now: DateTime<Utc>) -> Self {
         let sla = ticket.sla_status(now);
-        Self { ticket, sla }
+        let first_response = TargetView::of(&ticket, SlaTarget::FirstResponse, now);
+        let resolution = TargetView::of(&ticket, SlaTarget::Resolution, now);
+        Self {
+            ticket,
+            sla,
+            first_response,
+            resolution,
+        }
     }
 }
 

@@ -201,7 +201,8 @@ fn status_parses_every_name_and_its_error_lists_the_values() {
     for raw in ["", "done", "in-progress", "inprogress"] {
         let message = refused(Status::parse(raw, "status"), "status");
         assert!(
-            message.contains("open, assigned, in_progress, resolved, closed, false_positive"),
+            message
+                .contains("open, assigned, in_progress, on_hold, resolved, closed, false_positive"),
             "{raw:?}: {message}"
         );
     }

@@ -7,9 +7,9 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use serde_json::{Value, json};
 use ticket_domain::{
     Actor, AlertData, CameraId, Comment, CommentBody, CommentId, DedupKey, EventType, ExternalId,
-    HistoryEntry, IngestDecision, NewAlert, OrgId, Organization, OutboxEvent, ProviderId, Reason,
-    Severity, SlaPolicy, SlaTarget, Status, SystemActor, SystemKind, Ticket, TicketDraft, TicketId,
-    TicketNumber, Title, UserId, Visibility, decide,
+    HistoryEntry, Hold, IngestDecision, NewAlert, OrgId, Organization, OutboxEvent, ProviderId,
+    Reason, Severity, SlaPolicy, SlaTarget, Status, SystemActor, SystemKind, Ticket, TicketDraft,
+    TicketId, TicketNumber, Title, UserId, Visibility, decide,
 };
 
 /// The organization of the drafts and tickets below (not the default one).
@@ -64,6 +64,16 @@ fn stored(status: Status, severity: Severity) -> Ticket {
     if status == Status::Closed {
         r.closed_at = Some(t0() + TimeDelta::minutes(2));
     }
+    if status == Status::OnHold {
+        r.assignee_id = Some(UserId::parse("alice", "a").unwrap());
+        r.first_responded_at = Some(t0() + TimeDelta::minutes(1));
+        r.hold = Some(Hold {
+            since: t0() + TimeDelta::minutes(1),
+            until: None,
+            from: Status::InProgress,
+            reason: Reason::parse("guard on the way", "reason").unwrap(),
+        });
+    }
     Ticket::restore(r).unwrap()
 }
 
@@ -72,9 +82,12 @@ fn stored(status: Status, severity: Severity) -> Ticket {
 // ----------------------------------------------------------------------------------------
 
 #[test]
-fn active_statuses_are_open_assigned_and_in_progress() {
+fn active_statuses_are_open_assigned_in_progress_and_on_hold() {
     for &status in Status::ALL {
-        let expected = matches!(status, Status::Open | Status::Assigned | Status::InProgress);
+        let expected = matches!(
+            status,
+            Status::Open | Status::Assigned | Status::InProgress | Status::OnHold
+        );
         assert_eq!(status.is_active(), expected, "{status}");
         assert_eq!(Status::ACTIVE.contains(&status), expected, "{status}");
     }
@@ -389,6 +402,7 @@ fn every_event_carries_the_tickets_organization() {
             OutboxEvent::comment_added(&ticket, &comment),
             OutboxEvent::sla_breached(&ticket, SlaTarget::FirstResponse, late).unwrap(),
             OutboxEvent::sla_breached(&ticket, SlaTarget::Resolution, late).unwrap(),
+            OutboxEvent::sla_warning(&ticket, SlaTarget::Resolution, t0()),
         ];
         let kinds: Vec<EventType> = events.iter().map(|e| e.kind).collect();
         for &kind in EventType::ALL {
@@ -507,6 +521,24 @@ fn restore_refuses_a_ticket_that_breaks_an_invariant() {
     r.status = Status::Closed;
     r.resolved_at = Some(t0());
     cases.push((r, "closed_at"));
+    let mut r = base();
+    r.status = Status::OnHold;
+    r.assignee_id = Some(UserId::parse("alice", "a").unwrap());
+    cases.push((r, "hold"));
+    let held = stored(Status::OnHold, Severity::Low).into_record();
+    let mut r = held.clone();
+    r.status = Status::InProgress;
+    cases.push((r, "hold"));
+    for from in [Status::Open, Status::OnHold, Status::Resolved] {
+        let mut r = held.clone();
+        if let Some(h) = r.hold.as_mut() {
+            h.from = from;
+        }
+        cases.push((r, "held_from"));
+    }
+    let mut r = base();
+    r.sla_paused_seconds = -1;
+    cases.push((r, "sla_paused_seconds"));
     for (record, field) in cases {
         let err = Ticket::restore(record).err().map(|e| e.field);
         assert_eq!(err.as_deref(), Some(field));

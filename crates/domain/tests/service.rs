@@ -109,6 +109,7 @@ fn change(target: Status) -> StatusChange {
         target,
         assignee_id: None,
         reason: None,
+        hold_until: None,
     }
 }
 
@@ -885,6 +886,7 @@ async fn change_status_by_an_operator_may_not_assign_someone_else() {
             target: to,
             assignee_id: Some(user("bob")),
             reason: None,
+            hold_until: None,
         };
 
         let err = svc
@@ -937,6 +939,7 @@ async fn change_status_by_an_operator_takes_assigns_itself_and_resolves() {
             target: to,
             assignee_id: named,
             reason: None,
+            hold_until: None,
         };
 
         let view = svc
@@ -1565,4 +1568,82 @@ fn cam(n: i64) -> CameraId {
 
 fn num(n: i64) -> TicketNumber {
     TicketNumber::new(n).unwrap_or_else(|| panic!("{n} is no ticket number"))
+}
+
+// ----------------------------------------------------------------------------------------
+// Timers
+// ----------------------------------------------------------------------------------------
+
+fn due_timer(n: u128) -> ticket_domain::DueTimer {
+    ticket_domain::DueTimer {
+        org: ORG,
+        ticket_id: ticket_domain::TicketId::from_uuid(uuid::Uuid::from_u128(n)),
+        kind: ticket_domain::TimerKind::HoldEnd,
+        due_at: t0(),
+    }
+}
+
+#[tokio::test]
+async fn a_failing_timer_does_not_stop_the_others_and_is_reported() {
+    let mut repo = MockTicketRepository::new();
+    repo.expect_due_timers()
+        .withf(|now, limit| *now == t0() && *limit == 200)
+        .times(1)
+        .returning(|_, _| Ok(vec![due_timer(1), due_timer(2), due_timer(3)]));
+    repo.expect_fire_timer().times(3).returning(|timer, _| {
+        match timer.ticket_id.as_uuid().as_u128() {
+            1 => Err(RepositoryError::Failure("corrupt row".into())),
+            2 => Ok(true),
+            _ => Ok(false),
+        }
+    });
+    let round = service(repo, t0()).run_timers().await.unwrap();
+    assert_eq!(round.taken, 1);
+    assert_eq!(round.failed, 1);
+    assert!(matches!(
+        round.first_error,
+        Some(RepositoryError::Failure(_))
+    ));
+}
+
+#[tokio::test]
+async fn timers_are_fired_batch_after_batch_until_a_short_or_untaken_one() {
+    let mut repo = MockTicketRepository::new();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    // Two full batches, then a short one.
+    repo.expect_due_timers()
+        .times(3)
+        .returning(move |_, limit| {
+            let n = if seen.fetch_add(1, Ordering::SeqCst) < 2 {
+                limit as u128
+            } else {
+                5
+            };
+            Ok((0..n).map(due_timer).collect())
+        });
+    repo.expect_fire_timer().returning(|_, _| Ok(true));
+    let round = service(repo, t0()).run_timers().await.unwrap();
+    assert_eq!(round.taken, 405);
+    assert_eq!(round.failed, 0);
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+
+    // A full batch none of which could be taken (other instances hold them) ends the round
+    // rather than asking again for the same timers.
+    let mut repo = MockTicketRepository::new();
+    repo.expect_due_timers()
+        .times(1)
+        .returning(|_, limit| Ok((0..limit as u128).map(due_timer).collect()));
+    repo.expect_fire_timer().returning(|_, _| Ok(false));
+    let round = service(repo, t0()).run_timers().await.unwrap();
+    assert_eq!(round.taken, 0);
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_list_timers_fails_the_round() {
+    let mut repo = MockTicketRepository::new();
+    repo.expect_due_timers()
+        .returning(|_, _| Err(RepositoryError::Unavailable("down".into())));
+    let err = service(repo, t0()).run_timers().await.unwrap_err();
+    assert!(matches!(err, ServiceError::Repository(_)), "{err:?}");
 }

@@ -21,7 +21,7 @@ pub(crate) enum DbError {
 }
 
 /// The unique index that allows one active ticket per (provider, dedup key).
-pub(crate) const ACTIVE_DEDUP_INDEX: &str = "tickets_org_active_dedup_key";
+pub(crate) const ACTIVE_DEDUP_INDEX: &str = "tickets_org_active_key";
 
 impl DbError {
     /// A write that would make a second active ticket for one dedup key.

@@ -25,12 +25,19 @@ pub(crate) struct Conditions {
     binds: Vec<Bind>,
 }
 
+/// What the SLA clocks read at the bound time `now`: `now`, or while on hold the start of
+/// the hold (`Ticket::sla_clock`; LEAST skips a NULL).
+pub(crate) fn sla_clock_sql(now: &str) -> String {
+    format!("LEAST(held_since, {now})")
+}
+
 /// Whether either SLA target is breached at the bound time `now`: an event after its due
-/// time, or no event and the due time passed. Never NULL.
+/// time, or no event and the due time passed on the SLA clock. Never NULL.
 pub(crate) fn breached_sql(now: &str) -> String {
+    let clock = sla_clock_sql(now);
     format!(
-        "(COALESCE(first_responded_at > first_response_due_at, first_response_due_at < {now}) \
-         OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < {now}))"
+        "(COALESCE(first_responded_at > first_response_due_at, first_response_due_at < {clock}) \
+         OR COALESCE(resolved_at > resolution_due_at, resolution_due_at < {clock}))"
     )
 }
 

@@ -12,6 +12,7 @@ mod rows;
 pub mod schema;
 #[cfg(feature = "test-db")]
 pub mod test_db;
+mod timers;
 
 pub use migrate::{MigrationError, run_pending};
 pub use orgs::PgOrganizations;

@@ -7,15 +7,15 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Double, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use ticket_domain::{
-    CameraId, Comment, Cursor, HealthCheck, HistoryEntry, IngestDecision, Ingested, ListQuery,
-    OrgId, OutboxEvent, Page, ProviderId, RepositoryError, Severity, SlaTarget, Status,
+    CameraId, Comment, Cursor, DueTimer, HealthCheck, HistoryEntry, IngestDecision, Ingested,
+    ListQuery, OrgId, OutboxEvent, Page, ProviderId, RepositoryError, Severity, SlaTarget, Status,
     StoredAlert, TargetStats, Ticket, TicketDetails, TicketDraft, TicketFilter, TicketRef,
     TicketRepository, TicketStats, Visibility, decide,
 };
 use uuid::Uuid;
 
 use crate::error::{DbError, pool_error};
-use crate::filter::{Bind, Conditions};
+use crate::filter::{Bind, Conditions, sla_clock_sql};
 use crate::pool::PgPool;
 use crate::prepared::Prepared;
 use crate::rows::{
@@ -25,6 +25,7 @@ use crate::rows::{
 use crate::schema::{
     notification_logs, ticket_alerts, ticket_comments, ticket_state_history, tickets,
 };
+use crate::timers;
 
 /// How often an ingest transaction is retried after losing a uniqueness race to a
 /// concurrent identical alert (the retry then finds the winner's ticket).
@@ -206,7 +207,7 @@ async fn ingest_once(
             // The event's payload needs the ticket's number, which the database assigns:
             // the INSERT … SELECT reads it from the row inserted just before in the same
             // pipeline.
-            let (row, stored, logged, evented) = tokio::join!(
+            let (row, stored, logged, evented, timed) = tokio::join!(
                 Prepared(
                     diesel::insert_into(tickets::table)
                         .values(NewTicketRow::from(&draft.ticket))
@@ -241,10 +242,12 @@ async fn ingest_once(
                     .bind::<diesel::sql_types::Uuid, _>(org.as_uuid())
                 )
                 .execute(&mut &*conn),
+                timers::keep(conn, &draft.ticket),
             );
             let created = Ticket::try_from(row?)?;
             stored?;
             logged?;
+            timed?;
             // The event reads the ticket inserted before it in the pipeline: none means the
             // statements ran out of order, which must not pass unnoticed.
             if evented? != 1 {
@@ -344,7 +347,8 @@ fn columns(target: SlaTarget) -> Columns {
 }
 
 impl Columns {
-    /// Locks up to `$2` tickets whose target is breached at `$1` and not yet recorded:
+    /// Locks up to `$2` tickets whose target is breached at `$1` and not yet recorded (a
+    /// ticket on hold counts only what breached before the hold):
     /// `SlaState::evaluate` restated so the partial watch index serves the scan (the domain
     /// decides again on each row). `SKIP LOCKED` lets instances share the work; a row
     /// another instance just marked is re-checked after its lock and left out, so a breach
@@ -358,6 +362,7 @@ impl Columns {
         format!(
             "SELECT {TICKET_COLUMNS} FROM tickets \
              WHERE {notified} IS NULL AND ({event} IS NULL OR {event} > {due}) AND {due} < $1 \
+               AND ({event} IS NOT NULL OR held_since IS NULL OR {due} < held_since) \
              ORDER BY {due} LIMIT $2 FOR UPDATE SKIP LOCKED"
         )
     }
@@ -373,10 +378,12 @@ impl Columns {
 
 /// Every column of `tickets` the domain reads, named: cached statements must not use `*`
 /// (see `prepared`).
-const TICKET_COLUMNS: &str = "id, org_id, number, title, description, severity, status, camera_id, \
+pub(crate) const TICKET_COLUMNS: &str = "id, org_id, number, title, description, severity, status, camera_id, \
     provider_id, alert_type, alert_data, dedup_key, occurred_at, assignee_id, alert_count, \
     first_alert_at, last_alert_at, first_response_due_at, first_responded_at, \
-    resolution_due_at, resolved_at, closed_at, created_at, updated_at, version";
+    resolution_due_at, resolved_at, closed_at, held_since, hold_until, held_from, hold_reason, \
+    sla_paused_seconds, first_response_warn_at, resolution_warn_at, first_response_warned_at, \
+    resolution_warned_at, created_at, updated_at, version";
 
 /// Records one target's breaches at `now` (at most `limit`), inside a transaction.
 async fn record_breaches(
@@ -430,11 +437,18 @@ fn target_sql(prefix: &str, target: SlaTarget, now: &str) -> String {
     let Columns { event, due, .. } = columns(target);
     // date_part is float8 arithmetic; EXTRACT returns numeric, which made the SLA statement
     // two to three times slower over many rows.
-    let seconds = format!("date_part('epoch', {event} - created_at)");
+    // Time held does not count (`TargetView::elapsed_seconds`): only the resolution can be
+    // pending through a hold.
+    let held = match target {
+        SlaTarget::FirstResponse => "",
+        SlaTarget::Resolution => " - sla_paused_seconds",
+    };
+    let seconds = format!("(date_part('epoch', {event} - created_at){held})");
+    let clock = sla_clock_sql(now);
     format!(
         "count(*) FILTER (WHERE {event} <= {due}) AS {prefix}_met, \
-         count(*) FILTER (WHERE COALESCE({event} > {due}, {due} < {now})) AS {prefix}_breached, \
-         count(*) FILTER (WHERE {event} IS NULL AND {due} >= {now}) AS {prefix}_pending, \
+         count(*) FILTER (WHERE COALESCE({event} > {due}, {due} < {clock})) AS {prefix}_breached, \
+         count(*) FILTER (WHERE {event} IS NULL AND {due} >= {clock}) AS {prefix}_pending, \
          avg({seconds}) AS {prefix}_mean, \
          percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {seconds}) AS {prefix}_pct"
     )
@@ -710,7 +724,7 @@ impl TicketRepository for PgTicketRepository {
         conn.transaction(async |c| {
             // One pipeline (see `ingest_once`); if the version check matched nothing, the
             // rows written after it are rolled back with the transaction.
-            let (scoped, updated, logged, evented) = tokio::join!(
+            let (scoped, updated, logged, evented, timed) = tokio::join!(
                 set_org(c, org),
                 Prepared(
                     diesel::update(
@@ -732,6 +746,7 @@ impl TicketRepository for PgTicketRepository {
                         .values(NewNotificationRow::new(org, &changed_event))
                 )
                 .execute(&mut &**c),
+                timers::keep(c, ticket),
             );
             scoped?;
             // Changed (or gone) since it was read: the caller re-reads and tells which.
@@ -740,6 +755,7 @@ impl TicketRepository for PgTicketRepository {
             }
             logged?;
             evented?;
+            timed?;
             Ok(())
         })
         .await
@@ -870,6 +886,26 @@ impl TicketRepository for PgTicketRepository {
             .await?;
         metrics::counter!("sla_breaches_total").increment(recorded as u64);
         Ok(recorded)
+    }
+
+    async fn due_timers(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<DueTimer>, RepositoryError> {
+        let mut conn = self.conn().await?;
+        Ok(timers::due(&mut conn, now, limit).await?)
+    }
+
+    async fn fire_timer(
+        &self,
+        timer: &DueTimer,
+        now: DateTime<Utc>,
+    ) -> Result<bool, RepositoryError> {
+        let mut conn = self.conn().await?;
+        Ok(conn
+            .transaction(async |c| timers::fire_one(c, timer, now).await)
+            .await?)
     }
 
     async fn stats(

@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ticket_domain::{
     Actor, AlertData, AlertRecord, AlertType, CameraId, Comment, CommentBody, CommentId, DedupKey,
-    DeliveryStatus, Description, EventType, ExternalId, FieldError, HistoryEntry, Notification,
-    OrgId, OutboxEvent, ProviderId, Reason, Severity, Status, StoredAlert, Ticket, TicketId,
-    TicketNumber, TicketRecord, Title, UserId, Visibility,
+    DeliveryStatus, Description, EventType, ExternalId, FieldError, HistoryEntry, Hold,
+    Notification, OrgId, OutboxEvent, ProviderId, Reason, Severity, Status, StoredAlert, Ticket,
+    TicketId, TicketNumber, TicketRecord, Title, UserId, Visibility,
 };
 use uuid::Uuid;
 
@@ -46,9 +46,35 @@ pub(crate) struct TicketRow {
     resolution_due_at: DateTime<Utc>,
     resolved_at: Option<DateTime<Utc>>,
     closed_at: Option<DateTime<Utc>>,
+    held_since: Option<DateTime<Utc>>,
+    hold_until: Option<DateTime<Utc>>,
+    held_from: Option<String>,
+    hold_reason: Option<String>,
+    sla_paused_seconds: i64,
+    first_response_warn_at: Option<DateTime<Utc>>,
+    resolution_warn_at: Option<DateTime<Utc>>,
+    first_response_warned_at: Option<DateTime<Utc>>,
+    resolution_warned_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: i64,
+}
+
+/// The hold of a row: all of its columns or none (the CHECK `held_has_hold` says so too).
+fn hold_of(r: &TicketRow) -> Result<Option<Hold>, DbError> {
+    match (r.held_since, &r.held_from, &r.hold_reason) {
+        (None, None, None) if r.hold_until.is_none() => Ok(None),
+        (Some(since), Some(from), Some(reason)) => Ok(Some(Hold {
+            since,
+            until: r.hold_until,
+            from: Status::parse(from, "held_from").map_err(corrupt)?,
+            reason: Reason::parse(reason, "hold_reason").map_err(corrupt)?,
+        })),
+        _ => Err(DbError::Corrupt(format!(
+            "ticket {}: a hold without all of its columns",
+            r.id
+        ))),
+    }
 }
 
 impl TryFrom<TicketRow> for Ticket {
@@ -58,6 +84,7 @@ impl TryFrom<TicketRow> for Ticket {
         let number = TicketNumber::new(r.number)
             .ok_or_else(|| DbError::Corrupt(format!("ticket number {}", r.number)))?;
         let camera_id = CameraId::parse(r.camera_id, "camera_id").map_err(corrupt)?;
+        let hold = hold_of(&r)?;
         Ticket::restore(TicketRecord {
             id: TicketId::from_uuid(r.id),
             org_id: OrgId::from_uuid(r.org_id),
@@ -93,6 +120,12 @@ impl TryFrom<TicketRow> for Ticket {
             resolution_due_at: r.resolution_due_at,
             resolved_at: r.resolved_at,
             closed_at: r.closed_at,
+            hold,
+            sla_paused_seconds: r.sla_paused_seconds,
+            first_response_warn_at: r.first_response_warn_at,
+            resolution_warn_at: r.resolution_warn_at,
+            first_response_warned_at: r.first_response_warned_at,
+            resolution_warned_at: r.resolution_warned_at,
             created_at: r.created_at,
             updated_at: r.updated_at,
             version: r.version,
@@ -126,6 +159,8 @@ pub(crate) struct NewTicketRow<'a> {
     resolution_due_at: DateTime<Utc>,
     resolved_at: Option<DateTime<Utc>>,
     closed_at: Option<DateTime<Utc>>,
+    first_response_warn_at: Option<DateTime<Utc>>,
+    resolution_warn_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: i64,
@@ -155,6 +190,8 @@ impl<'a> From<&'a Ticket> for NewTicketRow<'a> {
             resolution_due_at: t.resolution_due_at(),
             resolved_at: t.resolved_at(),
             closed_at: t.closed_at(),
+            first_response_warn_at: t.first_response_warn_at(),
+            resolution_warn_at: t.resolution_warn_at(),
             created_at: t.created_at(),
             updated_at: t.updated_at(),
             version: t.version(),
@@ -162,7 +199,9 @@ impl<'a> From<&'a Ticket> for NewTicketRow<'a> {
     }
 }
 
-/// Everything a change may move on a stored ticket. `None` writes NULL.
+/// Everything a change may move on a stored ticket. `None` writes NULL. The notification
+/// stamps (breach, warning) are not here: workers set them without a change of version,
+/// and a concurrent change must not write them back.
 #[derive(Debug, AsChangeset)]
 #[diesel(table_name = tickets, treat_none_as_null = true)]
 pub(crate) struct TicketChanges<'a> {
@@ -172,9 +211,18 @@ pub(crate) struct TicketChanges<'a> {
     alert_count: i32,
     first_alert_at: DateTime<Utc>,
     last_alert_at: DateTime<Utc>,
+    first_response_due_at: DateTime<Utc>,
     first_responded_at: Option<DateTime<Utc>>,
+    resolution_due_at: DateTime<Utc>,
     resolved_at: Option<DateTime<Utc>>,
     closed_at: Option<DateTime<Utc>>,
+    held_since: Option<DateTime<Utc>>,
+    hold_until: Option<DateTime<Utc>>,
+    held_from: Option<&'static str>,
+    hold_reason: Option<&'a str>,
+    sla_paused_seconds: i64,
+    first_response_warn_at: Option<DateTime<Utc>>,
+    resolution_warn_at: Option<DateTime<Utc>>,
     updated_at: DateTime<Utc>,
     version: i64,
 }
@@ -188,9 +236,18 @@ impl<'a> From<&'a Ticket> for TicketChanges<'a> {
             alert_count: t.alert_count(),
             first_alert_at: t.first_alert_at(),
             last_alert_at: t.last_alert_at(),
+            first_response_due_at: t.first_response_due_at(),
             first_responded_at: t.first_responded_at(),
+            resolution_due_at: t.resolution_due_at(),
             resolved_at: t.resolved_at(),
             closed_at: t.closed_at(),
+            held_since: t.hold().map(|h| h.since),
+            hold_until: t.hold().and_then(|h| h.until),
+            held_from: t.hold().map(|h| h.from.as_str()),
+            hold_reason: t.hold().map(|h| h.reason.as_str()),
+            sla_paused_seconds: t.sla_paused_seconds(),
+            first_response_warn_at: t.first_response_warn_at(),
+            resolution_warn_at: t.resolution_warn_at(),
             updated_at: t.updated_at(),
             version: t.version(),
         }

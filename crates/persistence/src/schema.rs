@@ -38,6 +38,15 @@ diesel::table! {
         closed_at -> Nullable<Timestamptz>,
         first_response_breach_notified_at -> Nullable<Timestamptz>,
         resolution_breach_notified_at -> Nullable<Timestamptz>,
+        held_since -> Nullable<Timestamptz>,
+        hold_until -> Nullable<Timestamptz>,
+        held_from -> Nullable<Text>,
+        hold_reason -> Nullable<Text>,
+        sla_paused_seconds -> Int8,
+        first_response_warn_at -> Nullable<Timestamptz>,
+        resolution_warn_at -> Nullable<Timestamptz>,
+        first_response_warned_at -> Nullable<Timestamptz>,
+        resolution_warned_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int8,
@@ -101,13 +110,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ticket_timers (ticket_id, kind) {
+        ticket_id -> Uuid,
+        kind -> Text,
+        org_id -> Uuid,
+        due_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(ticket_alerts -> tickets (ticket_id));
+diesel::joinable!(ticket_timers -> tickets (ticket_id));
 diesel::joinable!(ticket_comments -> tickets (ticket_id));
 diesel::joinable!(ticket_state_history -> tickets (ticket_id));
 diesel::joinable!(notification_logs -> tickets (ticket_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tickets,
+    ticket_timers,
     ticket_alerts,
     ticket_comments,
     ticket_state_history,

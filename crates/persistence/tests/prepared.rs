@@ -106,6 +106,7 @@ async fn every_write(
         target: Status::InProgress,
         assignee_id: None,
         reason: None,
+        hold_until: None,
     };
     service
         .change_status(&supervisor(actor), id, &change, actor, None)

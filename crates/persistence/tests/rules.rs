@@ -4,7 +4,7 @@
 //!   (`sla_breached`), the statistics, the breach monitor's scan (`record_sla_breaches`) and
 //!   the predicates of the partial watch indexes that serve that scan. One table of cases
 //!   (each target, each boundary, each status) is run through all four.
-//! * [`Status::is_active`] is restated by the partial unique index `tickets_active_dedup_key`;
+//! * [`Status::is_active`] is restated by the partial unique index `tickets_org_active_key`;
 //!   ingest must merge a repeated alert into exactly the tickets it names active.
 //! * The enum CHECK constraints restate the domain's lists of values (`Status::ALL`, ...),
 //!   and `resolution_has_resolved_at` restates [`Status::is_resolution`].
@@ -29,7 +29,7 @@ use ticket_domain::{
     AlertData, CameraId, CommentBody, DedupKey, DeliveryStatus, EventType, Ingested, ListQuery,
     NewAlert, OrgId, Organization, ProviderId, Severity, SlaPolicy, SlaState, SlaTarget, Status,
     TargetStats, TicketDraft, TicketFilter, TicketId, TicketRef, TicketRepository, TicketStats,
-    Title, UserId, Visibility,
+    TimerKind, Title, UserId, Visibility,
 };
 use ticket_persistence::test_db::TestDatabase;
 use ticket_persistence::{PgTicketRepository, PoolSettings, build_pool};
@@ -69,6 +69,8 @@ struct Seed {
     camera: i64,
     first_response: Sla,
     resolution: Sla,
+    /// When its hold began: set exactly for `on_hold` (the CHECKs require it).
+    held_since: Option<DateTime<Utc>>,
 }
 
 impl Seed {
@@ -96,7 +98,9 @@ impl Case {
     /// The domain's verdict: what every SQL restatement must agree with.
     fn state(&self, target: SlaTarget, now: DateTime<Utc>) -> SlaState {
         let sla = self.seed.sla(target);
-        SlaState::evaluate(sla.due, sla.event, now)
+        // `Ticket::sla_clock`: held, the clocks stopped when the hold began.
+        let clock = self.seed.held_since.map_or(now, |since| since.min(now));
+        SlaState::evaluate(sla.due, sla.event, clock)
     }
 
     fn breached(&self, target: SlaTarget) -> bool {
@@ -187,17 +191,37 @@ fn cases() -> Vec<Case> {
                     SlaTarget::FirstResponse => (tested, neutral(SlaTarget::Resolution, status)),
                     SlaTarget::Resolution => (neutral(SlaTarget::FirstResponse, status), tested),
                 };
-                let camera = 1_000 + cases.len() as i64;
-                cases.push(Case {
-                    label: format!("#{camera} {} {}: {what}", target.as_str(), status.as_str()),
-                    seed: Seed {
-                        status,
-                        camera,
-                        first_response,
-                        resolution,
-                    },
-                    now: *now,
-                });
+                // A held ticket: held since before its due time (the clock stops short
+                // of it) and since just after it (breached before the hold).
+                let holds: &[(&str, Option<DateTime<Utc>>)] = if status == Status::OnHold {
+                    &[
+                        (
+                            ", held since 30 min before due",
+                            Some(d - TimeDelta::minutes(30)),
+                        ),
+                        (", held since 1us after due", Some(d + MICROSECOND)),
+                    ]
+                } else {
+                    &[("", None)]
+                };
+                for (held, held_since) in holds {
+                    let camera = 1_000 + cases.len() as i64;
+                    cases.push(Case {
+                        label: format!(
+                            "#{camera} {} {}: {what}{held}",
+                            target.as_str(),
+                            status.as_str()
+                        ),
+                        seed: Seed {
+                            status,
+                            camera,
+                            first_response,
+                            resolution,
+                            held_since: *held_since,
+                        },
+                        now: *now,
+                    });
+                }
             }
         }
     }
@@ -262,9 +286,11 @@ async fn try_insert_ticket(conn: &mut AsyncPgConnection, seed: &Seed) -> Result<
         "INSERT INTO tickets (id, title, severity, status, camera_id, provider_id, alert_data, \
            dedup_key, occurred_at, assignee_id, first_alert_at, last_alert_at, \
            first_response_due_at, first_responded_at, resolution_due_at, resolved_at, \
-           closed_at, created_at, updated_at) \
+           closed_at, created_at, updated_at, held_since, held_from, hold_reason) \
          VALUES ($1, 'SLA rule case', 'high', $2, $3, $4, '{}', $5, $6, $7, $6, $6, \
-           $8, $9, $10, $11, $12, $6, $6)",
+           $8, $9, $10, $11, $12, $6, $6, $13, \
+           CASE WHEN $13 IS NOT NULL THEN 'in_progress' END, \
+           CASE WHEN $13 IS NOT NULL THEN 'rules case' END)",
     )
     .bind::<diesel::sql_types::Uuid, _>(id)
     .bind::<Text, _>(status.as_str())
@@ -278,6 +304,7 @@ async fn try_insert_ticket(conn: &mut AsyncPgConnection, seed: &Seed) -> Result<
     .bind::<Timestamptz, _>(seed.resolution.due)
     .bind::<Nullable<Timestamptz>, _>(seed.resolution.event)
     .bind::<Nullable<Timestamptz>, _>(closed_at)
+    .bind::<Nullable<Timestamptz>, _>(seed.held_since)
     .execute(conn)
     .await?;
     Ok(id)
@@ -564,6 +591,7 @@ fn neutral_seed(status: Status, camera: i64) -> Seed {
         camera,
         first_response: neutral(SlaTarget::FirstResponse, status),
         resolution: neutral(SlaTarget::Resolution, status),
+        held_since: (status == Status::OnHold).then(|| created() + TimeDelta::minutes(1)),
     }
 }
 
@@ -584,7 +612,7 @@ async fn active_statuses_agree_with_is_active() {
     let index = partial_indexes(&mut conn)
         .await
         .into_iter()
-        .find(|i| i.name == "tickets_org_active_dedup_key")
+        .find(|i| i.name == "tickets_org_active_key")
         .expect("the active dedup index");
     // The predicate over each status alone: it must read nothing but the status.
     let names: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
@@ -652,6 +680,14 @@ fn domain_enums() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static st
     let severities = names(Severity::ALL, Severity::as_str);
     BTreeMap::from([
         (("tickets", "status"), statuses.clone()),
+        (
+            ("tickets", "held_from"),
+            names(Status::HOLD_FROM, Status::as_str),
+        ),
+        (
+            ("ticket_timers", "kind"),
+            names(TimerKind::ALL, TimerKind::as_str),
+        ),
         (("tickets", "severity"), severities.clone()),
         (("ticket_alerts", "severity"), severities),
         (
@@ -744,6 +780,8 @@ async fn enum_checks_allow_exactly_the_domain_values() {
            VALUES ($1, 'open', 'closed', now())",
         "INSERT INTO notification_logs (ticket_id, event_type, payload, next_attempt_at, \
            created_at) VALUES ($1, 'ticket_created', '{}', now(), now())",
+        "INSERT INTO ticket_timers (ticket_id, kind, org_id, due_at) \
+           VALUES ($1, 'hold_end', '00000000-0000-0000-0000-000000000001', now())",
     ];
     for sql in rows {
         diesel::sql_query(sql)
@@ -753,7 +791,16 @@ async fn enum_checks_allow_exactly_the_domain_values() {
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
     for ((table, column), values) in &domain {
-        let set = format!("UPDATE {table} SET {column} = $1");
+        // A ticket is on hold exactly when it has a hold (CHECK held_has_hold).
+        let set = if (table.as_str(), column.as_str()) == ("tickets", "status") {
+            "UPDATE tickets SET status = $1, \
+               held_since = CASE WHEN $1 = 'on_hold' THEN now() END, \
+               held_from = CASE WHEN $1 = 'on_hold' THEN 'in_progress' END, \
+               hold_reason = CASE WHEN $1 = 'on_hold' THEN 'rules case' END"
+                .to_owned()
+        } else {
+            format!("UPDATE {table} SET {column} = $1")
+        };
         for value in values.iter().map(String::as_str).chain(["not_a_value"]) {
             let result = diesel::sql_query(&set)
                 .bind::<Text, _>(value)

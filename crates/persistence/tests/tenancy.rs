@@ -15,13 +15,14 @@ use ticket_persistence::test_db::TestDatabase;
 use ticket_persistence::{DbRole, PgOrganizations, PgTicketRepository, PoolSettings, build_pool};
 use uuid::Uuid;
 
-const TENANT_TABLES: [&str; 6] = [
+const TENANT_TABLES: [&str; 7] = [
     "organizations",
     "tickets",
     "ticket_alerts",
     "ticket_comments",
     "ticket_state_history",
     "notification_logs",
+    "ticket_timers",
 ];
 
 #[derive(QueryableByName)]

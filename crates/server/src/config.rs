@@ -9,11 +9,13 @@
 //! | `LOG_FORMAT` | `text` (`json` for one JSON object per line) |
 //! | `HOST`, `PORT` | `0.0.0.0`, `8000` |
 //! | `HTTP_WORKERS` | one per CPU core: HTTP worker threads |
-//! | `DATABASE_POOL_SIZE` | 4 per CPU core, at least 8, at most 64, split between the HTTP workers (plus 2 for background work) |
+//! | `DATABASE_POOL_SIZE` | 4 per CPU core, at least 8, at most 64, split between the HTTP workers (plus 3 for background work) |
 //! | `DATABASE_POOL_TIMEOUT` | `2s`: wait for a free connection before answering 503 |
 //! | `DATABASE_CONNECT_TIMEOUT` | `3s` |
 //! | `SLA_<SEVERITY>_FIRST_RESPONSE`, `SLA_<SEVERITY>_RESOLUTION` | the SLA table |
 //! | `SLA_CHECK_INTERVAL` | `30s` |
+//! | `SLA_WARNING_PERCENT` | `80`: share of a target (1 to 99 %) after which `sla_warning` goes out |
+//! | `TIMER_POLL_INTERVAL` | `1s`: how often due timers (hold ends, SLA warnings) are looked for |
 //! | `NOTIFICATION_URL`, `NOTIFICATION_SECRET` | unset |
 //! | `NOTIFICATION_POLL_INTERVAL` | `1s`: between rounds that found nothing to deliver |
 //! | `NOTIFICATION_MAX_ATTEMPTS` | `10` (back-off 1s, doubling, at most 5m apart) |
@@ -50,6 +52,8 @@ pub struct Config {
     pub pool: PoolSettings,
     pub sla: SlaPolicy,
     pub sla_check_interval: Duration,
+    /// How often due timers are looked for.
+    pub timer_poll_interval: Duration,
     pub notification_url: Option<String>,
     pub notification_secret: Option<String>,
     /// How often due notifications are looked for while none are found.
@@ -338,6 +342,7 @@ impl Config {
         let sla_check_interval = duration("SLA_CHECK_INTERVAL", Duration::from_secs(30));
         let notification_poll_interval =
             duration("NOTIFICATION_POLL_INTERVAL", Duration::from_secs(1));
+        let timer_poll_interval = duration("TIMER_POLL_INTERVAL", Duration::from_secs(1));
 
         let mut sla = SlaPolicy::default();
         for &severity in Severity::ALL {
@@ -352,6 +357,15 @@ impl Config {
                 let value = duration(&name, default);
                 *slot = TimeDelta::from_std(value).unwrap_or(*slot);
             }
+        }
+        let warn_percent = get("SLA_WARNING_PERCENT", &|v| match v.trim().parse::<u8>() {
+            Ok(n) if (1..=99).contains(&n) => Ok(()),
+            _ => Err("must be a whole number from 1 to 99".to_owned()),
+        })
+        .and_then(|v| v.trim().parse::<u8>().ok());
+        if let Some(percent) = warn_percent {
+            // Checked just above: within 1..=99.
+            let _ = sla.set_warn_percent(percent);
         }
 
         // Deliveries go to an in-cluster service; the binary carries no TLS stack (see
@@ -437,6 +451,7 @@ impl Config {
             },
             sla,
             sla_check_interval,
+            timer_poll_interval,
             notification_url,
             notification_secret,
             notification_poll_interval,
@@ -504,6 +519,24 @@ mod tests {
     }
 
     #[test]
+    fn the_warning_share_and_the_timer_interval_are_read() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.sla.warn_percent(), 80);
+        assert_eq!(c.timer_poll_interval, Duration::from_secs(1));
+        let c = config(&[
+            ("SLA_WARNING_PERCENT", "50"),
+            ("TIMER_POLL_INTERVAL", "250ms"),
+        ])
+        .unwrap();
+        assert_eq!(c.sla.warn_percent(), 50);
+        assert_eq!(c.timer_poll_interval, Duration::from_millis(250));
+        for refused in ["0", "100", "80%", "-1"] {
+            let errors = config(&[("SLA_WARNING_PERCENT", refused)]).unwrap_err();
+            assert_eq!(variables_of(&errors), ["SLA_WARNING_PERCENT"], "{refused}");
+        }
+    }
+
+    #[test]
     fn every_invalid_variable_is_named() {
         let errors = config(&[
             ("PORT", "eighty"),
@@ -517,6 +550,8 @@ mod tests {
             ("NOTIFICATION_URL", "ftp://x"),
             ("NOTIFICATION_BATCH_SIZE", "0"),
             ("AUTH_MODE", "ldap"),
+            ("SLA_WARNING_PERCENT", "100"),
+            ("TIMER_POLL_INTERVAL", "often"),
         ])
         .unwrap_err();
         let names: Vec<&str> = errors.0.iter().map(|e| e.variable.as_str()).collect();
@@ -532,6 +567,8 @@ mod tests {
             "NOTIFICATION_URL",
             "NOTIFICATION_BATCH_SIZE",
             "AUTH_MODE",
+            "SLA_WARNING_PERCENT",
+            "TIMER_POLL_INTERVAL",
         ] {
             assert!(
                 names.contains(&expected),

@@ -153,7 +153,12 @@ impl Application {
         ));
 
         let mut workers = Workers::default();
-        workers::sla_monitor(&mut workers, background_service, config.sla_check_interval);
+        workers::sla_monitor(
+            &mut workers,
+            background_service.clone(),
+            config.sla_check_interval,
+        );
+        workers::timers(&mut workers, background_service, config.timer_poll_interval);
         if let Some(retention) = config.notification_retention {
             let purger = OutboxPurger::new(outbox.clone(), clock.clone(), retention);
             workers::outbox_purger(&mut workers, purger, config.notification_purge_interval);

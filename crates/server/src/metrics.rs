@@ -8,6 +8,7 @@
 //! | `ticket_transitions_total` | counter | `to_status` |
 //! | `comments_added_total` | counter | |
 //! | `sla_breaches_total` | counter | |
+//! | `sla_warnings_total` | counter | |
 //! | `notifications_sent_total` | counter | |
 //! | `notification_delivery_failures_total` | counter | `outcome` (`retry`, `gave_up`) |
 //! | `notifications_purged_total` | counter | |

@@ -13,9 +13,9 @@ use ticket_persistence::{
 
 use crate::Config;
 
-/// Connections of the background workers (SLA monitor, dispatcher, purger), on top of
+/// Connections of the background workers (SLA monitor, timers, dispatcher, purger), on top of
 /// DATABASE_POOL_SIZE.
-const BACKGROUND_POOL_SIZE: usize = 2;
+const BACKGROUND_POOL_SIZE: usize = 3;
 
 /// The port implementations over one share of the store.
 #[derive(Debug, Clone)]

@@ -117,6 +117,35 @@ pub fn sla_monitor<R: TicketRepository, C: Clock>(
     });
 }
 
+/// Fires due timers (hold ends, SLA warnings) every `interval`.
+pub fn timers<R: TicketRepository, C: Clock>(
+    workers: &mut Workers,
+    service: web::Data<TicketService<R, C>>,
+    interval: Duration,
+) {
+    workers.every("timers", interval, move || {
+        let service = service.clone();
+        async move {
+            match service.run_timers().await {
+                Ok(round) => {
+                    if let Some(error) = &round.first_error {
+                        tracing::warn!(
+                            taken = round.taken,
+                            failed = round.failed,
+                            %error,
+                            "timers failed; they are tried again next round"
+                        );
+                    } else if round.taken > 0 {
+                        tracing::debug!(taken = round.taken, "fired timers");
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "firing timers failed"),
+            }
+            false
+        }
+    });
+}
+
 /// Delivers due outbox events every `interval`, and round after round without waiting
 /// while rounds find work, so a backlog drains as fast as the receiver takes it.
 pub fn dispatcher<O: OutboxRepository, S: NotificationSender, C: Clock>(

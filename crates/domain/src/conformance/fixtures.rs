@@ -159,6 +159,7 @@ pub(crate) fn apply(
         target,
         assignee_id: assignee.map(user),
         reason: None,
+        hold_until: None,
     };
     lifecycle::apply(ticket, &change, &user("operator"), now)
         .unwrap_or_else(|e| panic!("the suite asked for a refused change: {e}"))

@@ -47,6 +47,7 @@ mod isolation;
 mod organizations;
 mod outbox;
 mod reads;
+mod timers;
 mod writes;
 
 pub use fixtures::provision;
@@ -55,6 +56,7 @@ pub use isolation::*;
 pub use organizations::*;
 pub use outbox::*;
 pub use reads::*;
+pub use timers::*;
 pub use writes::*;
 
 /// The slug of the organization [`conformance_tests!`] provisions for each behaviour of one
@@ -107,6 +109,9 @@ macro_rules! conformance_tests {
                 mark_sent_and_mark_failed_record_the_outcome,
                 purge_delivered_deletes_only_sent_events_before_the_cutoff,
                 outbox_list_filters_and_pages,
+                a_warning_timer_is_kept_with_the_ticket_and_fires_once,
+                a_hold_end_timer_returns_the_ticket_once,
+                a_stale_timer_is_taken_and_changes_nothing,
             ];
             one_in_two: [
                 another_organizations_ticket_is_not_found,
@@ -200,6 +205,7 @@ mod tests {
             include_str!("writes.rs"),
             include_str!("reads.rs"),
             include_str!("outbox.rs"),
+            include_str!("timers.rs"),
         ];
         let mut behaviours = 0;
         for source in sources {
@@ -218,6 +224,6 @@ mod tests {
                 behaviours += 1;
             }
         }
-        assert_eq!(behaviours, 40);
+        assert_eq!(behaviours, 43);
     }
 }

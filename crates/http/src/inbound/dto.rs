@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ticket_domain::{
     AlertData, AlertType, CameraId, Comment, CommentBody, DedupKey, Description, ExternalId,
-    FieldError, HistoryEntry, NewAlert, ProviderId, Reason, Severity, Status, StatusChange,
-    TargetStats, TicketStats, TicketView, Title, UserId, ValidationErrors, Visibility,
+    FieldError, HistoryEntry, NewAlert, ProviderId, Reason, Severity, SlaState, Status,
+    StatusChange, TargetStats, TargetView, TicketStats, TicketView, Title, UserId,
+    ValidationErrors, Visibility,
 };
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, SchemaType, Type};
@@ -193,6 +194,8 @@ pub struct StatusChangeRequest {
     assignee_id: Option<String>,
     #[serde(default)]
     reason: Option<String>,
+    #[serde(default)]
+    hold_until: Option<String>,
 }
 
 impl StatusChangeRequest {
@@ -207,11 +210,15 @@ impl StatusChangeRequest {
             self.reason.as_deref().filter(|r| !r.trim().is_empty()),
             |r| Reason::parse(r, "reason"),
         ));
+        let hold_until = errors.collect(optional(self.hold_until.as_deref(), |t| {
+            parse_time(t, "hold_until")
+        }));
         match target {
             Some(target) if errors.is_empty() => Ok(StatusChange {
                 target,
                 assignee_id: assignee_id.flatten(),
                 reason: reason.flatten(),
+                hold_until: hold_until.flatten(),
             }),
             _ => Err(ApiError::Invalid(errors)),
         }
@@ -285,11 +292,13 @@ pub struct TicketResponse<'a> {
     pub first_alert_at: DateTime<Utc>,
     /// Latest `occurred_at` of its alerts.
     pub last_alert_at: DateTime<Utc>,
-    /// `created_at` plus the first-response target of the creation severity.
+    /// `created_at` plus the first-response target of the creation severity, moved later
+    /// by time spent `on_hold` while pending.
     pub first_response_due_at: DateTime<Utc>,
     /// The first status change or comment by a user; set once.
     pub first_responded_at: Option<DateTime<Utc>>,
-    /// `created_at` plus the resolution target of the creation severity.
+    /// `created_at` plus the resolution target of the creation severity, moved later by
+    /// time spent `on_hold` while pending.
     pub resolution_due_at: DateTime<Utc>,
     #[schema(schema_with = resolved_at_schema)]
     pub resolved_at: Option<DateTime<Utc>>,
@@ -299,11 +308,71 @@ pub struct TicketResponse<'a> {
     pub first_response_breached: bool,
     /// The same rule for resolution.
     pub resolution_breached: bool,
+    /// Set while `on_hold`: why, since and until when, and where it returns.
+    pub hold: Option<HoldResponse<'a>>,
+    /// Each SLA target as it stands when the response is built.
+    pub sla: SlaTargetsResponse,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Starts at 1, +1 per change; the `ETag`.
     #[schema(minimum = 1)]
     pub version: i64,
+}
+
+/// A ticket's hold.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HoldResponse<'a> {
+    /// When the hold began; the SLA clocks stand still from then.
+    pub since: DateTime<Utc>,
+    /// When the ticket returns by itself to `returns_to`; `null`: not by itself.
+    pub until: Option<DateTime<Utc>>,
+    /// The status it came from: `assigned` or `in_progress`.
+    #[schema(value_type = StatusSchema)]
+    pub returns_to: Status,
+    #[schema(value_type = ReasonSchema)]
+    pub reason: &'a str,
+}
+
+/// Both SLA targets of a ticket.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaTargetsResponse {
+    pub first_response: SlaTargetResponse,
+    pub resolution: SlaTargetResponse,
+}
+
+/// One SLA target.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaTargetResponse {
+    /// `met`, `breached` or `pending`.
+    #[schema(value_type = String, pattern = "^(met|breached|pending)$")]
+    pub state: SlaState,
+    pub due_at: DateTime<Utc>,
+    /// Seconds counted against the target so far (to its event, if it came), time on
+    /// hold left out.
+    #[schema(minimum = 0)]
+    pub elapsed_seconds: i64,
+    /// Seconds until `due_at` on the target's clock (negative once past); `null` once its
+    /// event came.
+    pub remaining_seconds: Option<i64>,
+    /// On hold with the target pending: its clock stands still.
+    pub paused: bool,
+    /// Its `sla_warning` went out.
+    pub warned: bool,
+    pub breached: bool,
+}
+
+impl From<&TargetView> for SlaTargetResponse {
+    fn from(v: &TargetView) -> Self {
+        Self {
+            state: v.state,
+            due_at: v.due_at,
+            elapsed_seconds: v.elapsed_seconds,
+            remaining_seconds: v.remaining_seconds,
+            paused: v.paused,
+            warned: v.warned,
+            breached: v.state.is_breached(),
+        }
+    }
 }
 
 /// `resolved_at`, described with the domain's resolution statuses.
@@ -345,6 +414,16 @@ impl<'a> From<&'a TicketView> for TicketResponse<'a> {
             closed_at: t.closed_at(),
             first_response_breached: view.sla.first_response.is_breached(),
             resolution_breached: view.sla.resolution.is_breached(),
+            hold: t.hold().map(|h| HoldResponse {
+                since: h.since,
+                until: h.until,
+                returns_to: h.from,
+                reason: h.reason.as_str(),
+            }),
+            sla: SlaTargetsResponse {
+                first_response: (&view.first_response).into(),
+                resolution: (&view.resolution).into(),
+            },
             created_at: t.created_at(),
             updated_at: t.updated_at(),
             version: t.version(),

@@ -238,6 +238,20 @@ impl ApiError {
                     self.to_string(),
                 ))];
             }
+            ApiError::Transition(TransitionError::ReasonRequired) => {
+                problem.errors = vec![InvalidField::from(FieldError::new(
+                    "reason",
+                    self.to_string(),
+                ))];
+            }
+            ApiError::Transition(
+                TransitionError::HoldUntilNotApplicable(_) | TransitionError::HoldUntilPast,
+            ) => {
+                problem.errors = vec![InvalidField::from(FieldError::new(
+                    "hold_until",
+                    self.to_string(),
+                ))];
+            }
             ApiError::VersionMismatch { current, .. } => {
                 problem.current_version = Some(*current);
             }
@@ -482,6 +496,9 @@ mod tests {
                 ticket_domain::UserId::parse("bob", "assignee_id").unwrap(),
             )),
             ApiError::Transition(TransitionError::AssigneeNotApplicable(Status::Closed)),
+            ApiError::Transition(TransitionError::ReasonRequired),
+            ApiError::Transition(TransitionError::HoldUntilPast),
+            ApiError::Transition(TransitionError::HoldUntilNotApplicable(Status::Open)),
             ApiError::VersionMismatch {
                 expected: 1,
                 current: 2,

@@ -10,7 +10,8 @@
 use std::borrow::Cow;
 
 use utoipa::openapi::schema::{
-    AdditionalProperties, ArrayBuilder, KnownFormat, Object, ObjectBuilder, SchemaFormat, Type,
+    AdditionalProperties, ArrayBuilder, KnownFormat, Object, ObjectBuilder, SchemaFormat,
+    SchemaType, Type,
 };
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
@@ -374,8 +375,11 @@ named_schema!(
 // ---------------------------------------------------------------------------------------
 // The status change: which targets take an `assignee_id`.
 
-fn status_change_variant(title: &str, rule: Assignee) -> Object {
-    let targets = rules::targets(rule).map(Status::as_str);
+fn status_change_variant(title: &str, rule: Assignee, hold: bool) -> Object {
+    // `on_hold` has a variant of its own: it needs a reason and may take `hold_until`.
+    let targets = rules::targets(rule)
+        .filter(|s| (*s == Status::OnHold) == hold)
+        .map(Status::as_str);
     let user = || RefOr::Ref(utoipa::openapi::Ref::from_schema_name(UserIdSchema::name()));
     let null = || ObjectBuilder::new().schema_type(Type::Null).build();
     let assignee: RefOr<Schema> = match rule {
@@ -388,11 +392,31 @@ fn status_change_variant(title: &str, rule: Assignee) -> Object {
         )),
         Assignee::NotApplicable => RefOr::T(Schema::Object(null())),
     };
-    let reason = utoipa::openapi::schema::OneOfBuilder::new()
-        .item(null())
-        .item(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-            ReasonSchema::name(),
-        )));
+    let reason_ref = || RefOr::Ref(utoipa::openapi::Ref::from_schema_name(ReasonSchema::name()));
+    let reason: RefOr<Schema> = if hold {
+        reason_ref()
+    } else {
+        RefOr::T(Schema::OneOf(
+            utoipa::openapi::schema::OneOfBuilder::new()
+                .item(null())
+                .item(reason_ref())
+                .build(),
+        ))
+    };
+    let hold_until: RefOr<Schema> = if hold {
+        RefOr::T(Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+                .description(Some(
+                    "When the ticket returns by itself to the status it came from; later \
+                     than now (422 otherwise). Absent or null: it waits for a user.",
+                ))
+                .build(),
+        ))
+    } else {
+        RefOr::T(Schema::Object(null()))
+    };
     let object = ObjectBuilder::new()
         .schema_type(Type::Object)
         .title(Some(title))
@@ -405,7 +429,13 @@ fn status_change_variant(title: &str, rule: Assignee) -> Object {
         )
         .required("status")
         .property("assignee_id", assignee)
-        .property("reason", reason);
+        .property("reason", reason)
+        .property("hold_until", hold_until);
+    let object = if hold {
+        object.required("reason")
+    } else {
+        object
+    };
     match rule {
         Assignee::Required => object.required("assignee_id").build(),
         Assignee::Optional | Assignee::NotApplicable => object.build(),
@@ -425,16 +455,25 @@ impl PartialSchema for StatusChangeSchema {
                     "`PATCH /api/tickets/{{id}}/status`: the target `status`, the new \
                      `assignee_id` where one applies, and an optional `reason`. Unknown fields \
                      are ignored. Moving to {} needs the `assignee_id` (422 \
-                     `assignee-required` without it); {} may name one (default: the \
-                     current assignee, else the acting user); other targets take none (422).",
+                     `assignee-required` without it; back from `on_hold` the current \
+                     assignee stays when none is named); {} may name one (default: the \
+                     current assignee, else the acting user); other targets take none (422). \
+                     `on_hold` needs a `reason` and may take `hold_until`; no other target \
+                     takes `hold_until` (422).",
                     rules::assignee_required_targets(),
                     rules::assignee_optional_targets(),
                 )))
-                .item(status_change_variant("Assign", Assignee::Required))
-                .item(status_change_variant("Start work", Assignee::Optional))
+                .item(status_change_variant("Assign", Assignee::Required, false))
+                .item(status_change_variant(
+                    "Start work",
+                    Assignee::Optional,
+                    false,
+                ))
+                .item(status_change_variant("Hold", Assignee::NotApplicable, true))
                 .item(status_change_variant(
                     "Reopen, resolve or close",
                     Assignee::NotApplicable,
+                    false,
                 ))
                 .examples([serde_json::json!({
                     "status": "assigned",

@@ -173,6 +173,15 @@ impl TestApp {
         reply.body
     }
 
+    /// The outbox events of a ticket (up to 500), newest first.
+    pub async fn events_of(&self, ticket: &str) -> Vec<Value> {
+        let reply = self
+            .get(&format!("/api/notifications?ticket_id={ticket}&limit=500"))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        reply.body["items"].as_array().unwrap().clone()
+    }
+
     /// Moves a ticket to `status` as `user`; asserts 200.
     pub async fn transition(&self, id: &str, user: &str, body: Value) -> Value {
         let reply = self

@@ -112,14 +112,6 @@ fn notifying(
     }
 }
 
-async fn events_of(app: &TestApp, ticket: &str) -> Vec<Value> {
-    let reply = app
-        .get(&format!("/api/notifications?ticket_id={ticket}&limit=500"))
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.body["items"].as_array().unwrap().clone()
-}
-
 #[actix_web::test]
 async fn an_sla_breach_is_recorded_once_with_two_instances_running() {
     let fast = |c: &mut ticket_server::Config| c.sla_check_interval = Duration::from_millis(30);
@@ -135,14 +127,14 @@ async fn an_sla_breach_is_recorded_once_with_two_instances_running() {
             .collect()
     };
     actix_web::rt::time::sleep(Duration::from_millis(200)).await;
-    assert!(breaches(&events_of(&a, id).await).is_empty());
+    assert!(breaches(&a.events_of(id).await).is_empty());
 
     // Nobody responds: six minutes later the first-response target (5 min) is breached.
     a.clock.advance(TimeDelta::minutes(6));
     b.clock.advance(TimeDelta::minutes(6));
     actix_web::rt::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(
-        breaches(&events_of(&a, id).await),
+        breaches(&a.events_of(id).await),
         vec![json!("first_response")]
     );
 
@@ -150,7 +142,7 @@ async fn an_sla_breach_is_recorded_once_with_two_instances_running() {
     a.clock.advance(TimeDelta::minutes(60));
     b.clock.advance(TimeDelta::minutes(60));
     actix_web::rt::time::sleep(Duration::from_millis(400)).await;
-    let mut targets = breaches(&events_of(&b, id).await);
+    let mut targets = breaches(&b.events_of(id).await);
     targets.sort_by_key(ToString::to_string);
     assert_eq!(targets, vec![json!("first_response"), json!("resolution")]);
 
@@ -172,7 +164,7 @@ async fn a_target_met_in_time_records_no_breach() {
         .await;
     app.clock.advance(TimeDelta::hours(2));
     actix_web::rt::time::sleep(Duration::from_millis(300)).await;
-    let events = events_of(&app, id).await;
+    let events = app.events_of(id).await;
     assert!(
         events.iter().all(|e| e["event_type"] != "sla_breached"),
         "{events:?}"
@@ -228,7 +220,7 @@ async fn events_are_delivered_signed_in_order_after_backing_off() {
     // The receiver answered; the dispatcher records that right after.
     let started = Instant::now();
     let events = loop {
-        let events = events_of(&app, &id).await;
+        let events = app.events_of(&id).await;
         if events.iter().all(|e| e["status"] == "sent")
             || started.elapsed() > Duration::from_secs(5)
         {
@@ -294,7 +286,7 @@ async fn a_failing_ticket_does_not_hold_up_the_others() {
     // The poisoned event is tried three times, then marked failed with the error kept.
     let started = Instant::now();
     loop {
-        let events = events_of(&app, &poison_id).await;
+        let events = app.events_of(&poison_id).await;
         if events[0]["status"] == "failed" {
             assert_eq!(events[0]["attempts"], 3);
             assert!(
@@ -318,7 +310,7 @@ async fn without_a_notification_url_events_are_kept_pending() {
     let id = t["id"].as_str().unwrap();
     app.transition(id, "alice", json!({"status": "in_progress"}))
         .await;
-    let events = events_of(&app, id).await;
+    let events = app.events_of(id).await;
     let kinds: Vec<&str> = events
         .iter()
         .map(|e| e["event_type"].as_str().unwrap())
@@ -372,7 +364,7 @@ async fn alerts_of_a_ticket_are_listed_newest_first_in_pages() {
 async fn events_until(app: &TestApp, ticket: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
     let started = Instant::now();
     loop {
-        let events = events_of(app, ticket).await;
+        let events = app.events_of(ticket).await;
         if done(&events) {
             return events;
         }
@@ -441,7 +433,7 @@ async fn delivered_events_past_the_retention_are_purged_and_the_rest_kept() {
 
     // Within the retention nothing goes.
     actix_web::rt::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(statuses(&events_of(&app, &old).await), ["sent", "sent"]);
+    assert_eq!(statuses(&app.events_of(&old).await), ["sent", "sent"]);
 
     // Two days on, a new ticket's events are delivered and kept, the old ones purged, and
     // the dead letter stays.
@@ -452,10 +444,10 @@ async fn delivered_events_past_the_retention_are_purged_and_the_rest_kept() {
         .to_owned();
     events_until(&app, &recent, |e| statuses(e) == ["sent"]).await;
     events_until(&app, &old, <[Value]>::is_empty).await;
-    let dead = events_of(&app, &poison).await;
+    let dead = app.events_of(&poison).await;
     assert_eq!(statuses(&dead), ["failed"], "{dead:?}");
     actix_web::rt::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(statuses(&events_of(&app, &recent).await), ["sent"]);
+    assert_eq!(statuses(&app.events_of(&recent).await), ["sent"]);
     let sent = app.get("/api/notifications?status=sent").await.body;
     let tickets: Vec<&str> = sent["items"]
         .as_array()
@@ -486,7 +478,7 @@ async fn with_retention_off_delivered_events_are_kept() {
     events_until(&app, &id, |e| statuses(e) == ["sent"]).await;
     app.clock.advance(TimeDelta::days(365));
     actix_web::rt::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(statuses(&events_of(&app, &id).await), ["sent"]);
+    assert_eq!(statuses(&app.events_of(&id).await), ["sent"]);
 }
 
 /// Posts `count` copies of the alert `body`: the first creates a ticket, the others merge
@@ -603,7 +595,7 @@ async fn a_backlog_of_five_hundred_merged_alerts_drains_in_order_within_ten_seco
             .await;
         assert_eq!(page.body["items"], json!([]), "{status}");
     }
-    for e in events_of(&app, &id).await {
+    for e in app.events_of(&id).await {
         assert_eq!(
             (&e["status"], &e["attempts"]),
             (&json!("sent"), &json!(1)),
@@ -681,7 +673,7 @@ async fn a_ticket_whose_deliveries_fail_does_not_delay_another_tickets_backlog()
     assert!(!tried.is_empty());
     assert!(tried.iter().all(|&id| id == tried[0]), "{tried:?}");
     // The others wait behind it, released after each failure: pending, never tried.
-    let events = events_of(&app, &failing).await;
+    let events = app.events_of(&failing).await;
     assert_eq!(events.len(), 30);
     let (oldest, behind) = events.split_last().unwrap();
     assert_eq!(oldest["id"], tried[0]);

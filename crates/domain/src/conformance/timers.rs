@@ -1,0 +1,195 @@
+//! Durable timers ([`TicketRepository::due_timers`], [`TicketRepository::fire_timer`]):
+//! kept with the ticket's writes, fired once under concurrent callers, stale ones taken
+//! without effect.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use futures_util::future::join_all;
+
+use super::fixtures::*;
+use crate::actor::Actor;
+use crate::event::EventType;
+use crate::lifecycle::{self, StatusChange};
+use crate::model::{OrgId, Reason, Status, TicketId};
+use crate::notification::OutboxRepository;
+use crate::ports::{DueTimer, TicketRepository};
+use crate::ticket::Ticket;
+use crate::timer::TimerKind;
+
+fn minutes(n: i64) -> DateTime<Utc> {
+    at(n * 60)
+}
+
+/// The timer of `kind` of ticket `id` among those due at `now`, if listed.
+async fn listed<R: TicketRepository>(
+    tickets: &R,
+    id: TicketId,
+    kind: TimerKind,
+    now: DateTime<Utc>,
+) -> Option<DueTimer> {
+    tickets
+        .due_timers(now, 1_000)
+        .await
+        .expect("due_timers")
+        .into_iter()
+        .find(|t| t.ticket_id == id && t.kind == kind)
+}
+
+/// A ticket created at t0, taken in progress at 1 min and put on hold at 2 min until
+/// `until`, as stored.
+async fn held<R: TicketRepository>(tickets: &R, org: OrgId, until: DateTime<Utc>) -> Ticket {
+    let created = create(tickets, org, alert("held"), t0()).await;
+    let working = transition(tickets, org, &created, Status::InProgress, None, minutes(1)).await;
+    let change = StatusChange {
+        target: Status::OnHold,
+        assignee_id: None,
+        reason: Some(Reason::parse("guard on the way", "reason").expect("a reason")),
+        hold_until: Some(until),
+    };
+    let (next, entry) = lifecycle::apply(&working, &change, &user("operator"), minutes(2))
+        .expect("a hold from in_progress");
+    tickets
+        .save_transition(org, &next, working.version(), &entry)
+        .await
+        .expect("save the hold");
+    next
+}
+
+/// Fires `timer` at `now` from `callers` concurrent callers; how many took it.
+async fn fire_from<R: TicketRepository>(
+    tickets: &R,
+    timer: &DueTimer,
+    now: DateTime<Utc>,
+    callers: usize,
+) -> usize {
+    let fired = join_all((0..callers).map(|_| tickets.fire_timer(timer, now))).await;
+    fired
+        .into_iter()
+        .map(|r| r.expect("fire_timer"))
+        .filter(|taken| *taken)
+        .count()
+}
+
+pub async fn a_warning_timer_is_kept_with_the_ticket_and_fires_once<R, O>(
+    tickets: &R,
+    outbox: &O,
+    org: OrgId,
+) where
+    R: TicketRepository,
+    O: OutboxRepository,
+{
+    // High: first response due at 15 min, warned at 12 min; resolution 4 h, warned at 3 h 12.
+    let ticket = create(tickets, org, alert("warned"), t0()).await;
+    let warn = ticket.first_response_warn_at().expect("a warning time");
+    assert_eq!(warn, minutes(12));
+    assert!(
+        listed(
+            tickets,
+            ticket.id(),
+            TimerKind::SlaWarning,
+            warn - TimeDelta::seconds(1)
+        )
+        .await
+        .is_none(),
+        "a timer listed before it is due"
+    );
+    let timer = listed(tickets, ticket.id(), TimerKind::SlaWarning, warn)
+        .await
+        .expect("the creation stores the warning timer");
+    assert_eq!((timer.org, timer.due_at), (org, warn));
+
+    let taken = fire_from(tickets, &timer, warn, 4).await;
+    assert_eq!(taken, 1, "four callers at once: the timer fires once");
+    let warnings: Vec<_> = events(outbox, org, ticket.id())
+        .await
+        .into_iter()
+        .filter(|e| e.event_type == EventType::SlaWarning)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].payload["data"]["target"], "first_response");
+    let stored = find(tickets, org, ticket.id()).await;
+    assert_eq!(stored.first_response_warned_at(), Some(warn));
+    assert_eq!(
+        stored.version(),
+        ticket.version(),
+        "a warning is not a change"
+    );
+
+    // The timer moved to the resolution's warning.
+    assert!(
+        listed(tickets, ticket.id(), TimerKind::SlaWarning, warn)
+            .await
+            .is_none()
+    );
+    let next = stored.resolution_warn_at().expect("a warning time");
+    let moved = listed(tickets, ticket.id(), TimerKind::SlaWarning, next)
+        .await
+        .expect("the next warning");
+    assert_eq!(moved.due_at, next);
+}
+
+pub async fn a_hold_end_timer_returns_the_ticket_once<R, O>(tickets: &R, outbox: &O, org: OrgId)
+where
+    R: TicketRepository,
+    O: OutboxRepository,
+{
+    let until = minutes(10);
+    let hold = held(tickets, org, until).await;
+    let timer = listed(tickets, hold.id(), TimerKind::HoldEnd, until)
+        .await
+        .expect("the hold stores its end");
+    assert_eq!(timer.due_at, until);
+    assert_eq!(fire_from(tickets, &timer, until, 3).await, 1);
+
+    let back = find(tickets, org, hold.id()).await;
+    assert_eq!(back.status(), Status::InProgress);
+    assert!(back.hold().is_none());
+    assert_eq!(back.version(), hold.version() + 1);
+    assert_eq!(
+        back.resolution_due_at(),
+        hold.resolution_due_at() + (until - minutes(2)),
+        "the time held does not count"
+    );
+    let history = details(tickets, org, hold.id()).await.history;
+    let last = history.last().expect("history");
+    assert_eq!(last.from_status, Some(Status::OnHold));
+    assert_eq!(last.to_status, Status::InProgress);
+    assert!(matches!(last.actor, Some(Actor::System(_))), "{last:?}");
+    let returns = events(outbox, org, hold.id())
+        .await
+        .into_iter()
+        .filter(|e| e.event_type == EventType::StatusChanged)
+        .count();
+    assert_eq!(returns, 3, "in_progress, on_hold and the return");
+    assert!(
+        listed(tickets, hold.id(), TimerKind::HoldEnd, minutes(60))
+            .await
+            .is_none(),
+        "the fired timer is gone"
+    );
+}
+
+pub async fn a_stale_timer_is_taken_and_changes_nothing<R, O>(tickets: &R, outbox: &O, org: OrgId)
+where
+    R: TicketRepository,
+    O: OutboxRepository,
+{
+    let until = minutes(10);
+    let hold = held(tickets, org, until).await;
+    // A user ends the hold first.
+    let back = transition(tickets, org, &hold, Status::InProgress, None, minutes(5)).await;
+    let before = events(outbox, org, hold.id()).await.len();
+    let timer = listed(tickets, hold.id(), TimerKind::HoldEnd, until)
+        .await
+        .expect("a hold end left behind");
+    assert_eq!(fire_from(tickets, &timer, until, 1).await, 1);
+    let stored = find(tickets, org, hold.id()).await;
+    assert_eq!(stored.version(), back.version());
+    assert_eq!(stored.status(), Status::InProgress);
+    assert_eq!(events(outbox, org, hold.id()).await.len(), before);
+    assert!(
+        listed(tickets, hold.id(), TimerKind::HoldEnd, minutes(60))
+            .await
+            .is_none(),
+        "the stale timer is gone"
+    );
+}

@@ -1,0 +1,108 @@
+//! Durable timers: what a ticket waits for (the end of a hold, an SLA warning), as due
+//! times a store keeps, one per kind per ticket. A timer that fires re-decides from the
+//! ticket as it then is, so a stale one (the hold ended by hand, the target met) does
+//! nothing, and the store's row lock makes each fire once however many instances run.
+
+use chrono::{DateTime, Utc};
+
+use crate::event::OutboxEvent;
+use crate::lifecycle::release_hold;
+use crate::model::name_enum;
+use crate::sla::{SlaState, SlaTarget};
+use crate::ticket::{HistoryEntry, Ticket};
+
+name_enum!(
+    /// What a timer does when due: `hold_end` returns a held ticket to where it came
+    /// from at `hold_until`; `sla_warning` warns that a pending target's share has elapsed.
+    TimerKind {
+        HoldEnd = "hold_end",
+        SlaWarning = "sla_warning",
+    }
+);
+
+impl Ticket {
+    /// When the timer of `kind` is due for this ticket as it is, if it needs one.
+    pub fn timer(&self, kind: TimerKind) -> Option<DateTime<Utc>> {
+        match kind {
+            TimerKind::HoldEnd => self.hold.as_ref().and_then(|h| h.until),
+            // Held, the clocks stand still: leaving the hold schedules the warning again.
+            TimerKind::SlaWarning if self.hold.is_some() => None,
+            TimerKind::SlaWarning => SlaTarget::ALL
+                .iter()
+                .filter(|t| t.event(self).is_none() && t.warned_at(self).is_none())
+                .filter_map(|t| t.warn_at(self))
+                .min(),
+        }
+    }
+
+    /// Every timer this ticket needs, with its due time.
+    pub fn timers(&self) -> Vec<(TimerKind, DateTime<Utc>)> {
+        TimerKind::ALL
+            .iter()
+            .filter_map(|&kind| self.timer(kind).map(|at| (kind, at)))
+            .collect()
+    }
+}
+
+/// What a due timer does to its ticket.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fired {
+    /// The ticket changed status (a hold ended): store it like a user's change, with its
+    /// history row and event.
+    Transition {
+        ticket: Ticket,
+        history: HistoryEntry,
+        event: OutboxEvent,
+    },
+    /// Warnings were recorded: the ticket's warning stamps and one event per target. Not a
+    /// change of the ticket (its version stays), as breaches are not.
+    Warned {
+        ticket: Ticket,
+        events: Vec<OutboxEvent>,
+    },
+}
+
+/// Fires the timer of `kind` on `ticket` at `now`; `None` when nothing is due any more.
+pub fn fire(ticket: &Ticket, kind: TimerKind, now: DateTime<Utc>) -> Option<Fired> {
+    match kind {
+        TimerKind::HoldEnd => release_hold(ticket, now).map(|(ticket, history)| {
+            let event = OutboxEvent::status_changed(&ticket, &history);
+            Fired::Transition {
+                ticket,
+                history,
+                event,
+            }
+        }),
+        TimerKind::SlaWarning => warn(ticket, now),
+    }
+}
+
+/// Stamps every pending target whose warning time has come. One already breached gets the
+/// stamp (warning once, and never after the breach) but no event: its `sla_breached` says
+/// more.
+fn warn(ticket: &Ticket, now: DateTime<Utc>) -> Option<Fired> {
+    if ticket.hold.is_some() {
+        return None;
+    }
+    let mut next = ticket.clone();
+    let mut events = Vec::new();
+    for &target in SlaTarget::ALL {
+        let due = target.event(ticket).is_none()
+            && target.warned_at(ticket).is_none()
+            && target.warn_at(ticket).is_some_and(|at| at <= now);
+        if !due {
+            continue;
+        }
+        match target {
+            SlaTarget::FirstResponse => next.first_response_warned_at = Some(now),
+            SlaTarget::Resolution => next.resolution_warned_at = Some(now),
+        }
+        if ticket.sla_state(target, now) == SlaState::Pending {
+            events.push(OutboxEvent::sla_warning(&next, target, now));
+        }
+    }
+    (next != *ticket).then_some(Fired::Warned {
+        ticket: next,
+        events,
+    })
+}

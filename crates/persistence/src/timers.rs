@@ -1,0 +1,216 @@
+//! Durable timers (`ticket_timers`, migration 000035): one row per ticket and kind, due at
+//! `due_at`. Writers keep a ticket's rows as [`Ticket::timers`] says; workers find due
+//! rows across organizations and fire each inside its own.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use ticket_domain::timer::fire;
+use ticket_domain::{DueTimer, Fired, OrgId, Ticket, TicketId, TimerKind};
+
+use crate::error::DbError;
+use crate::prepared::Prepared;
+use crate::repo::{TICKET_COLUMNS, set_org};
+use crate::rows::{NewHistoryRow, NewNotificationRow, TicketChanges, TicketRow};
+use crate::schema::{notification_logs, ticket_state_history, tickets};
+
+/// Upserts every timer `ticket` needs now. A row whose due time is unchanged is not
+/// rewritten; timers it no longer needs stay and fire as no-ops (cheaper than deleting on
+/// every change). One statement, to pipeline with the change that computed them.
+pub(crate) async fn keep(conn: &AsyncPgConnection, ticket: &Ticket) -> Result<(), DbError> {
+    let timers = ticket.timers();
+    let kinds: Vec<&str> = timers.iter().map(|(k, _)| k.as_str()).collect();
+    let due: Vec<DateTime<Utc>> = timers.iter().map(|(_, at)| *at).collect();
+    Prepared(
+        diesel::sql_query(
+            "INSERT INTO ticket_timers (ticket_id, kind, org_id, due_at) \
+             SELECT $1, kind, $2, due_at FROM unnest($3::text[], $4::timestamptz[]) \
+               AS t(kind, due_at) \
+             ON CONFLICT (ticket_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at \
+               WHERE ticket_timers.due_at IS DISTINCT FROM EXCLUDED.due_at",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(ticket.id().as_uuid())
+        .bind::<diesel::sql_types::Uuid, _>(ticket.org_id().as_uuid())
+        .bind::<Array<Text>, _>(kinds)
+        .bind::<Array<Timestamptz>, _>(due),
+    )
+    .execute(&mut &*conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct TimerRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    org_id: uuid::Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    ticket_id: uuid::Uuid,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Timestamptz)]
+    due_at: DateTime<Utc>,
+}
+
+/// Timers due at `now`, earliest first, across organizations (the worker role's view).
+pub(crate) async fn due(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<DueTimer>, DbError> {
+    let rows: Vec<TimerRow> = Prepared(
+        diesel::sql_query(
+            "SELECT org_id, ticket_id, kind, due_at FROM ticket_timers \
+             WHERE due_at <= $1 ORDER BY due_at LIMIT $2",
+        )
+        .bind::<Timestamptz, _>(now)
+        .bind::<BigInt, _>(limit),
+    )
+    .load(conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(DueTimer {
+                org: OrgId::from_uuid(r.org_id),
+                ticket_id: TicketId::from_uuid(r.ticket_id),
+                kind: TimerKind::parse(&r.kind, "kind")
+                    .map_err(|e| DbError::Corrupt(e.to_string()))?,
+                due_at: r.due_at,
+            })
+        })
+        .collect()
+}
+
+#[derive(QueryableByName)]
+struct Taken {
+    #[diesel(sql_type = Timestamptz)]
+    #[allow(dead_code)]
+    due_at: DateTime<Utc>,
+}
+
+/// Fires `timer` at `now`, inside a transaction on `conn`: see
+/// `TicketRepository::fire_timer`. Returns whether this caller took the timer.
+pub(crate) async fn fire_one(
+    conn: &AsyncPgConnection,
+    timer: &DueTimer,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let org = timer.org;
+    // The worker finds timers across organizations; it fires each as a request of the
+    // timer's organization would act (ticket_app, under its row-level security), for this
+    // transaction only. The timer's row lock, taken or skipped, makes one caller fire it;
+    // its due time is read again under the lock, so one fired and moved meanwhile is left.
+    let (role, scoped, taken) = tokio::join!(
+        Prepared(diesel::sql_query("SET LOCAL ROLE ticket_app")).execute(&mut &*conn),
+        set_org(conn, org),
+        Prepared(
+            diesel::sql_query(
+                "SELECT due_at FROM ticket_timers \
+                 WHERE ticket_id = $1 AND kind = $2 AND due_at <= $3 \
+                 FOR UPDATE SKIP LOCKED",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(timer.ticket_id.as_uuid())
+            .bind::<Text, _>(timer.kind.as_str())
+            .bind::<Timestamptz, _>(now)
+        )
+        .load::<Taken>(&mut &*conn),
+    );
+    role?;
+    scoped?;
+    if taken?.is_empty() {
+        return Ok(false);
+    }
+    let row: TicketRow = Prepared(
+        diesel::sql_query(format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1 AND org_id = $2 FOR UPDATE"
+        ))
+        .bind::<diesel::sql_types::Uuid, _>(timer.ticket_id.as_uuid())
+        .bind::<diesel::sql_types::Uuid, _>(org.as_uuid()),
+    )
+    .get_result(&mut &*conn)
+    .await?;
+    let ticket = Ticket::try_from(row)?;
+    let after = match fire(&ticket, timer.kind, now) {
+        None => ticket,
+        Some(Fired::Transition {
+            ticket: next,
+            history,
+            event,
+        }) => {
+            let (updated, logged, evented) = tokio::join!(
+                Prepared(
+                    diesel::update(
+                        tickets::table
+                            .find(next.id().as_uuid())
+                            .filter(tickets::org_id.eq(org.as_uuid()))
+                    )
+                    .set(TicketChanges::from(&next))
+                )
+                .execute(&mut &*conn),
+                Prepared(
+                    diesel::insert_into(ticket_state_history::table)
+                        .values(NewHistoryRow::new(org, &history))
+                )
+                .execute(&mut &*conn),
+                Prepared(
+                    diesel::insert_into(notification_logs::table)
+                        .values(NewNotificationRow::new(org, &event))
+                )
+                .execute(&mut &*conn),
+            );
+            updated.map_err(DbError::from_update)?;
+            logged?;
+            evented?;
+            metrics::counter!("ticket_transitions_total", "to_status" => history.to_status.as_str())
+                .increment(1);
+            next
+        }
+        Some(Fired::Warned {
+            ticket: next,
+            events,
+        }) => {
+            let rows: Vec<NewNotificationRow> = events
+                .iter()
+                .map(|e| NewNotificationRow::new(org, e))
+                .collect();
+            let (stamped, evented) = tokio::join!(
+                Prepared(
+                    diesel::update(
+                        tickets::table
+                            .find(next.id().as_uuid())
+                            .filter(tickets::org_id.eq(org.as_uuid()))
+                    )
+                    .set((
+                        tickets::first_response_warned_at.eq(next.first_response_warned_at()),
+                        tickets::resolution_warned_at.eq(next.resolution_warned_at()),
+                    ))
+                )
+                .execute(&mut &*conn),
+                diesel::insert_into(notification_logs::table)
+                    .values(&rows)
+                    .execute(&mut &*conn),
+            );
+            stamped?;
+            evented?;
+            metrics::counter!("sla_warnings_total").increment(events.len() as u64);
+            next
+        }
+    };
+    // This timer moves to the ticket's next need of its kind, or goes; the others follow
+    // the change.
+    let (kept, dropped) = tokio::join!(keep(conn, &after), async {
+        if after.timer(timer.kind).is_some() {
+            return Ok(0);
+        }
+        Prepared(
+            diesel::sql_query("DELETE FROM ticket_timers WHERE ticket_id = $1 AND kind = $2")
+                .bind::<diesel::sql_types::Uuid, _>(timer.ticket_id.as_uuid())
+                .bind::<Text, _>(timer.kind.as_str()),
+        )
+        .execute(&mut &*conn)
+        .await
+    },);
+    kept?;
+    dropped?;
+    Ok(true)
+}

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS tickets_org_active_key;

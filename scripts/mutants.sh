@@ -25,6 +25,7 @@ files=(
   --file crates/domain/src/event.rs
   --file crates/domain/src/actor.rs
   --file crates/domain/src/timer.rs
+  --file crates/domain/src/filter.rs
 )
 for arg in "$@"; do
   # A --file given on the command line replaces the default set.

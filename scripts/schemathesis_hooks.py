@@ -1,13 +1,15 @@
 """Schemathesis hooks for scripts/schemathesis.sh.
 
-An OpenAPI schema describes each query parameter on its own, so it cannot say that a
-window's end must not come before its start. The service refuses a reversed window with a
-422 naming the parameter, which schemathesis would count as schema-valid input rejected.
-This hook puts generated windows the right way round; everything else is generated from
-the schema as served.
+Two rules a schema cannot state, which the service enforces with a 422 naming the field
+(schemathesis would count that as schema-valid input rejected):
+- a window's end must not come before its start (each query parameter is described on its
+  own): generated windows are put the right way round;
+- a hold's `hold_until` must be later than now: a generated time in the past is moved a
+  day ahead.
+Everything else is generated from the schema as served.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import schemathesis
 
@@ -26,6 +28,13 @@ def _instant(value):
 
 @schemathesis.hook
 def map_case(context, case):
+    body = case.body
+    if isinstance(body, dict):
+        until = _instant(body.get("hold_until"))
+        if until is not None and until <= datetime.now(timezone.utc):
+            body["hold_until"] = (datetime.now(timezone.utc) + timedelta(days=1)).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            )
     query = case.query
     if not isinstance(query, dict):
         return case

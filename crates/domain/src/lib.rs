@@ -6,6 +6,7 @@ pub mod actor;
 pub mod conformance;
 pub mod error;
 pub mod event;
+pub mod filter;
 pub mod ingest;
 pub mod lifecycle;
 pub mod model;
@@ -21,6 +22,7 @@ pub use access::{Action, Caller, Forbidden, OrgRef, OrgSlug, Organization, Role}
 pub use actor::{Actor, SystemActor, SystemKind};
 pub use error::{FieldError, ValidationErrors};
 pub use event::{EventType, OutboxEvent};
+pub use filter::Filter;
 pub use ingest::{IngestDecision, IngestLookup, decide};
 pub use lifecycle::{AssigneeRule, StatusChange, TransitionError};
 pub use model::*;

@@ -24,6 +24,8 @@ pub struct TicketFilter {
     pub created_to: Option<DateTime<Utc>>,
     /// Tickets with (`true`) or without (`false`) a breached SLA target at query time.
     pub sla_breached: Option<bool>,
+    /// A tree of the filter language (`POST /api/tickets/search`), on top of the rest.
+    pub expr: Option<crate::filter::Filter>,
 }
 
 /// How many items a page holds: 1..=500, 50 by default.

@@ -64,9 +64,12 @@ pub(crate) fn diesel_error(error: DieselError) -> RepositoryError {
     match &error {
         DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
         | DieselError::BrokenTransactionManager => RepositoryError::Unavailable(Box::new(error)),
+        // A statement cancelled by its `statement_timeout` (a search over too much): the
+        // service is busy, not broken.
         DieselError::DatabaseError(_, info)
             if info.message().contains("connection closed")
-                || info.message().contains("terminating connection") =>
+                || info.message().contains("terminating connection")
+                || info.message().contains("statement timeout") =>
         {
             RepositoryError::Unavailable(Box::new(error))
         }

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{Array, BigInt, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Double, Text, Timestamptz};
+use ticket_domain::filter::{Condition, Field, Filter, Scalar, Test};
 use ticket_domain::{OrgId, TicketFilter};
 use uuid::Uuid;
 
@@ -14,8 +15,14 @@ pub(crate) enum Bind {
     Text(String),
     TextArray(Vec<String>),
     Int8(i64),
+    Int8Array(Vec<i64>),
     Uuid(Uuid),
+    UuidArray(Vec<Uuid>),
     Timestamp(DateTime<Utc>),
+    TimestampArray(Vec<DateTime<Utc>>),
+    Float8(f64),
+    Float8Array(Vec<f64>),
+    BoolArray(Vec<bool>),
 }
 
 /// SQL conditions joined by AND, with their bind values in placeholder order.
@@ -23,6 +30,48 @@ pub(crate) enum Bind {
 pub(crate) struct Conditions {
     clauses: Vec<String>,
     binds: Vec<Bind>,
+}
+
+/// The values of an `in` list on a column, as one typed array.
+fn array_of(values: &[Scalar]) -> Bind {
+    match values.first() {
+        Some(Scalar::Int(_)) => Bind::Int8Array(
+            values
+                .iter()
+                .filter_map(|v| match v {
+                    Scalar::Int(n) => Some(*n),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        Some(Scalar::Time(_)) => Bind::TimestampArray(
+            values
+                .iter()
+                .filter_map(|v| match v {
+                    Scalar::Time(t) => Some(*t),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        Some(Scalar::Uuid(_)) => Bind::UuidArray(
+            values
+                .iter()
+                .filter_map(|v| match v {
+                    Scalar::Uuid(u) => Some(*u),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        _ => Bind::TextArray(
+            values
+                .iter()
+                .filter_map(|v| match v {
+                    Scalar::Text(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect(),
+        ),
+    }
 }
 
 /// What the SLA clocks read at the bound time `now`: `now`, or while on hold the start of
@@ -115,7 +164,132 @@ impl Conditions {
                 format!("NOT {expr}")
             });
         }
+        if let Some(expr) = &filter.expr {
+            clauses.push(self.expr_sql(expr));
+        }
         clauses
+    }
+
+    /// A tree of the filter language as one boolean expression, restating
+    /// [`Filter::matches`]: every condition is two-valued (`COALESCE(.., false)`), so `NOT`
+    /// is the evaluator's `!` (`crates/persistence/tests/filter.rs` checks both agree).
+    pub(crate) fn expr_sql(&mut self, filter: &Filter) -> String {
+        match filter {
+            Filter::All(children) if children.is_empty() => "TRUE".to_owned(),
+            Filter::Any(children) if children.is_empty() => "FALSE".to_owned(),
+            Filter::All(children) => self.joined(children, " AND "),
+            Filter::Any(children) => self.joined(children, " OR "),
+            Filter::Not(child) => format!("(NOT {})", self.expr_sql(child)),
+            Filter::Condition(c) => self.condition_sql(c),
+        }
+    }
+
+    fn joined(&mut self, children: &[Filter], with: &str) -> String {
+        let parts: Vec<String> = children.iter().map(|c| self.expr_sql(c)).collect();
+        format!("({})", parts.join(with))
+    }
+
+    fn condition_sql(&mut self, c: &Condition) -> String {
+        let column = match &c.field {
+            Field::Severity => "severity",
+            Field::Status => "status",
+            Field::CameraId => "camera_id",
+            Field::ProviderId => "provider_id",
+            Field::AlertType => "alert_type",
+            Field::AssigneeId => "assignee_id",
+            Field::CreatedAt => "created_at",
+            Field::AlertData(path) => return self.json_condition_sql(path, &c.test),
+        };
+        match &c.test {
+            Test::Absent { negated: false } => format!("({column} IS NULL)"),
+            Test::Absent { negated: true } => format!("({column} IS NOT NULL)"),
+            Test::In { values, negated } => {
+                let p = self.bind(array_of(values));
+                let hit = format!("COALESCE({column} = ANY({p}), false)");
+                if *negated {
+                    format!("(NOT {hit})")
+                } else {
+                    hit
+                }
+            }
+            Test::Compare { op, value } => {
+                let p = match value {
+                    Scalar::Int(n) => self.bind(Bind::Int8(*n)),
+                    Scalar::Time(t) => self.bind(Bind::Timestamp(*t)),
+                    // The parser allows no other ordered column value.
+                    _ => return "FALSE".to_owned(),
+                };
+                format!("COALESCE({column} {} {p}, false)", op.sql())
+            }
+        }
+    }
+
+    /// A condition on an `alert_data` path: the value's JSON type is tested before its text
+    /// is cast (a CASE, so the cast never sees another type).
+    fn json_condition_sql(&mut self, path: &[String], test: &Test) -> String {
+        let p = self.bind(Bind::TextArray(path.to_vec()));
+        let kind = format!("jsonb_typeof(alert_data #> {p})");
+        let text = format!("(alert_data #>> {p})");
+        match test {
+            Test::Absent { negated } => {
+                let absent = format!("(COALESCE({kind}, 'null') = 'null')");
+                if *negated {
+                    format!("(NOT {absent})")
+                } else {
+                    absent
+                }
+            }
+            Test::In { values, negated } => {
+                let (mut texts, mut numbers, mut bools) = (Vec::new(), Vec::new(), Vec::new());
+                for v in values {
+                    match v {
+                        Scalar::Text(s) => texts.push(s.clone()),
+                        Scalar::Number(n) => numbers.push(*n),
+                        Scalar::Bool(b) => bools.push(*b),
+                        _ => {}
+                    }
+                }
+                let mut parts = Vec::new();
+                if !texts.is_empty() {
+                    let q = self.bind(Bind::TextArray(texts));
+                    parts.push(format!(
+                        "CASE WHEN {kind} = 'string' THEN {text} = ANY({q}) ELSE false END"
+                    ));
+                }
+                if !numbers.is_empty() {
+                    let q = self.bind(Bind::Float8Array(numbers));
+                    parts.push(format!(
+                        "CASE WHEN {kind} = 'number' THEN {text}::float8 = ANY({q}) ELSE false END"
+                    ));
+                }
+                if !bools.is_empty() {
+                    let q = self.bind(Bind::BoolArray(bools));
+                    parts.push(format!(
+                        "CASE WHEN {kind} = 'boolean' THEN {text}::boolean = ANY({q}) ELSE false END"
+                    ));
+                }
+                let hit = if parts.is_empty() {
+                    "FALSE".to_owned()
+                } else {
+                    format!("({})", parts.join(" OR "))
+                };
+                if *negated {
+                    format!("(NOT {hit})")
+                } else {
+                    hit
+                }
+            }
+            Test::Compare { op, value } => match value {
+                Scalar::Number(n) => {
+                    let q = self.bind(Bind::Float8(*n));
+                    format!(
+                        "CASE WHEN {kind} = 'number' THEN {text}::float8 {} {q} ELSE false END",
+                        op.sql()
+                    )
+                }
+                _ => "FALSE".to_owned(),
+            },
+        }
     }
 
     /// `column = $n` for one value, `column = ANY($n)` for several, nothing for none.
@@ -150,8 +324,14 @@ impl Conditions {
                 Bind::Text(v) => query.bind::<Text, _>(v),
                 Bind::TextArray(v) => query.bind::<Array<Text>, _>(v),
                 Bind::Int8(v) => query.bind::<BigInt, _>(v),
+                Bind::Int8Array(v) => query.bind::<Array<BigInt>, _>(v),
                 Bind::Uuid(v) => query.bind::<diesel::sql_types::Uuid, _>(v),
+                Bind::UuidArray(v) => query.bind::<Array<diesel::sql_types::Uuid>, _>(v),
                 Bind::Timestamp(v) => query.bind::<Timestamptz, _>(v),
+                Bind::TimestampArray(v) => query.bind::<Array<Timestamptz>, _>(v),
+                Bind::Float8(v) => query.bind::<Double, _>(v),
+                Bind::Float8Array(v) => query.bind::<Array<Double>, _>(v),
+                Bind::BoolArray(v) => query.bind::<Array<Bool>, _>(v),
             };
         }
         query

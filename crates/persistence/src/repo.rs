@@ -454,6 +454,9 @@ fn target_sql(prefix: &str, target: SlaTarget, now: &str) -> String {
     )
 }
 
+/// How long a search (a list with a tree of the filter language) may run.
+const SEARCH_TIMEOUT: &str = "SET LOCAL statement_timeout = '5s'";
+
 /// `work_mem` of a stats transaction: room to sort a million durations in memory.
 const STATS_WORK_MEM: &str = "SET LOCAL work_mem = '64MB'";
 
@@ -690,9 +693,23 @@ impl TicketRepository for PgTicketRepository {
             .build_transaction()
             .read_only()
             .run(async |c| {
-                let (scoped, rows) =
-                    tokio::join!(set_org(c, org), conditions.query(sql).load(&mut &*c));
+                // A tree of the filter language can ask for any scan: bounded, so one
+                // search cannot hold a connection for long.
+                let bounded = async {
+                    if query.filter.expr.is_some() {
+                        Prepared(diesel::sql_query(SEARCH_TIMEOUT))
+                            .execute(&mut &*c)
+                            .await?;
+                    }
+                    Ok::<_, diesel::result::Error>(())
+                };
+                let (scoped, bounded, rows) = tokio::join!(
+                    set_org(c, org),
+                    bounded,
+                    conditions.query(sql).load(&mut &*c)
+                );
                 scoped?;
+                bounded?;
                 Ok::<_, DbError>(rows?)
             })
             .await?;

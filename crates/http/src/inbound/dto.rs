@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ticket_domain::{
-    AlertData, AlertType, CameraId, Comment, CommentBody, DedupKey, Description, ExternalId,
-    FieldError, HistoryEntry, NewAlert, ProviderId, Reason, Severity, SlaState, Status,
-    StatusChange, TargetStats, TargetView, TicketStats, TicketView, Title, UserId,
-    ValidationErrors, Visibility,
+    AlertData, AlertType, CameraId, Comment, CommentBody, Cursor, DedupKey, Description,
+    ExternalId, FieldError, Filter, HistoryEntry, ListQuery, NewAlert, PageLimit, ProviderId,
+    Reason, Severity, SlaState, Status, StatusChange, TargetStats, TargetView, TicketFilter,
+    TicketStats, TicketView, Title, UserId, ValidationErrors, Visibility,
 };
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, SchemaType, Type};
@@ -34,6 +34,11 @@ fn json_has_nul(value: &Value) -> bool {
         Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || json_has_nul(v)),
         Value::Null | Value::Bool(_) | Value::Number(_) => false,
     }
+}
+
+/// A JSON value as an integer, as JSON Schema counts them (`42`, `42.0`).
+fn integral(value: &Value) -> Option<i64> {
+    json_integer(value).ok()
 }
 
 /// A JSON integer as JSON Schema counts them: `42`, and also `42.0` or `4.2e1`.
@@ -838,5 +843,57 @@ impl OrganizationPatch {
         });
         errors.into_result().map_err(ApiError::Invalid)?;
         Ok((name, settings))
+    }
+}
+
+/// `POST /api/tickets/search`: a tree of the filter language, and paging as the list's.
+/// Unknown fields are ignored. Its schema is [`crate::inbound::schemas::SearchRequestSchema`].
+#[derive(Debug, Deserialize)]
+pub struct SearchRequest {
+    #[serde(default)]
+    filter: Option<Value>,
+    #[serde(default)]
+    cursor: Option<String>,
+    /// An integer as JSON Schema counts them (`50`, `50.0`).
+    #[serde(default)]
+    limit: Option<Value>,
+}
+
+impl SearchRequest {
+    pub fn parse(self) -> Result<ListQuery, ApiError> {
+        let mut errors = ValidationErrors::default();
+        // No filter (or null) selects every ticket, as `{"all": []}` does.
+        let expr = match self.filter.as_ref().filter(|f| !f.is_null()) {
+            None => None,
+            Some(raw) => match Filter::parse(raw, "filter") {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    errors.0.extend(e.0);
+                    None
+                }
+            },
+        };
+        let cursor = errors.collect(optional(self.cursor.as_deref(), |c| {
+            Cursor::decode(c, "cursor")
+        }));
+        let limit = errors.collect(
+            self.limit
+                .filter(|l| !l.is_null())
+                .map(|l| {
+                    integral(&l)
+                        .ok_or_else(|| FieldError::new("limit", "must be an integer"))
+                        .and_then(|n| PageLimit::parse(n, "limit"))
+                })
+                .transpose(),
+        );
+        errors.into_result().map_err(ApiError::Invalid)?;
+        Ok(ListQuery {
+            filter: TicketFilter {
+                expr,
+                ..TicketFilter::default()
+            },
+            cursor: cursor.flatten(),
+            limit: limit.flatten().unwrap_or_default(),
+        })
     }
 }

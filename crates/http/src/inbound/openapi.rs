@@ -36,6 +36,7 @@ use crate::inbound::schemas::{
     TicketCursorSchema, TicketLocationSchema, TicketPageSchema, TicketRefSchema, TitleSchema,
     UserIdSchema, VisibilitySchema,
 };
+use crate::inbound::schemas::{FilterSchema, SearchRequestSchema};
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api/openapi.json";
@@ -62,6 +63,7 @@ Trailing slashes in paths are ignored.",
         routes::ready,
         routes::create_ticket,
         routes::list_tickets,
+        routes::search_tickets,
         routes::ticket_stats,
         routes::get_ticket,
         routes::change_status,
@@ -79,6 +81,8 @@ Trailing slashes in paths are ignored.",
             Problem,
             InvalidField,
             StatusChangeSchema,
+            FilterSchema,
+            SearchRequestSchema,
             TicketResponse,
             AlertResponse,
             NotificationResponse,

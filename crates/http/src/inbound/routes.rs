@@ -8,6 +8,7 @@ use ticket_domain::{
 };
 
 use crate::inbound::auth::caller_allowed;
+use crate::inbound::dto::SearchRequest;
 use crate::inbound::dto::{
     AlertResponse, CommentRequest, CommentResponse, CreateTicketRequest, HealthResponse,
     NotificationResponse, OrganizationPatch, OrganizationResponse, PageResponse, ReadyResponse,
@@ -22,6 +23,7 @@ use crate::inbound::query::{
     details_visibility, id_page, list_query, notification_query, stats_filter,
 };
 use crate::inbound::rules;
+use crate::inbound::schemas::SearchRequestSchema;
 use crate::inbound::schemas::{
     ActorSchema, AlertPageSchema, DeliveryStatusSchema, ETagSchema, IdCursorSchema, IfMatchSchema,
     NotificationPageSchema, OrgRefSchema, PageLimitSchema, SeveritySchema, StatusChangeSchema,
@@ -280,11 +282,46 @@ pub(crate) async fn list_tickets<R: TicketRepository, C: Clock>(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller_allowed(&req, orgs.as_ref(), Action::Read).await?;
     let query = list_query(&query_pairs(&req))?;
-    let page = service.list(caller.org, &query).await?;
-    Ok(HttpResponse::Ok().json(PageResponse {
+    Ok(ticket_page(service.list(caller.org, &query).await?))
+}
+
+/// A page of tickets as the list and the search answer it.
+fn ticket_page(page: ticket_domain::Page<ticket_domain::TicketView>) -> HttpResponse {
+    HttpResponse::Ok().json(PageResponse {
         items: page.items.iter().map(TicketResponse::from).collect(),
         next_cursor: page.next_cursor.map(|c| c.encode()),
-    }))
+    })
+}
+
+/// Search tickets
+///
+/// The list, selected by a tree of the filter language (see the `Filter` schema): the same
+/// order and paging as `GET /api/tickets`. Pass `next_cursor` back with the same filter
+/// for the next page. A bad filter is 422 naming the place; a search that runs longer than
+/// 5 s is cancelled (503).
+#[utoipa::path(
+    post,
+    path = "/api/tickets/search",
+    tag = "tickets",
+    request_body = SearchRequestSchema,
+    responses(
+        (status = 200, description = "A page of tickets", body = TicketPageSchema),
+        (status = 400, response = MalformedRequest),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = ValidationError),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    ),
+)]
+pub(crate) async fn search_tickets<R: TicketRepository, C: Clock>(
+    service: Service<R, C>,
+    orgs: Orgs,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller_allowed(&req, orgs.as_ref(), Action::Read).await?;
+    let query = read_json::<SearchRequest>(payload).await?.parse()?;
+    Ok(ticket_page(service.list(caller.org, &query).await?))
 }
 
 /// Statistics
@@ -574,7 +611,12 @@ pub fn configure<R: TicketRepository, C: Clock>(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(create_ticket::<R, C>))
             .default_service(method_not_allowed("GET, POST")),
     )
-    // Before `{id}`, which would otherwise take "stats" as an id.
+    // Before `{id}`, which would otherwise take "stats" or "search" as an id.
+    .service(
+        web::resource("/api/tickets/search")
+            .route(web::post().to(search_tickets::<R, C>))
+            .default_service(method_not_allowed("POST")),
+    )
     .service(
         web::resource("/api/tickets/stats")
             .route(web::get().to(ticket_stats::<R, C>))

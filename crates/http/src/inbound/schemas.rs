@@ -10,8 +10,7 @@
 use std::borrow::Cow;
 
 use utoipa::openapi::schema::{
-    AdditionalProperties, ArrayBuilder, KnownFormat, Object, ObjectBuilder, SchemaFormat,
-    SchemaType, Type,
+    AdditionalProperties, ArrayBuilder, KnownFormat, Object, ObjectBuilder, SchemaFormat, Type,
 };
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
@@ -394,7 +393,11 @@ fn status_change_variant(title: &str, rule: Assignee, hold: bool) -> Object {
     };
     let reason_ref = || RefOr::Ref(utoipa::openapi::Ref::from_schema_name(ReasonSchema::name()));
     let reason: RefOr<Schema> = if hold {
-        reason_ref()
+        // A hold needs a reason: not blank here.
+        RefOr::T(Schema::Object(trimmed_text(
+            "Why the ticket waits (required).",
+            Reason::MAX_CHARS,
+        )))
     } else {
         RefOr::T(Schema::OneOf(
             utoipa::openapi::schema::OneOfBuilder::new()
@@ -404,10 +407,13 @@ fn status_change_variant(title: &str, rule: Assignee, hold: bool) -> Object {
         ))
     };
     let hold_until: RefOr<Schema> = if hold {
-        RefOr::T(Schema::Object(
-            ObjectBuilder::new()
-                .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+        let time = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)));
+        RefOr::T(Schema::OneOf(
+            utoipa::openapi::schema::OneOfBuilder::new()
+                .item(null())
+                .item(time)
                 .description(Some(
                     "When the ticket returns by itself to the status it came from; later \
                      than now (422 otherwise). Absent or null: it waits for a user.",
@@ -638,5 +644,192 @@ mod tests {
             .collect();
         listed.sort_unstable();
         assert_eq!(listed, rust);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The filter language (`ticket_domain::filter`).
+
+/// A schema written as JSON (the filter's variants are many and regular).
+fn from_json(raw: serde_json::Value) -> RefOr<Schema> {
+    serde_json::from_value(raw).unwrap_or_else(|e| {
+        // Only a mistake in the literal below can get here; a test parses it.
+        RefOr::T(Schema::Object(
+            ObjectBuilder::new()
+                .description(Some(format!("unreadable schema: {e}")))
+                .build(),
+        ))
+    })
+}
+
+/// The `Filter` document: one variant per node and per (field, kind of operator).
+fn filter_schema() -> serde_json::Value {
+    use serde_json::json;
+    use ticket_domain::filter::{MAX_CONDITIONS, MAX_PATH_SEGMENTS, MAX_SEGMENT_CHARS, MAX_VALUES};
+    let node = |key: &str, child: serde_json::Value| {
+        json!({
+            "type": "object", "title": key,
+            "properties": { key: child }, "required": [key], "additionalProperties": false
+        })
+    };
+    let children = json!({
+        "type": "array", "maxItems": MAX_CONDITIONS,
+        "items": {"$ref": "#/components/schemas/Filter"}
+    });
+    let condition = |title: &str,
+                     field: serde_json::Value,
+                     ops: &[&str],
+                     value: serde_json::Value| {
+        json!({
+            "type": "object", "title": title,
+            "properties": {"field": field, "op": {"type": "string", "enum": ops}, "value": value},
+            "required": ["field", "op", "value"], "additionalProperties": false
+        })
+    };
+    let list = |item: serde_json::Value| json!({"type": "array", "minItems": 1, "maxItems": MAX_VALUES, "items": item});
+    let field = |name: &str| json!({"type": "string", "enum": [name]});
+    let severities: Vec<&str> = Severity::ALL.iter().map(|s| s.as_str()).collect();
+    let statuses: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+    let severity = json!({"type": "string", "enum": severities});
+    let status = json!({"type": "string", "enum": statuses});
+    let camera = json!({"type": "integer", "format": "int64", "minimum": 0, "maximum": i64::MAX});
+    let uuid = json!({"type": "string", "format": "uuid"});
+    let text =
+        json!({"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^\\x00]*$"});
+    // At least 20 characters: `2026-01-31T12:00:00Z` is the shortest RFC 3339 time.
+    let time = json!({"type": "string", "format": "date-time", "minLength": 20});
+    let json_scalar = json!({"oneOf": [
+        {"type": "string", "pattern": "^[^\\x00]*$"}, {"type": "number"}, {"type": "boolean"}
+    ]});
+    let path = json!({
+        "type": "string",
+        "pattern": format!(
+            "^alert_data(\\.[A-Za-z0-9_]{{1,{MAX_SEGMENT_CHARS}}}){{1,{MAX_PATH_SEGMENTS}}}$"
+        ),
+        "description": "`alert_data.` and a path of object keys (digits also index arrays)."
+    });
+    let eq = ["eq", "ne"];
+    let set = ["in", "not_in"];
+    let ordered = ["lt", "lte", "gt", "gte"];
+    let eq_or_ordered = ["eq", "ne", "lt", "lte", "gt", "gte"];
+    let nullable = |v: &serde_json::Value| json!({"oneOf": [{"type": "null"}, v]});
+    let mut variants = vec![
+        node("all", children.clone()),
+        node("any", children),
+        node("not", json!({"$ref": "#/components/schemas/Filter"})),
+        condition(
+            "severity",
+            field("severity"),
+            &eq_or_ordered,
+            severity.clone(),
+        ),
+        condition("severity in", field("severity"), &set, list(severity)),
+        condition("status", field("status"), &eq, status.clone()),
+        condition("status in", field("status"), &set, list(status)),
+        condition(
+            "camera_id",
+            field("camera_id"),
+            &eq_or_ordered,
+            camera.clone(),
+        ),
+        condition("camera_id in", field("camera_id"), &set, list(camera)),
+        condition("provider_id", field("provider_id"), &eq, uuid.clone()),
+        condition("provider_id in", field("provider_id"), &set, list(uuid)),
+        condition(
+            "created_at",
+            field("created_at"),
+            &eq_or_ordered,
+            time.clone(),
+        ),
+        condition("created_at in", field("created_at"), &set, list(time)),
+        condition("alert_data", path.clone(), &eq, nullable(&json_scalar)),
+        condition("alert_data in", path.clone(), &set, list(json_scalar)),
+        condition(
+            "alert_data ordered",
+            path,
+            &ordered,
+            json!({"type": "number"}),
+        ),
+    ];
+    for name in ["alert_type", "assignee_id"] {
+        variants.push(condition(name, field(name), &eq, nullable(&text)));
+        variants.push(condition(
+            &format!("{name} in"),
+            field(name),
+            &set,
+            list(text.clone()),
+        ));
+    }
+    json!({
+        "description": format!(
+            "A tree of `all` / `any` / `not` over conditions `{{\"field\", \"op\", \"value\"}}`. \
+             Conditions are two-valued: one on an absent value is false (`ne` and `not_in` \
+             are `not` of `eq` and `in`); `eq` / `ne` with `null` test absence. Severities \
+             are ordered by urgency (`gte high`: high or critical). At most {MAX_CONDITIONS} \
+             conditions and 8 levels; a bad filter is 422 naming the place, e.g. \
+             `filter.all[2].value`."
+        ),
+        "oneOf": variants,
+    })
+}
+
+/// `Filter`: a tree of the filter language.
+#[derive(Debug)]
+pub struct FilterSchema;
+
+impl PartialSchema for FilterSchema {
+    fn schema() -> RefOr<Schema> {
+        from_json(filter_schema())
+    }
+}
+
+impl ToSchema for FilterSchema {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Filter")
+    }
+}
+
+/// The body of `POST /api/tickets/search` ([`crate::inbound::dto::SearchRequest`]).
+#[derive(Debug)]
+pub struct SearchRequestSchema;
+
+impl PartialSchema for SearchRequestSchema {
+    fn schema() -> RefOr<Schema> {
+        from_json(serde_json::json!({
+            "type": "object",
+            "description": "A filter and the list's paging. Unknown fields are ignored.",
+            "properties": {
+                "filter": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Filter"}],
+                    "description": "Absent or null: every ticket."},
+                "cursor": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/TicketCursor"}],
+                    "description": "`next_cursor` of the previous page, with the same filter."},
+                "limit": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/PageLimit"}]}
+            },
+            "examples": [{"filter": {"all": [
+                {"field": "severity", "op": "gte", "value": "high"},
+                {"field": "alert_data.zone", "op": "eq", "value": "dock"}
+            ]}, "limit": 50}]
+        }))
+    }
+}
+
+impl ToSchema for SearchRequestSchema {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("SearchRequest")
+    }
+}
+
+#[cfg(test)]
+mod filter_schema_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_filter_schemas_are_read_whole() {
+        let filter: RefOr<Schema> = serde_json::from_value(filter_schema()).unwrap();
+        let text = serde_json::to_string(&filter).unwrap();
+        assert!(!text.contains("unreadable schema"), "{text}");
+        let search = serde_json::to_string(&SearchRequestSchema::schema()).unwrap();
+        assert!(!search.contains("unreadable schema"), "{search}");
     }
 }

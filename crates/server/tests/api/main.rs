@@ -14,5 +14,6 @@ mod lifecycle;
 mod openapi;
 mod operations;
 mod organizations;
+mod search;
 mod tickets;
 mod workers;

@@ -186,9 +186,16 @@ pub(crate) async fn fire_one(
                     ))
                 )
                 .execute(&mut &*conn),
-                diesel::insert_into(notification_logs::table)
-                    .values(&rows)
-                    .execute(&mut &*conn),
+                async {
+                    // A target stamped without a warning (already breached) writes no event.
+                    if rows.is_empty() {
+                        return Ok(0);
+                    }
+                    diesel::insert_into(notification_logs::table)
+                        .values(&rows)
+                        .execute(&mut &*conn)
+                        .await
+                },
             );
             stamped?;
             evented?;

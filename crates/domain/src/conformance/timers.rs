@@ -193,3 +193,34 @@ where
         "the stale timer is gone"
     );
 }
+
+pub async fn a_late_warning_of_a_breached_target_is_stamped_without_an_event<R, O>(
+    tickets: &R,
+    outbox: &O,
+    org: OrgId,
+) where
+    R: TicketRepository,
+    O: OutboxRepository,
+{
+    // Every instance was down past the first response's due time (15 min).
+    let ticket = create(tickets, org, alert("late"), t0()).await;
+    let late = minutes(20);
+    let timer = listed(tickets, ticket.id(), TimerKind::SlaWarning, late)
+        .await
+        .expect("the warning timer");
+    assert_eq!(fire_from(tickets, &timer, late, 1).await, 1);
+    let stored = find(tickets, org, ticket.id()).await;
+    assert_eq!(stored.first_response_warned_at(), Some(late));
+    let warnings = events(outbox, org, ticket.id())
+        .await
+        .into_iter()
+        .filter(|e| e.event_type == EventType::SlaWarning)
+        .count();
+    assert_eq!(warnings, 0, "a breached target gets no warning");
+    assert!(
+        listed(tickets, ticket.id(), TimerKind::SlaWarning, late)
+            .await
+            .is_none(),
+        "the timer moved on to the resolution's warning"
+    );
+}

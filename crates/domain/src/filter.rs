@@ -27,9 +27,11 @@ use crate::model::{ProviderId, Severity, Status};
 use crate::ticket::Ticket;
 
 /// Deepest nesting of `all` / `any` / `not` accepted.
-pub const MAX_DEPTH: usize = 8;
-/// Most conditions in one filter.
-pub const MAX_CONDITIONS: usize = 64;
+pub const MAX_DEPTH: usize = 32;
+/// Most conditions in one filter, and most children of one node. Generous (a schema cannot
+/// state a total, so clients cannot check it before sending) yet bounded: at most four
+/// bind values a condition keeps a statement far below PostgreSQL's 65,535.
+pub const MAX_CONDITIONS: usize = 1000;
 /// Most values in one `in` / `not_in` list.
 pub const MAX_VALUES: usize = 100;
 /// Most segments in an `alert_data` path, and the longest segment.
@@ -778,7 +780,9 @@ mod tests {
         assert!(Filter::parse(&json!({"not": deep}), "f").is_err());
         let many = json!({"all": vec![cond.clone(); MAX_CONDITIONS]});
         assert!(Filter::parse(&many, "f").is_ok());
-        let too_many = json!({"all": [{"all": vec![cond.clone(); 40]}, {"any": vec![cond; 40]}]});
+        let half = MAX_CONDITIONS / 2 + 1;
+        let too_many =
+            json!({"all": [{"all": vec![cond.clone(); half]}, {"any": vec![cond; half]}]});
         assert_eq!(Filter::parse(&too_many, "f").unwrap_err().0[0].field, "f");
         let wide = json!({"any": vec![json!({"all": []}); MAX_CONDITIONS + 1]});
         assert_eq!(Filter::parse(&wide, "f").unwrap_err().0[0].field, "f.any");

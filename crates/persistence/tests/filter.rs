@@ -259,3 +259,16 @@ async fn a_search_filter_still_sees_only_the_callers_organization() {
     let page = repo.list(other, &query, t0()).await.unwrap();
     assert!(page.items.is_empty());
 }
+
+/// The largest filter accepted stays a statement PostgreSQL takes (at most 65,535 bind
+/// values): every condition of the kind that binds the most.
+#[tokio::test]
+async fn the_largest_filter_accepted_runs() {
+    use ticket_domain::filter::MAX_CONDITIONS;
+    let db = TestDatabase::new().await;
+    let repo = PgTicketRepository::new(build_pool(&db.url(), &PoolSettings::default()).unwrap());
+    let heavy = json!({"field": "alert_data.zone", "op": "in", "value": ["dock", 1, true]});
+    let widest = json!({"any": vec![heavy; MAX_CONDITIONS]});
+    let filter = Filter::parse(&widest, "filter").unwrap();
+    assert!(selected(&repo, filter, t0()).await.is_empty());
+}

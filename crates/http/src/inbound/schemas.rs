@@ -665,7 +665,9 @@ fn from_json(raw: serde_json::Value) -> RefOr<Schema> {
 /// The `Filter` document: one variant per node and per (field, kind of operator).
 fn filter_schema() -> serde_json::Value {
     use serde_json::json;
-    use ticket_domain::filter::{MAX_CONDITIONS, MAX_PATH_SEGMENTS, MAX_SEGMENT_CHARS, MAX_VALUES};
+    use ticket_domain::filter::{
+        MAX_CONDITIONS, MAX_DEPTH, MAX_PATH_SEGMENTS, MAX_SEGMENT_CHARS, MAX_VALUES,
+    };
     let node = |key: &str, child: serde_json::Value| {
         json!({
             "type": "object", "title": key,
@@ -766,7 +768,7 @@ fn filter_schema() -> serde_json::Value {
              Conditions are two-valued: one on an absent value is false (`ne` and `not_in` \
              are `not` of `eq` and `in`); `eq` / `ne` with `null` test absence. Severities \
              are ordered by urgency (`gte high`: high or critical). At most {MAX_CONDITIONS} \
-             conditions and 8 levels; a bad filter is 422 naming the place, e.g. \
+             conditions and {MAX_DEPTH} levels; a bad filter is 422 naming the place, e.g. \
              `filter.all[2].value`."
         ),
         "oneOf": variants,

@@ -111,7 +111,7 @@ async fn a_bad_filter_is_a_422_naming_the_place() {
         fields,
         ["filter.all[1].any[0].op", "filter.all[2].field", "limit"]
     );
-    let deep = (0..20).fold(
+    let deep = (0..40).fold(
         json!({"field": "camera_id", "op": "eq", "value": 1}),
         |f, _| json!({"not": f}),
     );

@@ -112,16 +112,6 @@ impl CmpOp {
         }
     }
 
-    /// The SQL operator.
-    pub fn sql(self) -> &'static str {
-        match self {
-            CmpOp::Lt => "<",
-            CmpOp::Lte => "<=",
-            CmpOp::Gt => ">",
-            CmpOp::Gte => ">=",
-        }
-    }
-
     fn holds(self, ordering: std::cmp::Ordering) -> bool {
         use std::cmp::Ordering::*;
         match self {
@@ -770,6 +760,28 @@ mod tests {
     }
 
     #[test]
+    fn text_values_are_bounded_and_free_of_nul() {
+        for field in ["alert_type", "assignee_id"] {
+            let with = |v: Value| json!({"field": field, "op": "eq", "value": v});
+            assert!(Filter::parse(&with(json!("x".repeat(255))), "f").is_ok());
+            for bad in [json!(""), json!("x".repeat(256)), json!("a\u{0}b")] {
+                let fields = fields(with(bad.clone()));
+                assert_eq!(fields, ["filter.value"], "{field} {bad}");
+            }
+        }
+        // `alert_data` strings: any length the body allows, but no NUL.
+        assert!(
+            Filter::parse(
+                &json!({"field": "alert_data.a", "op": "eq", "value": ""}),
+                "f"
+            )
+            .is_ok()
+        );
+        let nul = json!({"field": "alert_data.a", "op": "eq", "value": "a\u{0}b"});
+        assert_eq!(fields(nul), ["filter.value"]);
+    }
+
+    #[test]
     fn limits_on_depth_conditions_values_and_paths() {
         let cond = json!({"field": "camera_id", "op": "eq", "value": 1});
         let mut deep = cond.clone();
@@ -778,6 +790,18 @@ mod tests {
         }
         assert!(Filter::parse(&deep, "f").is_ok());
         assert!(Filter::parse(&json!({"not": deep}), "f").is_err());
+        // Every kind of node counts a level.
+        let mut nested = json!({"field": "camera_id", "op": "eq", "value": 1});
+        for i in 0..MAX_DEPTH - 1 {
+            nested = if i % 2 == 0 {
+                json!({"all": [nested]})
+            } else {
+                json!({"any": [nested]})
+            };
+        }
+        assert!(Filter::parse(&nested, "f").is_ok());
+        assert!(Filter::parse(&json!({"any": [nested.clone()]}), "f").is_err());
+        assert!(Filter::parse(&json!({"all": [nested]}), "f").is_err());
         let many = json!({"all": vec![cond.clone(); MAX_CONDITIONS]});
         assert!(Filter::parse(&many, "f").is_ok());
         let half = MAX_CONDITIONS / 2 + 1;
@@ -786,6 +810,9 @@ mod tests {
         assert_eq!(Filter::parse(&too_many, "f").unwrap_err().0[0].field, "f");
         let wide = json!({"any": vec![json!({"all": []}); MAX_CONDITIONS + 1]});
         assert_eq!(Filter::parse(&wide, "f").unwrap_err().0[0].field, "f.any");
+        let values: Vec<i64> = (0..MAX_VALUES as i64).collect();
+        let raw = json!({"field": "camera_id", "op": "in", "value": values});
+        assert!(Filter::parse(&raw, "f").is_ok());
         let values: Vec<i64> = (0..=MAX_VALUES as i64).collect();
         let raw = json!({"field": "camera_id", "op": "in", "value": values});
         assert!(Filter::parse(&raw, "f").is_err());

@@ -182,12 +182,16 @@ pub fn apply(
             .reason
             .clone()
             .ok_or(TransitionError::ReasonRequired)?;
-        if change.hold_until.is_some_and(|until| until <= now) {
+        // Kept to the microsecond, as stores keep time.
+        let until = change
+            .hold_until
+            .map(|t| DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t));
+        if until.is_some_and(|until| until <= now) {
             return Err(TransitionError::HoldUntilPast);
         }
         next.hold = Some(Hold {
             since: now,
-            until: change.hold_until,
+            until,
             from,
             reason,
         });

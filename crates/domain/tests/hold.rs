@@ -365,3 +365,38 @@ fn the_target_view_counts_without_the_time_held() {
     assert_eq!(first.elapsed_seconds, 60);
     assert_eq!(first.remaining_seconds, None);
 }
+
+#[test]
+fn a_hold_beginning_at_the_due_time_still_moves_it() {
+    // Held exactly when the resolution target (1 h) comes due: it was not breached yet
+    // (a target breaches after its due time), so the hold stops its clock.
+    let due = working().resolution_due_at();
+    let t = held(due, None);
+    assert_eq!(
+        t.sla_state(SlaTarget::Resolution, due + secs(600)),
+        SlaState::Pending
+    );
+    let back = to(&t, Status::InProgress, None, None, due + secs(600)).unwrap();
+    assert_eq!(back.resolution_due_at(), due + secs(600));
+    assert_eq!(back.sla_paused_seconds(), 600);
+}
+
+#[test]
+fn hold_until_is_kept_to_the_microsecond() {
+    let at = t0() + secs(120);
+    let until = at + TimeDelta::nanoseconds(60_000_000_789);
+    let t = to(&working(), Status::OnHold, Some("guard"), Some(until), at).unwrap();
+    assert_eq!(
+        t.hold().unwrap().until,
+        Some(at + TimeDelta::microseconds(60_000_000))
+    );
+    // Less than a microsecond ahead is no time ahead.
+    let err = to(
+        &working(),
+        Status::OnHold,
+        Some("guard"),
+        Some(at + TimeDelta::nanoseconds(999)),
+        at,
+    );
+    assert_eq!(err, Err(TransitionError::HoldUntilPast));
+}

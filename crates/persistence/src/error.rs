@@ -64,12 +64,13 @@ pub(crate) fn diesel_error(error: DieselError) -> RepositoryError {
     match &error {
         DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
         | DieselError::BrokenTransactionManager => RepositoryError::Unavailable(Box::new(error)),
-        // A statement cancelled by its `statement_timeout` (a search over too much): the
-        // service is busy, not broken.
+        // A statement cancelled by its `statement_timeout` (a search over too much), or
+        // chosen as a deadlock's victim: the service is busy, not broken; worth a retry.
         DieselError::DatabaseError(_, info)
             if info.message().contains("connection closed")
                 || info.message().contains("terminating connection")
-                || info.message().contains("statement timeout") =>
+                || info.message().contains("statement timeout")
+                || info.message().contains("deadlock detected") =>
         {
             RepositoryError::Unavailable(Box::new(error))
         }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, BigInt, Bool, Double, Text, Timestamptz};
-use ticket_domain::filter::{Condition, Field, Filter, Scalar, Test};
+use ticket_domain::filter::{CmpOp, Condition, Field, Filter, Scalar, Test};
 use ticket_domain::{OrgId, TicketFilter};
 use uuid::Uuid;
 
@@ -30,6 +30,16 @@ pub(crate) enum Bind {
 pub(crate) struct Conditions {
     clauses: Vec<String>,
     binds: Vec<Bind>,
+}
+
+/// The SQL operator of an ordered comparison.
+fn sql_op(op: CmpOp) -> &'static str {
+    match op {
+        CmpOp::Lt => "<",
+        CmpOp::Lte => "<=",
+        CmpOp::Gt => ">",
+        CmpOp::Gte => ">=",
+    }
 }
 
 /// The values of an `in` list on a column, as one typed array.
@@ -219,7 +229,7 @@ impl Conditions {
                     // The parser allows no other ordered column value.
                     _ => return "FALSE".to_owned(),
                 };
-                format!("COALESCE({column} {} {p}, false)", op.sql())
+                format!("COALESCE({column} {} {p}, false)", sql_op(*op))
             }
         }
     }
@@ -284,7 +294,7 @@ impl Conditions {
                     let q = self.bind(Bind::Float8(*n));
                     format!(
                         "CASE WHEN {kind} = 'number' THEN {text}::float8 {} {q} ELSE false END",
-                        op.sql()
+                        sql_op(*op)
                     )
                 }
                 _ => "FALSE".to_owned(),

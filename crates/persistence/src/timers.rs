@@ -120,15 +120,23 @@ pub(crate) async fn fire_one(
     if taken?.is_empty() {
         return Ok(false);
     }
-    let row: TicketRow = Prepared(
+    // Writers lock the ticket, then its timers (`keep`); this takes them the other way
+    // round, so it must not wait: a ticket being changed right now is left, and its timer
+    // with it, for the next round.
+    let row: Option<TicketRow> = Prepared(
         diesel::sql_query(format!(
-            "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1 AND org_id = $2 FOR UPDATE"
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1 AND org_id = $2 \
+             FOR UPDATE SKIP LOCKED"
         ))
         .bind::<diesel::sql_types::Uuid, _>(timer.ticket_id.as_uuid())
         .bind::<diesel::sql_types::Uuid, _>(org.as_uuid()),
     )
     .get_result(&mut &*conn)
-    .await?;
+    .await
+    .optional()?;
+    let Some(row) = row else {
+        return Ok(false);
+    };
     let ticket = Ticket::try_from(row)?;
     let after = match fire(&ticket, timer.kind, now) {
         None => ticket,

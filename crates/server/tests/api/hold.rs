@@ -207,7 +207,11 @@ async fn hold_until_returns_the_ticket_by_itself_once_with_three_instances() {
             json!({"status": "on_hold", "reason": "site contact calls back", "hold_until": until.to_rfc3339()}),
         )
         .await;
-    assert_eq!(time(&held["hold"]["until"]), until);
+    // Kept to the microsecond, as stored.
+    let stored = DateTime::from_timestamp_micros(until.timestamp_micros()).unwrap();
+    assert_eq!(time(&held["hold"]["until"]), stored);
+    let read = a.get(&format!("/api/tickets/{id}")).await.body;
+    assert_eq!(read["hold"]["until"], held["hold"]["until"]);
     sleep(200).await;
     assert_eq!(
         a.get(&format!("/api/tickets/{id}")).await.body["status"],

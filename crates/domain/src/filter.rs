@@ -28,10 +28,12 @@ use crate::ticket::Ticket;
 
 /// Deepest nesting of `all` / `any` / `not` accepted.
 pub const MAX_DEPTH: usize = 32;
-/// Most conditions in one filter, and most children of one node. Generous (a schema cannot
-/// state a total, so clients cannot check it before sending) yet bounded: at most four
-/// bind values a condition keeps a statement far below PostgreSQL's 65,535.
-pub const MAX_CONDITIONS: usize = 1000;
+/// Most children of one `all` / `any` node.
+pub const MAX_CHILDREN: usize = 100;
+/// Most conditions in one filter. Generous (a schema cannot state a total, so clients
+/// cannot check it before sending); the request body limit bounds it further. At most four
+/// bind values a condition keeps a statement below PostgreSQL's 65,535.
+pub const MAX_CONDITIONS: usize = 10_000;
 /// Most values in one `in` / `not_in` list.
 pub const MAX_VALUES: usize = 100;
 /// Most segments in an `alert_data` path, and the longest segment.
@@ -253,11 +255,11 @@ fn parse_node(
                     "must be an array".to_owned(),
                 );
             };
-            if children.len() > MAX_CONDITIONS {
+            if children.len() > MAX_CHILDREN {
                 return fail(
                     errors,
                     &format!("{at}.{key}"),
-                    format!("holds at most {MAX_CONDITIONS} children"),
+                    format!("holds at most {MAX_CHILDREN} children"),
                 );
             }
             let parsed: Vec<Option<Filter>> = children
@@ -802,14 +804,18 @@ mod tests {
         assert!(Filter::parse(&nested, "f").is_ok());
         assert!(Filter::parse(&json!({"any": [nested.clone()]}), "f").is_err());
         assert!(Filter::parse(&json!({"all": [nested]}), "f").is_err());
-        let many = json!({"all": vec![cond.clone(); MAX_CONDITIONS]});
-        assert!(Filter::parse(&many, "f").is_ok());
-        let half = MAX_CONDITIONS / 2 + 1;
-        let too_many =
-            json!({"all": [{"all": vec![cond.clone(); half]}, {"any": vec![cond; half]}]});
-        assert_eq!(Filter::parse(&too_many, "f").unwrap_err().0[0].field, "f");
-        let wide = json!({"any": vec![json!({"all": []}); MAX_CONDITIONS + 1]});
+        // A total beyond the limit, in nodes each within theirs.
+        let node = json!({"all": vec![cond.clone(); MAX_CHILDREN]});
+        let nodes = MAX_CONDITIONS / MAX_CHILDREN;
+        let at_limit = json!({"any": vec![node.clone(); nodes]});
+        assert!(Filter::parse(&at_limit, "f").is_ok());
+        let beyond = json!({"any": [at_limit, cond]});
+        assert_eq!(Filter::parse(&beyond, "f").unwrap_err().0[0].field, "f");
+        let wide = json!({"any": vec![json!({"all": []}); MAX_CHILDREN + 1]});
         assert_eq!(Filter::parse(&wide, "f").unwrap_err().0[0].field, "f.any");
+        assert!(
+            Filter::parse(&json!({"any": vec![json!({"all": []}); MAX_CHILDREN]}), "f").is_ok()
+        );
         let values: Vec<i64> = (0..MAX_VALUES as i64).collect();
         let raw = json!({"field": "camera_id", "op": "in", "value": values});
         assert!(Filter::parse(&raw, "f").is_ok());

@@ -264,11 +264,12 @@ async fn a_search_filter_still_sees_only_the_callers_organization() {
 /// values): every condition of the kind that binds the most.
 #[tokio::test]
 async fn the_largest_filter_accepted_runs() {
-    use ticket_domain::filter::MAX_CONDITIONS;
+    use ticket_domain::filter::{MAX_CHILDREN, MAX_CONDITIONS};
     let db = TestDatabase::new().await;
     let repo = PgTicketRepository::new(build_pool(&db.url(), &PoolSettings::default()).unwrap());
     let heavy = json!({"field": "alert_data.zone", "op": "in", "value": ["dock", 1, true]});
-    let widest = json!({"any": vec![heavy; MAX_CONDITIONS]});
+    let node = json!({"all": vec![heavy; MAX_CHILDREN]});
+    let widest = json!({"any": vec![node; MAX_CONDITIONS / MAX_CHILDREN]});
     let filter = Filter::parse(&widest, "filter").unwrap();
     assert!(selected(&repo, filter, t0()).await.is_empty());
 }

@@ -666,7 +666,7 @@ fn from_json(raw: serde_json::Value) -> RefOr<Schema> {
 fn filter_schema() -> serde_json::Value {
     use serde_json::json;
     use ticket_domain::filter::{
-        MAX_CONDITIONS, MAX_DEPTH, MAX_PATH_SEGMENTS, MAX_SEGMENT_CHARS, MAX_VALUES,
+        MAX_CHILDREN, MAX_CONDITIONS, MAX_DEPTH, MAX_PATH_SEGMENTS, MAX_SEGMENT_CHARS, MAX_VALUES,
     };
     let node = |key: &str, child: serde_json::Value| {
         json!({
@@ -675,7 +675,7 @@ fn filter_schema() -> serde_json::Value {
         })
     };
     let children = json!({
-        "type": "array", "maxItems": MAX_CONDITIONS,
+        "type": "array", "maxItems": MAX_CHILDREN,
         "items": {"$ref": "#/components/schemas/Filter"}
     });
     let condition = |title: &str,
@@ -768,7 +768,7 @@ fn filter_schema() -> serde_json::Value {
              Conditions are two-valued: one on an absent value is false (`ne` and `not_in` \
              are `not` of `eq` and `in`); `eq` / `ne` with `null` test absence. Severities \
              are ordered by urgency (`gte high`: high or critical). At most {MAX_CONDITIONS} \
-             conditions and {MAX_DEPTH} levels; a bad filter is 422 naming the place, e.g. \
+             conditions, {MAX_CHILDREN} children a node and {MAX_DEPTH} levels; a bad filter is 422 naming the place, e.g. \
              `filter.all[2].value`."
         ),
         "oneOf": variants,

@@ -50,7 +50,8 @@ SELECT setseed(0.42);
 \endif
 
 -- ---------------------------------------------------------------- start from empty tables
-TRUNCATE notification_logs, ticket_comments, ticket_state_history, ticket_alerts, tickets
+TRUNCATE ticket_timers, notification_logs, ticket_comments, ticket_state_history, ticket_alerts,
+    tickets
     RESTART IDENTITY;
 DROP SCHEMA IF EXISTS bench CASCADE;
 CREATE SCHEMA bench;

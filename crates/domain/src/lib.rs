@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod actor;
+pub mod calendar;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod ingest;
 pub mod lifecycle;
 pub mod model;
 pub mod notification;
+pub mod policy;
 pub mod ports;
 pub mod query;
 pub mod service;
@@ -20,6 +22,7 @@ pub mod timer;
 
 pub use access::{Action, Caller, Forbidden, OrgRef, OrgSlug, Organization, Role};
 pub use actor::{Actor, SystemActor, SystemKind};
+pub use calendar::BusinessCalendar;
 pub use error::{FieldError, ValidationErrors};
 pub use event::{EventType, OutboxEvent};
 pub use filter::Filter;
@@ -30,9 +33,13 @@ pub use notification::{
     DeliveryStatus, DispatchReport, Dispatcher, Notification, NotificationFilter,
     NotificationSender, OutboxRepository, RetryPolicy,
 };
+pub use policy::{
+    AppliedPolicy, CalendarRecord, CalendarSpec, Removal, SeverityTargets, SlaPolicyRecord,
+    SlaPolicySpec, SlaRules,
+};
 pub use ports::{
-    Clock, DueTimer, FixedClock, HealthCheck, OrganizationRepository, RepositoryError,
-    ShiftedClock, SystemClock, TicketRef, TicketRepository,
+    Clock, ConfigError, DueTimer, FixedClock, HealthCheck, OrganizationRepository, RepositoryError,
+    ShiftedClock, SlaConfigRepository, SystemClock, TicketRef, TicketRepository,
 };
 pub use query::{Cursor, ListQuery, Page, PageLimit, TargetStats, TicketFilter, TicketStats};
 pub use service::{DetailsView, IngestOutcome, ServiceError, TicketService, TimerRound};

@@ -239,6 +239,16 @@ fn resume_clocks(ticket: &mut Ticket, now: DateTime<Utc>) {
         return;
     };
     let held = (now - hold.since).max(chrono::TimeDelta::zero());
+    // Each pending time keeps the clock time it had left when the hold began: on a business
+    // calendar, the calendar time from the hold's start to it, counted again from now;
+    // around the clock, simply the time held later.
+    let since = hold.since;
+    let calendar = ticket.sla_calendar.clone();
+    let moved =
+        |calendar: Option<&crate::calendar::BusinessCalendar>, at: DateTime<Utc>| match calendar {
+            Some(c) => c.add(now, c.between(since, at)).unwrap_or(at + held),
+            None => at + held,
+        };
     for target in SlaTarget::ALL.iter().copied() {
         if target.event(ticket).is_some() || target.due(ticket) < hold.since {
             continue;
@@ -259,9 +269,9 @@ fn resume_clocks(ticket: &mut Ticket, now: DateTime<Utc>) {
                 )
             }
         };
-        *due += held;
+        *due = moved(calendar.as_deref(), *due);
         if !warned {
-            *warn = warn.map(|w| w + held);
+            *warn = warn.map(|w| moved(calendar.as_deref(), w));
         }
     }
 }

@@ -63,6 +63,14 @@ uuid_id!(
     /// An organization's identity.
     OrgId
 );
+uuid_id!(
+    /// An SLA policy's identity.
+    SlaPolicyId
+);
+uuid_id!(
+    /// A business calendar's identity.
+    CalendarId
+);
 
 impl OrgId {
     /// A fixed id (the default organization's is 1).
@@ -204,6 +212,11 @@ text_type!(
 text_type!(
     /// A ticket description: at most 10,000 characters.
     Description, max = 10_000, trim = false
+);
+text_type!(
+    /// The name an admin gives a configuration object (an SLA policy, a calendar):
+    /// 1..=200 characters after trimming.
+    RuleName, max = 200, trim = true
 );
 text_type!(
     /// The kind of alert, e.g. `intrusion`.

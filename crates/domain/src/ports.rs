@@ -8,7 +8,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::access::{OrgRef, Organization};
-use crate::model::{OrgId, TicketId, TicketNumber, Visibility};
+use crate::error::ValidationErrors;
+use crate::model::{CalendarId, OrgId, SlaPolicyId, TicketId, TicketNumber, Visibility};
+use crate::policy::{
+    CalendarRecord, CalendarSpec, Removal, SlaPolicyRecord, SlaPolicySpec, SlaRules,
+};
 use crate::query::{ListQuery, Page, TicketFilter, TicketStats};
 use crate::ticket::{
     Comment, HistoryEntry, Ingested, StoredAlert, Ticket, TicketDetails, TicketDraft,
@@ -199,6 +203,123 @@ pub trait OrganizationRepository: Send + Sync + 'static {
         name: Option<String>,
         settings: Option<serde_json::Value>,
     ) -> Result<Option<Organization>, RepositoryError>;
+}
+
+/// Why a configuration write was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// No such object in the caller's organization.
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    /// The client's `If-Match` names a version that is no longer current.
+    #[error("the object is at version {current}")]
+    VersionConflict { current: i64 },
+    /// Archived objects are kept for reference and not changed.
+    #[error("the object is archived")]
+    Archived,
+    /// Something active refers to it (e.g. a policy to a calendar).
+    #[error("{0}")]
+    InUse(String),
+    /// The spec refers to something that does not exist (e.g. an unknown calendar).
+    #[error("invalid reference")]
+    Invalid(ValidationErrors),
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+/// An organization's SLA configuration: business calendars and ordered SLA policies.
+///
+/// Every method acts inside the one organization it is given. Writes bump `version`; with
+/// `expected_version`, a write MUST fail with [`ConfigError::VersionConflict`] and change
+/// nothing when the stored version differs. Removing an object something still refers to
+/// archives it instead ([`Removal::Archived`]): a policy that tickets were created under, a
+/// calendar that only archived policies use; a calendar an active policy uses is
+/// [`ConfigError::InUse`]. Archived objects are no longer applied or referable, and are not
+/// changed.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait SlaConfigRepository: Send + Sync + 'static {
+    /// The active policies in order (position, then creation), calendars resolved: what
+    /// a new ticket is matched against. Called on every new alert: adapters may cache, as
+    /// long as a write through the same adapter is seen at once and another instance's
+    /// within a second.
+    async fn sla_rules(&self, org: OrgId) -> Result<Arc<SlaRules>, RepositoryError>;
+
+    /// Calendars by name (archived ones too when asked).
+    async fn calendars(
+        &self,
+        org: OrgId,
+        include_archived: bool,
+    ) -> Result<Vec<CalendarRecord>, RepositoryError>;
+
+    async fn calendar(
+        &self,
+        org: OrgId,
+        id: CalendarId,
+    ) -> Result<Option<CalendarRecord>, RepositoryError>;
+
+    async fn create_calendar(
+        &self,
+        org: OrgId,
+        spec: &CalendarSpec,
+        now: DateTime<Utc>,
+    ) -> Result<CalendarRecord, ConfigError>;
+
+    async fn replace_calendar(
+        &self,
+        org: OrgId,
+        id: CalendarId,
+        spec: &CalendarSpec,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<CalendarRecord, ConfigError>;
+
+    async fn remove_calendar(
+        &self,
+        org: OrgId,
+        id: CalendarId,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<Removal, ConfigError>;
+
+    /// Policies in the order they apply (archived ones too, last, when asked).
+    async fn sla_policies(
+        &self,
+        org: OrgId,
+        include_archived: bool,
+    ) -> Result<Vec<SlaPolicyRecord>, RepositoryError>;
+
+    async fn sla_policy(
+        &self,
+        org: OrgId,
+        id: SlaPolicyId,
+    ) -> Result<Option<SlaPolicyRecord>, RepositoryError>;
+
+    /// MUST refuse ([`ConfigError::Invalid`], field `calendar_id`) a calendar that does not
+    /// exist or is archived.
+    async fn create_sla_policy(
+        &self,
+        org: OrgId,
+        spec: &SlaPolicySpec,
+        now: DateTime<Utc>,
+    ) -> Result<SlaPolicyRecord, ConfigError>;
+
+    async fn replace_sla_policy(
+        &self,
+        org: OrgId,
+        id: SlaPolicyId,
+        spec: &SlaPolicySpec,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<SlaPolicyRecord, ConfigError>;
+
+    async fn remove_sla_policy(
+        &self,
+        org: OrgId,
+        id: SlaPolicyId,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<Removal, ConfigError>;
 }
 
 /// Whether the service's dependencies answer now (readiness, not liveness).

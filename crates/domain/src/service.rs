@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::access::{Caller, Forbidden};
 use crate::lifecycle::{self, StatusChange, TransitionError};
 use crate::model::{CommentBody, OrgId, UserId, Visibility};
+use crate::policy::SlaRules;
 use crate::ports::{Clock, RepositoryError, TicketRef, TicketRepository};
 use crate::query::{ListQuery, Page, TicketFilter, TicketStats};
 use crate::sla::SlaPolicy;
@@ -98,8 +99,19 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
         org: OrgId,
         alert: NewAlert,
     ) -> Result<(IngestOutcome, TicketView), ServiceError> {
+        self.ingest_under(org, alert, &SlaRules::default()).await
+    }
+
+    /// [`TicketService::ingest`], with the organization's SLA policies: a new ticket takes
+    /// its targets from the first that selects it (see [`TicketDraft::under`]).
+    pub async fn ingest_under(
+        &self,
+        org: OrgId,
+        alert: NewAlert,
+        rules: &SlaRules,
+    ) -> Result<(IngestOutcome, TicketView), ServiceError> {
         let now = self.clock.now();
-        let draft = TicketDraft::new(org, alert, &self.sla, now);
+        let draft = TicketDraft::under(org, alert, &self.sla, rules, now);
         let (outcome, ticket) = match self.repo.ingest(org, draft, now).await? {
             Ingested::Created(t) => (IngestOutcome::Created, t),
             Ingested::Merged(t) => (IngestOutcome::Merged, t),

@@ -130,16 +130,7 @@ impl SlaPolicy {
     /// Due and warning times of a ticket of `severity` created at `created_at`. They move
     /// only by time spent on hold.
     pub fn due_times(&self, severity: Severity, created_at: DateTime<Utc>) -> DueTimes {
-        let targets = self.targets(severity);
-        let share = |target: TimeDelta| {
-            TimeDelta::milliseconds(target.num_milliseconds() * i64::from(self.warn_percent) / 100)
-        };
-        DueTimes {
-            first_response: created_at + targets.first_response,
-            resolution: created_at + targets.resolution,
-            first_response_warn: created_at + share(targets.first_response),
-            resolution_warn: created_at + share(targets.resolution),
-        }
+        crate::policy::due_times(self.targets(severity), self.warn_percent, None, created_at)
     }
 }
 

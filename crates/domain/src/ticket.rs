@@ -1,15 +1,20 @@
 //! The ticket aggregate and the pure operations on it: creation from an alert, merging a
 //! repeated alert, commenting. Status changes live in [`crate::lifecycle`].
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::actor::Actor;
+use crate::calendar::BusinessCalendar;
 use crate::error::FieldError;
 use crate::model::{
     AlertData, AlertType, CameraId, CommentBody, CommentId, DedupKey, Description, ExternalId,
-    OrgId, ProviderId, Reason, Severity, Status, TicketId, TicketNumber, Title, UserId, Visibility,
+    OrgId, ProviderId, Reason, Severity, SlaPolicyId, Status, TicketId, TicketNumber, Title,
+    UserId, Visibility,
 };
+use crate::policy::SlaRules;
 use crate::sla::{SlaPolicy, SlaState, SlaStatus, SlaTarget, TargetView};
 
 /// A ticket as stored.
@@ -43,6 +48,10 @@ pub struct Ticket {
     pub(crate) hold: Option<Hold>,
     /// Time spent on hold while a target was pending: not counted against the SLA.
     pub(crate) sla_paused_seconds: i64,
+    /// The organization's SLA policy the ticket was created under (`None`: the default).
+    pub(crate) sla_policy_id: Option<SlaPolicyId>,
+    /// That policy's business calendar, as it was then: holds are measured on it.
+    pub(crate) sla_calendar: Option<Arc<BusinessCalendar>>,
     /// When each target's warning is due (its policy's share of the target elapsed);
     /// `None` on tickets older than warnings.
     pub(crate) first_response_warn_at: Option<DateTime<Utc>>,
@@ -84,6 +93,8 @@ pub struct TicketRecord {
     pub closed_at: Option<DateTime<Utc>>,
     pub hold: Option<Hold>,
     pub sla_paused_seconds: i64,
+    pub sla_policy_id: Option<SlaPolicyId>,
+    pub sla_calendar: Option<Arc<BusinessCalendar>>,
     pub first_response_warn_at: Option<DateTime<Utc>>,
     pub resolution_warn_at: Option<DateTime<Utc>>,
     pub first_response_warned_at: Option<DateTime<Utc>>,
@@ -126,6 +137,8 @@ impl Ticket {
             closed_at,
             hold,
             sla_paused_seconds,
+            sla_policy_id,
+            sla_calendar,
             first_response_warn_at,
             resolution_warn_at,
             first_response_warned_at,
@@ -159,6 +172,8 @@ impl Ticket {
             closed_at,
             hold,
             sla_paused_seconds,
+            sla_policy_id,
+            sla_calendar,
             first_response_warn_at,
             resolution_warn_at,
             first_response_warned_at,
@@ -197,6 +212,8 @@ impl Ticket {
             closed_at,
             hold,
             sla_paused_seconds,
+            sla_policy_id,
+            sla_calendar,
             first_response_warn_at,
             resolution_warn_at,
             first_response_warned_at,
@@ -267,6 +284,8 @@ impl Ticket {
             closed_at,
             hold,
             sla_paused_seconds,
+            sla_policy_id,
+            sla_calendar,
             first_response_warn_at,
             resolution_warn_at,
             first_response_warned_at,
@@ -337,8 +356,46 @@ pub struct TicketDraft {
 }
 
 impl TicketDraft {
-    /// The ticket `alert` would open in organization `org` at `now`.
+    /// The ticket `alert` would open in organization `org` at `now`, with the default
+    /// targets of `policy`.
     pub fn new(org: OrgId, alert: NewAlert, policy: &SlaPolicy, now: DateTime<Utc>) -> Self {
+        Self::under(org, alert, policy, &SlaRules::default(), now)
+    }
+
+    /// The ticket `alert` would open in organization `org` at `now`: due and warning times
+    /// from the first of the organization's `rules` that takes it (see
+    /// [`SlaRules::select`]), counted on that policy's calendar, else from `default`.
+    pub fn under(
+        org: OrgId,
+        alert: NewAlert,
+        default: &SlaPolicy,
+        rules: &SlaRules,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let mut draft = Self::with_default(org, alert, default, now);
+        if let Some(policy) = rules.select(&draft.ticket) {
+            let ticket = &mut draft.ticket;
+            let targets = policy
+                .targets
+                .get(ticket.severity)
+                .unwrap_or_else(|| default.targets(ticket.severity));
+            let due = crate::policy::due_times(
+                targets,
+                policy.warn_percent.unwrap_or(default.warn_percent()),
+                policy.calendar.as_deref(),
+                now,
+            );
+            ticket.first_response_due_at = due.first_response;
+            ticket.resolution_due_at = due.resolution;
+            ticket.first_response_warn_at = Some(due.first_response_warn);
+            ticket.resolution_warn_at = Some(due.resolution_warn);
+            ticket.sla_policy_id = Some(policy.id);
+            ticket.sla_calendar = policy.calendar.clone();
+        }
+        draft
+    }
+
+    fn with_default(org: OrgId, alert: NewAlert, policy: &SlaPolicy, now: DateTime<Utc>) -> Self {
         let id = TicketId::new_at(now);
         let occurred_at = alert.occurred_at.unwrap_or(now);
         let dedup_key = alert.dedup_key.clone().unwrap_or_else(|| {
@@ -386,6 +443,8 @@ impl TicketDraft {
             closed_at: None,
             hold: None,
             sla_paused_seconds: 0,
+            sla_policy_id: None,
+            sla_calendar: None,
             first_response_warn_at: Some(due.first_response_warn),
             resolution_warn_at: Some(due.resolution_warn),
             first_response_warned_at: None,
@@ -490,6 +549,14 @@ impl Ticket {
     /// Time held while a target was pending, not counted against the SLA.
     pub fn sla_paused_seconds(&self) -> i64 {
         self.sla_paused_seconds
+    }
+    /// The SLA policy the ticket was created under; `None`: the service's default targets.
+    pub fn sla_policy_id(&self) -> Option<SlaPolicyId> {
+        self.sla_policy_id
+    }
+    /// The business calendar its SLA counts on; `None`: around the clock.
+    pub fn sla_calendar(&self) -> Option<&BusinessCalendar> {
+        self.sla_calendar.as_deref()
     }
     pub fn first_response_warn_at(&self) -> Option<DateTime<Utc>> {
         self.first_response_warn_at

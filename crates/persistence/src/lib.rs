@@ -10,6 +10,7 @@ mod prepared;
 mod repo;
 mod rows;
 pub mod schema;
+mod sla_config;
 #[cfg(feature = "test-db")]
 pub mod test_db;
 mod timers;
@@ -19,3 +20,4 @@ pub use orgs::PgOrganizations;
 pub use outbox::PgOutbox;
 pub use pool::{BootstrapError, DbRole, PgPool, PoolSettings, build_pool, ensure_database};
 pub use repo::PgTicketRepository;
+pub use sla_config::PgSlaConfig;

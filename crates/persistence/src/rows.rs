@@ -2,13 +2,16 @@
 //! back through the domain's constructors: a row that does not parse is reported as
 //! corrupt, never passed on.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ticket_domain::{
-    Actor, AlertData, AlertRecord, AlertType, CameraId, Comment, CommentBody, CommentId, DedupKey,
-    DeliveryStatus, Description, EventType, ExternalId, FieldError, HistoryEntry, Hold,
-    Notification, OrgId, OutboxEvent, ProviderId, Reason, Severity, Status, StoredAlert, Ticket,
-    TicketId, TicketNumber, TicketRecord, Title, UserId, Visibility,
+    Actor, AlertData, AlertRecord, AlertType, BusinessCalendar, CameraId, Comment, CommentBody,
+    CommentId, DedupKey, DeliveryStatus, Description, EventType, ExternalId, FieldError,
+    HistoryEntry, Hold, Notification, OrgId, OutboxEvent, ProviderId, Reason, Severity,
+    SlaPolicyId, Status, StoredAlert, Ticket, TicketId, TicketNumber, TicketRecord, Title, UserId,
+    Visibility,
 };
 use uuid::Uuid;
 
@@ -58,6 +61,8 @@ pub(crate) struct TicketRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: i64,
+    sla_policy_id: Option<Uuid>,
+    sla_calendar: Option<serde_json::Value>,
 }
 
 /// The hold of a row: all of its columns or none (the CHECK `held_has_hold` says so too).
@@ -122,6 +127,14 @@ impl TryFrom<TicketRow> for Ticket {
             closed_at: r.closed_at,
             hold,
             sla_paused_seconds: r.sla_paused_seconds,
+            sla_policy_id: r.sla_policy_id.map(SlaPolicyId::from_uuid),
+            sla_calendar: r
+                .sla_calendar
+                .as_ref()
+                .map(BusinessCalendar::parse)
+                .transpose()
+                .map_err(|e| DbError::Corrupt(format!("ticket {}: sla_calendar: {e}", r.id)))?
+                .map(Arc::new),
             first_response_warn_at: r.first_response_warn_at,
             resolution_warn_at: r.resolution_warn_at,
             first_response_warned_at: r.first_response_warned_at,
@@ -164,6 +177,8 @@ pub(crate) struct NewTicketRow<'a> {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: i64,
+    sla_policy_id: Option<Uuid>,
+    sla_calendar: Option<serde_json::Value>,
 }
 
 impl<'a> From<&'a Ticket> for NewTicketRow<'a> {
@@ -195,6 +210,8 @@ impl<'a> From<&'a Ticket> for NewTicketRow<'a> {
             created_at: t.created_at(),
             updated_at: t.updated_at(),
             version: t.version(),
+            sla_policy_id: t.sla_policy_id().map(SlaPolicyId::as_uuid),
+            sla_calendar: t.sla_calendar().map(BusinessCalendar::to_json),
         }
     }
 }

@@ -50,6 +50,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int8,
+        sla_policy_id -> Nullable<Uuid>,
+        sla_calendar -> Nullable<Jsonb>,
     }
 }
 
@@ -132,4 +134,36 @@ diesel::allow_tables_to_appear_in_same_query!(
     ticket_comments,
     ticket_state_history,
     notification_logs,
+    business_calendars,
+    sla_policies,
 );
+
+diesel::table! {
+    business_calendars (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        definition -> Jsonb,
+        version -> Int8,
+        archived_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sla_policies (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        position -> Int4,
+        filter -> Nullable<Jsonb>,
+        targets -> Jsonb,
+        calendar_id -> Nullable<Uuid>,
+        warn_percent -> Nullable<Int2>,
+        version -> Int8,
+        archived_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}

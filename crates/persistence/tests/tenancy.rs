@@ -8,14 +8,17 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Bool, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use ticket_domain::{
-    AlertData, CameraId, ListQuery, NewAlert, OrgId, OrgRef, OrgSlug, OrganizationRepository,
-    ProviderId, Severity, SlaPolicy, TicketDraft, TicketRepository, Title,
+    AlertData, BusinessCalendar, CalendarSpec, CameraId, ListQuery, NewAlert, OrgId, OrgRef,
+    OrgSlug, OrganizationRepository, ProviderId, RuleName, Severity, SeverityTargets,
+    SlaConfigRepository, SlaPolicy, SlaPolicySpec, TicketDraft, TicketRepository, Title,
 };
 use ticket_persistence::test_db::TestDatabase;
-use ticket_persistence::{DbRole, PgOrganizations, PgTicketRepository, PoolSettings, build_pool};
+use ticket_persistence::{
+    DbRole, PgOrganizations, PgSlaConfig, PgTicketRepository, PoolSettings, build_pool,
+};
 use uuid::Uuid;
 
-const TENANT_TABLES: [&str; 7] = [
+const TENANT_TABLES: [&str; 9] = [
     "organizations",
     "tickets",
     "ticket_alerts",
@@ -23,6 +26,8 @@ const TENANT_TABLES: [&str; 7] = [
     "ticket_state_history",
     "notification_logs",
     "ticket_timers",
+    "business_calendars",
+    "sla_policies",
 ];
 
 #[derive(QueryableByName)]
@@ -41,11 +46,12 @@ struct Flags {
     bypass: bool,
 }
 
-/// Two organizations with one ticket each, made through the repository (as the owner).
+/// Two organizations with one ticket, one calendar and one SLA policy each, made through
+/// the repositories (as the owner).
 async fn two_organizations(db: &TestDatabase) -> (OrgId, OrgId) {
     let pool = build_pool(&db.url(), &PoolSettings::default()).unwrap();
     let orgs = PgOrganizations::new(pool.clone());
-    let repo = PgTicketRepository::new(pool);
+    let repo = PgTicketRepository::new(pool.clone());
     let mut ids = Vec::new();
     for slug in ["acme", "globex"] {
         let org = orgs
@@ -68,6 +74,37 @@ async fn two_organizations(db: &TestDatabase) -> (OrgId, OrgId) {
         let now = Utc::now() - TimeDelta::hours(1);
         let draft = TicketDraft::new(org, alert, &SlaPolicy::default(), now);
         repo.ingest(org, draft, now).await.unwrap();
+        let sla = PgSlaConfig::new(pool.clone());
+        let calendar = sla
+            .create_calendar(
+                org,
+                &CalendarSpec {
+                    name: RuleName::parse("Office", "name").unwrap(),
+                    calendar: BusinessCalendar::parse(&serde_json::json!({
+                        "time_zone": "UTC",
+                        "weekly_hours": {"monday": [{"start": "09:00", "end": "17:00"}]},
+                    }))
+                    .unwrap(),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        let targets = serde_json::json!({"high": {"first_response": 60, "resolution": 120}});
+        sla.create_sla_policy(
+            org,
+            &SlaPolicySpec {
+                name: RuleName::parse("All", "name").unwrap(),
+                position: None,
+                filter: None,
+                targets: SeverityTargets::parse(&targets).unwrap(),
+                calendar_id: Some(calendar.id),
+                warn_percent: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
         ids.push(org);
     }
     (ids[0], ids[1])

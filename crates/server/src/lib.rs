@@ -18,8 +18,8 @@ use std::sync::Arc;
 use storage::{Ports, Storage};
 use ticket_domain::notification::OutboxPurger;
 use ticket_domain::{
-    Clock, Dispatcher, HealthCheck, OrganizationRepository, OutboxRepository, SlaPolicy,
-    TicketRepository, TicketService,
+    Clock, Dispatcher, HealthCheck, OrganizationRepository, OutboxRepository, SlaConfigRepository,
+    SlaPolicy, TicketRepository, TicketService,
 };
 use ticket_http::outbound::WebhookSender;
 use ticket_http::{AuthMode, Authenticator, ServiceInfo, configure, no_route};
@@ -64,8 +64,8 @@ pub async fn prepare_database(database_url: &str) -> anyhow::Result<Vec<String>>
 }
 
 /// The routes of one HTTP worker and what they need, over any storage.
-fn api<T, O, G, C>(
-    ports: Ports<T, O, G>,
+fn api<T, O, G, S, C>(
+    ports: Ports<T, O, G, S>,
     clock: C,
     sla: SlaPolicy,
 ) -> impl FnOnce(&mut web::ServiceConfig)
@@ -73,6 +73,7 @@ where
     T: TicketRepository + HealthCheck + Clone,
     O: OutboxRepository,
     G: OrganizationRepository,
+    S: SlaConfigRepository,
     C: Clock,
 {
     move |cfg| {
@@ -82,11 +83,14 @@ where
             web::Data::from(Arc::new(ports.outbox) as Arc<dyn OutboxRepository>);
         let orgs: web::Data<dyn OrganizationRepository> =
             web::Data::from(Arc::new(ports.orgs) as Arc<dyn OrganizationRepository>);
+        let sla_config: web::Data<dyn SlaConfigRepository> =
+            web::Data::from(Arc::new(ports.sla) as Arc<dyn SlaConfigRepository>);
         let service = web::Data::new(TicketService::new(ports.tickets, clock, sla));
         cfg.app_data(service)
             .app_data(health)
             .app_data(outbox)
             .app_data(orgs)
+            .app_data(sla_config)
             .configure(configure::<T, C>);
     }
 }

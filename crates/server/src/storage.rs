@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ticket_persistence::{
-    BootstrapError, DbRole, PgOrganizations, PgOutbox, PgPool, PgTicketRepository, PoolSettings,
-    build_pool,
+    BootstrapError, DbRole, PgOrganizations, PgOutbox, PgPool, PgSlaConfig, PgTicketRepository,
+    PoolSettings, build_pool,
 };
 
 use crate::Config;
@@ -19,23 +19,26 @@ const BACKGROUND_POOL_SIZE: usize = 3;
 
 /// The port implementations over one share of the store.
 #[derive(Debug, Clone)]
-pub struct Ports<T, O, G> {
+pub struct Ports<T, O, G, S> {
     /// `TicketRepository`, and `HealthCheck` for `/ready`.
     pub tickets: T,
     /// `OutboxRepository`.
     pub outbox: O,
     /// `OrganizationRepository`.
     pub orgs: G,
+    /// `SlaConfigRepository`.
+    pub sla: S,
 }
 
 /// The PostgreSQL ports.
-pub type PgPorts = Ports<PgTicketRepository, PgOutbox, PgOrganizations>;
+pub type PgPorts = Ports<PgTicketRepository, PgOutbox, PgOrganizations, PgSlaConfig>;
 
-/// The PostgreSQL adapters over `pool`.
-fn postgres(pool: PgPool) -> PgPorts {
+/// The PostgreSQL adapters over `pool`; `sla` lends its cache of SLA policies.
+fn postgres(pool: PgPool, sla: &PgSlaConfig) -> PgPorts {
     Ports {
         tickets: PgTicketRepository::new(pool.clone()),
         outbox: PgOutbox::new(pool.clone()),
+        sla: sla.on_pool(pool.clone()),
         orgs: PgOrganizations::new(pool),
     }
 }
@@ -56,6 +59,8 @@ fn pool_shares(total: usize, workers: usize) -> Vec<usize> {
 pub struct Storage {
     http: Vec<PgPool>,
     background: PgPool,
+    /// One cache of SLA policies for the whole instance (see `PgSlaConfig::on_pool`).
+    sla: PgSlaConfig,
 }
 
 impl std::fmt::Debug for Storage {
@@ -80,12 +85,14 @@ impl Storage {
             };
             build_pool(&config.database_url, &settings)
         };
+        let background = pool(BACKGROUND_POOL_SIZE, DbRole::Worker)?;
         Ok(Self {
             http: pool_shares(config.pool.max_size, http_workers)
                 .into_iter()
                 .map(|share| pool(share, DbRole::App))
                 .collect::<Result<_, _>>()?,
-            background: pool(BACKGROUND_POOL_SIZE, DbRole::Worker)?,
+            sla: PgSlaConfig::new(background.clone()),
+            background,
         })
     }
 
@@ -98,15 +105,21 @@ impl Storage {
 
     /// The ports of the background workers.
     pub fn background(&self) -> PgPorts {
-        postgres(self.background.clone())
+        postgres(self.background.clone(), &self.sla)
     }
 
     /// The ports of the HTTP workers: each call, once on each worker thread, takes the next
     /// worker's pool.
     pub fn http_workers(&self) -> impl Fn() -> PgPorts + Clone + Send + 'static {
         let pools = self.http.clone();
+        let sla = self.sla.clone();
         let next = Arc::new(AtomicUsize::new(0));
-        move || postgres(pools[next.fetch_add(1, Ordering::Relaxed) % pools.len()].clone())
+        move || {
+            postgres(
+                pools[next.fetch_add(1, Ordering::Relaxed) % pools.len()].clone(),
+                &sla,
+            )
+        }
     }
 }
 

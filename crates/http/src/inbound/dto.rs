@@ -341,6 +341,9 @@ pub struct HoldResponse<'a> {
 /// Both SLA targets of a ticket.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SlaTargetsResponse {
+    /// The organization's SLA policy the ticket was created under; `null`: the default
+    /// targets (the service's configuration).
+    pub policy_id: Option<uuid::Uuid>,
     pub first_response: SlaTargetResponse,
     pub resolution: SlaTargetResponse,
 }
@@ -426,6 +429,7 @@ impl<'a> From<&'a TicketView> for TicketResponse<'a> {
                 reason: h.reason.as_str(),
             }),
             sla: SlaTargetsResponse {
+                policy_id: t.sla_policy_id().map(ticket_domain::SlaPolicyId::as_uuid),
                 first_response: (&view.first_response).into(),
                 resolution: (&view.resolution).into(),
             },

@@ -20,6 +20,7 @@
 //! - this module: [`configure`], which registers the routes and the document.
 
 pub mod auth;
+pub mod config;
 pub mod dto;
 pub mod extract;
 pub mod identity;
@@ -39,5 +40,6 @@ use ticket_domain::{Clock, TicketRepository};
 /// `web::Data` that [`routes::configure`] lists.
 pub fn configure<R: TicketRepository, C: Clock>(cfg: &mut web::ServiceConfig) {
     routes::configure::<R, C>(cfg);
+    config::configure::<R, C>(cfg);
     openapi::configure(cfg);
 }

@@ -18,6 +18,7 @@ use utoipa::openapi::{Ref, RefOr, Schema};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
+use crate::inbound::config;
 use crate::inbound::dto::{
     AlertResponse, CommentResponse, HistoryResponse, NotificationResponse, TargetStatsResponse,
     TicketDetailsResponse, TicketResponse,
@@ -25,7 +26,8 @@ use crate::inbound::dto::{
 use crate::inbound::jwt::{DEFAULT_ORG_CLAIM, DEFAULT_ROLES_CLAIM, PROVIDER_CLAIM};
 use crate::inbound::problem::{
     Conflict, InternalError, InvalidField, MalformedRequest, MissingActor, NotPermitted,
-    PayloadTooLarge, Problem, ServiceUnavailable, TicketNotFound, Unauthorized, ValidationError,
+    ObjectConflict, ObjectNotFound, PayloadTooLarge, Problem, ServiceUnavailable, TicketNotFound,
+    Unauthorized, ValidationError,
 };
 use crate::inbound::routes;
 use crate::inbound::schemas::{
@@ -72,6 +74,17 @@ Trailing slashes in paths are ignored.",
         routes::list_notifications,
         routes::get_organization,
         routes::patch_organization,
+        config::list_calendars,
+        config::create_calendar,
+        config::get_calendar,
+        config::replace_calendar,
+        config::remove_calendar,
+        config::preview_calendar,
+        config::list_policies,
+        config::create_policy,
+        config::get_policy,
+        config::replace_policy,
+        config::remove_policy,
         openapi_json,
     ),
     components(
@@ -83,6 +96,14 @@ Trailing slashes in paths are ignored.",
             StatusChangeSchema,
             FilterSchema,
             SearchRequestSchema,
+            config::CalendarRequestSchema,
+            config::CalendarSchema,
+            config::CalendarListSchema,
+            config::PreviewRequestSchema,
+            config::PreviewResponseSchema,
+            config::SlaPolicyRequestSchema,
+            config::SlaPolicySchema,
+            config::SlaPolicyListSchema,
             TicketResponse,
             AlertResponse,
             NotificationResponse,
@@ -120,7 +141,9 @@ Trailing slashes in paths are ignored.",
             Unauthorized,
             NotPermitted,
             TicketNotFound,
+            ObjectNotFound,
             Conflict,
+            ObjectConflict,
             PayloadTooLarge,
             ValidationError,
             InternalError,
@@ -131,6 +154,7 @@ Trailing slashes in paths are ignored.",
         (name = "tickets", description = "Alerts in, tickets out: create, list, read, work."),
         (name = "notifications", description = "The outbox of ticket events and their delivery."),
         (name = "organizations", description = "The caller's organization: each sees only its own data."),
+        (name = "configuration", description = "An organization's SLA policies and business calendars: supervisors read, admins write."),
         (name = "operations", description = "Liveness, readiness and this description."),
     ),
     modifiers(&EveryFieldRequired, &BearerAuth, &RolesPerOperation),
@@ -216,6 +240,17 @@ impl RolesPerOperation {
                 Some(Action::Read)
             }
             (_, "/api/organization") => Some(Action::Read),
+            ("get", path)
+                if path.starts_with("/api/calendars") || path.starts_with("/api/sla-policies") =>
+            {
+                Some(Action::ReadConfig)
+            }
+            ("post", "/api/calendars/{id}/preview") => Some(Action::ReadConfig),
+            (_, path)
+                if path.starts_with("/api/calendars") || path.starts_with("/api/sla-policies") =>
+            {
+                Some(Action::WriteConfig)
+            }
             _ => None,
         }
     }

@@ -127,6 +127,15 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("the request headers are larger than {0} bytes")]
     HeadersTooLarge(usize),
+    /// A configuration object (calendar, SLA policy) that does not exist for the caller.
+    #[error("no {0} with this id")]
+    ObjectNotFound(&'static str),
+    /// A configuration object's `If-Match` names another version.
+    #[error("the object is at version {current}, not the one If-Match names")]
+    StaleObject { current: i64 },
+    /// A configuration object is archived, or still used.
+    #[error("{0}")]
+    ObjectConflict(String),
     #[error("the database is unavailable; retry shortly")]
     Unavailable,
     #[error("internal error")]
@@ -155,6 +164,8 @@ impl ApiError {
         "version-conflict",
         "concurrent-modification",
         "duplicate-active-ticket",
+        "object-not-found",
+        "object-conflict",
         "payload-too-large",
         "headers-too-large",
         "service-unavailable",
@@ -179,6 +190,9 @@ impl ApiError {
             ApiError::VersionMismatch { .. } => "version-conflict",
             ApiError::Contention => "concurrent-modification",
             ApiError::DuplicateActive => "duplicate-active-ticket",
+            ApiError::ObjectNotFound(_) => "object-not-found",
+            ApiError::StaleObject { .. } => "version-conflict",
+            ApiError::ObjectConflict(_) => "object-conflict",
             ApiError::PayloadTooLarge(_) => "payload-too-large",
             ApiError::HeadersTooLarge(_) => "headers-too-large",
             ApiError::Unavailable => "service-unavailable",
@@ -204,6 +218,9 @@ impl ApiError {
             ApiError::VersionMismatch { .. } => "Version conflict",
             ApiError::Contention => "Concurrent modification",
             ApiError::DuplicateActive => "Another active ticket exists",
+            ApiError::ObjectNotFound(_) => "Not found",
+            ApiError::StaleObject { .. } => "Version conflict",
+            ApiError::ObjectConflict(_) => "Conflict",
             ApiError::PayloadTooLarge(_) => "Request body too large",
             ApiError::HeadersTooLarge(_) => "Request headers too large",
             ApiError::Unavailable => "Service unavailable",
@@ -252,7 +269,7 @@ impl ApiError {
                     self.to_string(),
                 ))];
             }
-            ApiError::VersionMismatch { current, .. } => {
+            ApiError::VersionMismatch { current, .. } | ApiError::StaleObject { current } => {
                 problem.current_version = Some(*current);
             }
             _ => {}
@@ -270,7 +287,10 @@ impl ResponseError for ApiError {
                 StatusCode::UNAUTHORIZED
             }
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound | ApiError::NoRoute(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::NoRoute(_) | ApiError::ObjectNotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
+            ApiError::StaleObject { .. } | ApiError::ObjectConflict(_) => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Transition(
                 TransitionError::NotAllowed { .. } | TransitionError::AlreadyAssigned(_),
@@ -331,6 +351,22 @@ impl From<ServiceError> for ApiError {
 impl From<ticket_domain::Forbidden> for ApiError {
     fn from(error: ticket_domain::Forbidden) -> Self {
         ApiError::Forbidden(error.to_string())
+    }
+}
+
+impl From<ticket_domain::ConfigError> for ApiError {
+    fn from(error: ticket_domain::ConfigError) -> Self {
+        use ticket_domain::ConfigError;
+        match error {
+            ConfigError::NotFound(what) => ApiError::ObjectNotFound(what),
+            ConfigError::VersionConflict { current } => ApiError::StaleObject { current },
+            ConfigError::Archived => {
+                ApiError::ObjectConflict("the object is archived and no longer changes".into())
+            }
+            ConfigError::InUse(why) => ApiError::ObjectConflict(why),
+            ConfigError::Invalid(errors) => ApiError::Invalid(errors),
+            ConfigError::Repository(e) => e.into(),
+        }
     }
 }
 
@@ -436,6 +472,16 @@ problem_response!(
                 `current_version`), `concurrent-modification` (too many concurrent writers; \
                 retry) or `duplicate-active-ticket` (another active ticket holds this \
                 incident)."
+);
+problem_response!(
+    /// 404 of a configuration object.
+    ObjectNotFound = "`object-not-found`: no such object in the caller's organization."
+);
+problem_response!(
+    /// 409 of a configuration object.
+    ObjectConflict = "`version-conflict`: `If-Match` names another version (with \
+                      `current_version`); `object-conflict`: the object is archived and no \
+                      longer changes, or (removing a calendar) an active SLA policy uses it."
 );
 problem_response!(
     /// 413.

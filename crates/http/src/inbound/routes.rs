@@ -3,8 +3,8 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use ticket_domain::{
-    Action, Clock, HealthCheck, IngestOutcome, OrganizationRepository, OutboxRepository, TicketId,
-    TicketNumber, TicketRef, TicketRepository, TicketService,
+    Action, Clock, HealthCheck, IngestOutcome, OrganizationRepository, OutboxRepository,
+    SlaConfigRepository, TicketId, TicketNumber, TicketRef, TicketRepository, TicketService,
 };
 
 use crate::inbound::auth::caller_allowed;
@@ -220,13 +220,15 @@ fn create_ticket_description() -> String {
 pub(crate) async fn create_ticket<R: TicketRepository, C: Clock>(
     service: Service<R, C>,
     orgs: Orgs,
+    sla: web::Data<dyn SlaConfigRepository>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller_allowed(&req, orgs.as_ref(), Action::PostAlert).await?;
     let alert = read_json::<CreateTicketRequest>(payload).await?.parse()?;
     caller.require_post_alert(alert.provider_id)?;
-    let (outcome, view) = service.ingest(caller.org, alert).await?;
+    let rules = sla.sla_rules(caller.org).await?;
+    let (outcome, view) = service.ingest_under(caller.org, alert, &rules).await?;
     let (id, version) = (view.ticket.id().as_uuid(), view.ticket.version());
     let mut response = match outcome {
         IngestOutcome::Created => {

@@ -651,7 +651,7 @@ mod tests {
 // The filter language (`ticket_domain::filter`).
 
 /// A schema written as JSON (the filter's variants are many and regular).
-fn from_json(raw: serde_json::Value) -> RefOr<Schema> {
+pub(crate) fn from_json(raw: serde_json::Value) -> RefOr<Schema> {
     serde_json::from_value(raw).unwrap_or_else(|e| {
         // Only a mistake in the literal below can get here; a test parses it.
         RefOr::T(Schema::Object(

@@ -15,5 +15,6 @@ mod openapi;
 mod operations;
 mod organizations;
 mod search;
+mod sla_policies;
 mod tickets;
 mod workers;

@@ -1,0 +1,674 @@
+//! [`SlaConfigRepository`] on PostgreSQL: `business_calendars` and `sla_policies`
+//! (migration 000037), each organization's rows behind row-level security like its
+//! tickets.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::dsl::{exists, max};
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use ticket_domain::{
+    AppliedPolicy, BusinessCalendar, CalendarId, CalendarRecord, CalendarSpec, ConfigError,
+    FieldError, Filter, OrgId, Removal, RepositoryError, RuleName, SeverityTargets,
+    SlaConfigRepository, SlaPolicyId, SlaPolicyRecord, SlaPolicySpec, SlaRules, ValidationErrors,
+};
+use uuid::Uuid;
+
+use crate::error::{DbError, pool_error};
+use crate::pool::PgPool;
+use crate::repo::set_org;
+use crate::schema::{business_calendars, sla_policies, tickets};
+
+/// How long an instance applies the policies it read before reading them again: an edit
+/// made through another instance reaches new tickets within this time (one made through
+/// this instance, at once).
+const RULES_TTL: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = business_calendars, check_for_backend(diesel::pg::Pg))]
+struct CalendarRow {
+    id: Uuid,
+    name: String,
+    definition: serde_json::Value,
+    version: i64,
+    archived_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn corrupt(what: &str, id: Uuid, error: impl std::fmt::Display) -> DbError {
+    DbError::Corrupt(format!("{what} {id}: {error}"))
+}
+
+fn name(raw: &str, id: Uuid) -> Result<RuleName, DbError> {
+    RuleName::parse(raw, "name").map_err(|e| corrupt("name of", id, e))
+}
+
+impl TryFrom<CalendarRow> for CalendarRecord {
+    type Error = DbError;
+
+    fn try_from(r: CalendarRow) -> Result<Self, DbError> {
+        Ok(CalendarRecord {
+            id: CalendarId::from_uuid(r.id),
+            name: name(&r.name, r.id)?,
+            calendar: BusinessCalendar::parse(&r.definition)
+                .map_err(|e| corrupt("calendar", r.id, e))?,
+            version: r.version,
+            archived_at: r.archived_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = sla_policies, check_for_backend(diesel::pg::Pg))]
+struct PolicyRow {
+    id: Uuid,
+    name: String,
+    position: i32,
+    filter: Option<serde_json::Value>,
+    targets: serde_json::Value,
+    calendar_id: Option<Uuid>,
+    warn_percent: Option<i16>,
+    version: i64,
+    archived_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<PolicyRow> for SlaPolicyRecord {
+    type Error = DbError;
+
+    fn try_from(r: PolicyRow) -> Result<Self, DbError> {
+        Ok(SlaPolicyRecord {
+            id: SlaPolicyId::from_uuid(r.id),
+            name: name(&r.name, r.id)?,
+            position: r.position,
+            filter: r
+                .filter
+                .map(|f| Filter::parse(&f, "filter"))
+                .transpose()
+                .map_err(|e| corrupt("filter of policy", r.id, e))?,
+            targets: SeverityTargets::parse(&r.targets)
+                .map_err(|e| corrupt("targets of policy", r.id, e))?,
+            calendar_id: r.calendar_id.map(CalendarId::from_uuid),
+            warn_percent: r
+                .warn_percent
+                .map(u8::try_from)
+                .transpose()
+                .map_err(|e| corrupt("warn_percent of policy", r.id, e))?,
+            version: r.version,
+            archived_at: r.archived_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+/// A configuration transaction's failure: the database's, or a refusal.
+#[derive(Debug)]
+enum TxError {
+    Db(DbError),
+    Refused(ConfigError),
+}
+
+impl From<DieselError> for TxError {
+    fn from(error: DieselError) -> Self {
+        TxError::Db(DbError::Diesel(error))
+    }
+}
+
+impl From<DbError> for TxError {
+    fn from(error: DbError) -> Self {
+        TxError::Db(error)
+    }
+}
+
+impl From<TxError> for ConfigError {
+    fn from(error: TxError) -> Self {
+        match error {
+            TxError::Db(e) => ConfigError::Repository(e.into()),
+            TxError::Refused(e) => e,
+        }
+    }
+}
+
+fn refuse<T>(error: ConfigError) -> Result<T, TxError> {
+    Err(TxError::Refused(error))
+}
+
+/// The checks every change of a stored object makes, in order: it exists, it is not
+/// archived (unless `archived_ok`), and its version is the expected one.
+fn check_current(
+    found: Option<(i64, Option<DateTime<Utc>>)>,
+    what: &'static str,
+    expected_version: Option<i64>,
+    archived_ok: bool,
+) -> Result<bool, TxError> {
+    let Some((version, archived_at)) = found else {
+        return refuse(ConfigError::NotFound(what));
+    };
+    if let Some(expected) = expected_version
+        && expected != version
+    {
+        return refuse(ConfigError::VersionConflict { current: version });
+    }
+    if archived_at.is_some() && !archived_ok {
+        return refuse(ConfigError::Archived);
+    }
+    Ok(archived_at.is_some())
+}
+
+/// A policy may count only on a calendar of its organization that is not archived. Takes
+/// the calendar's row lock (shared), so a concurrent removal waits or is seen.
+async fn check_calendar(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    calendar: Option<CalendarId>,
+) -> Result<(), TxError> {
+    let Some(calendar) = calendar else {
+        return Ok(());
+    };
+    let archived: Option<Option<DateTime<Utc>>> = business_calendars::table
+        .find((org.as_uuid(), calendar.as_uuid()))
+        .select(business_calendars::archived_at)
+        .for_share()
+        .first(conn)
+        .await
+        .optional()?;
+    match archived {
+        Some(None) => Ok(()),
+        Some(Some(_)) => refuse(ConfigError::Invalid(ValidationErrors(vec![
+            FieldError::new("calendar_id", "names an archived calendar"),
+        ]))),
+        None => refuse(ConfigError::Invalid(ValidationErrors(vec![
+            FieldError::new("calendar_id", "names no calendar of this organization"),
+        ]))),
+    }
+}
+
+/// Each organization's active policies, and when they were read.
+type RulesCache = HashMap<OrgId, (Instant, Arc<SlaRules>)>;
+
+/// The PostgreSQL SLA configuration. Cheap to clone: the pool and a shared cache of each
+/// organization's active policies.
+#[derive(Clone)]
+pub struct PgSlaConfig {
+    pool: PgPool,
+    rules: Arc<Mutex<RulesCache>>,
+}
+
+impl std::fmt::Debug for PgSlaConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgSlaConfig").finish_non_exhaustive()
+    }
+}
+
+impl PgSlaConfig {
+    pub fn new(pool: PgPool) -> Self {
+        Self {
+            pool,
+            rules: Arc::default(),
+        }
+    }
+
+    /// The same configuration over another pool, sharing this one's cache: every HTTP
+    /// worker of an instance has its own pool, and all must see a write at once.
+    pub fn on_pool(&self, pool: PgPool) -> Self {
+        Self {
+            pool,
+            rules: Arc::clone(&self.rules),
+        }
+    }
+
+    fn cached(&self, org: OrgId) -> Option<Arc<SlaRules>> {
+        let rules = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
+        rules
+            .get(&org)
+            .filter(|(read_at, _)| read_at.elapsed() < RULES_TTL)
+            .map(|(_, r)| Arc::clone(r))
+    }
+
+    fn forget(&self, org: OrgId) {
+        let mut rules = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
+        rules.remove(&org);
+    }
+}
+
+/// Runs the body in a transaction scoped to `org` (connection bound to `$c`), then drops
+/// the organization's cached policies, so this instance's next alert sees the write.
+/// A macro, not a method: the body borrows the caller's arguments, which a generic async
+/// closure parameter cannot express with a `Send` future.
+macro_rules! write_in {
+    ($self:ident, $org:expr, |$c:ident| $body:expr) => {{
+        let mut conn = $self.pool.get().await.map_err(pool_error)?;
+        let result: Result<_, TxError> = conn
+            .transaction(async |$c| {
+                set_org($c, $org).await?;
+                let result: Result<_, TxError> = $body;
+                result
+            })
+            .await;
+        $self.forget($org);
+        result.map_err(ConfigError::from)
+    }};
+}
+
+/// Runs the body in a read-only transaction scoped to `org`.
+macro_rules! read_in {
+    ($self:ident, $org:expr, |$c:ident| $body:expr) => {{
+        let mut conn = $self.pool.get().await.map_err(pool_error)?;
+        conn.build_transaction()
+            .read_only()
+            .run(async |$c| {
+                set_org($c, $org).await?;
+                let result: Result<_, DbError> = $body;
+                result
+            })
+            .await
+            .map_err(RepositoryError::from)
+    }};
+}
+
+fn calendar_columns() -> diesel::dsl::AsSelect<CalendarRow, diesel::pg::Pg> {
+    CalendarRow::as_select()
+}
+
+fn policy_columns() -> diesel::dsl::AsSelect<PolicyRow, diesel::pg::Pg> {
+    PolicyRow::as_select()
+}
+
+#[async_trait]
+impl SlaConfigRepository for PgSlaConfig {
+    async fn sla_rules(&self, org: OrgId) -> Result<Arc<SlaRules>, RepositoryError> {
+        if let Some(rules) = self.cached(org) {
+            return Ok(rules);
+        }
+        let rows: Vec<(PolicyRow, Option<serde_json::Value>)> = read_in!(self, org, |c| {
+            Ok(sla_policies::table
+                .left_join(
+                    business_calendars::table.on(business_calendars::org_id
+                        .eq(sla_policies::org_id)
+                        .and(
+                            business_calendars::id
+                                .nullable()
+                                .eq(sla_policies::calendar_id),
+                        )),
+                )
+                .filter(sla_policies::org_id.eq(org.as_uuid()))
+                .filter(sla_policies::archived_at.is_null())
+                .order((
+                    sla_policies::position,
+                    sla_policies::created_at,
+                    sla_policies::id,
+                ))
+                .select((policy_columns(), business_calendars::definition.nullable()))
+                .load(c)
+                .await?)
+        })?;
+        // Policies sharing a calendar share one parsed copy.
+        let mut calendars: HashMap<Uuid, Arc<BusinessCalendar>> = HashMap::new();
+        let mut policies = Vec::with_capacity(rows.len());
+        for (row, definition) in rows {
+            let calendar = match (row.calendar_id, definition) {
+                (Some(id), Some(definition)) => Some(match calendars.get(&id) {
+                    Some(c) => Arc::clone(c),
+                    None => {
+                        let parsed = Arc::new(
+                            BusinessCalendar::parse(&definition)
+                                .map_err(|e| corrupt("calendar", id, e))?,
+                        );
+                        calendars.insert(id, Arc::clone(&parsed));
+                        parsed
+                    }
+                }),
+                _ => None,
+            };
+            let record = SlaPolicyRecord::try_from(row)?;
+            policies.push(AppliedPolicy {
+                id: record.id,
+                filter: record.filter,
+                targets: record.targets,
+                warn_percent: record.warn_percent,
+                calendar,
+            });
+        }
+        let rules = Arc::new(SlaRules::new(policies));
+        let mut cache = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.insert(org, (Instant::now(), Arc::clone(&rules)));
+        Ok(rules)
+    }
+
+    async fn calendars(
+        &self,
+        org: OrgId,
+        include_archived: bool,
+    ) -> Result<Vec<CalendarRecord>, RepositoryError> {
+        let rows: Vec<CalendarRow> = read_in!(self, org, |c| {
+            let mut query = business_calendars::table
+                .filter(business_calendars::org_id.eq(org.as_uuid()))
+                .select(calendar_columns())
+                .order((business_calendars::name, business_calendars::id))
+                .into_boxed();
+            if !include_archived {
+                query = query.filter(business_calendars::archived_at.is_null());
+            }
+            Ok(query.load(c).await?)
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(CalendarRecord::try_from)
+            .collect::<Result<_, _>>()?)
+    }
+
+    async fn calendar(
+        &self,
+        org: OrgId,
+        id: CalendarId,
+    ) -> Result<Option<CalendarRecord>, RepositoryError> {
+        let row: Option<CalendarRow> = read_in!(self, org, |c| {
+            Ok(business_calendars::table
+                .find((org.as_uuid(), id.as_uuid()))
+                .select(calendar_columns())
+                .first(c)
+                .await
+                .optional()?)
+        })?;
+        Ok(row.map(CalendarRecord::try_from).transpose()?)
+    }
+
+    async fn create_calendar(
+        &self,
+        org: OrgId,
+        spec: &CalendarSpec,
+        now: DateTime<Utc>,
+    ) -> Result<CalendarRecord, ConfigError> {
+        let row: CalendarRow = write_in!(self, org, |c| {
+            Ok(diesel::insert_into(business_calendars::table)
+                .values((
+                    business_calendars::org_id.eq(org.as_uuid()),
+                    business_calendars::id.eq(Uuid::now_v7()),
+                    business_calendars::name.eq(spec.name.as_str()),
+                    business_calendars::definition.eq(spec.calendar.to_json()),
+                    business_calendars::created_at.eq(now),
+                    business_calendars::updated_at.eq(now),
+                ))
+                .returning(calendar_columns())
+                .get_result(c)
+                .await?)
+        })?;
+        Ok(CalendarRecord::try_from(row).map_err(RepositoryError::from)?)
+    }
+
+    async fn replace_calendar(
+        &self,
+        org: OrgId,
+        id: CalendarId,
+        spec: &CalendarSpec,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<CalendarRecord, ConfigError> {
+        let key = (org.as_uuid(), id.as_uuid());
+        let row: CalendarRow = write_in!(self, org, |c| {
+            let found = business_calendars::table
+                .find(key)
+                .select((business_calendars::version, business_calendars::archived_at))
+                .for_update()
+                .first(c)
+                .await
+                .optional()?;
+            check_current(found, "calendar", expected_version, false)?;
+            Ok(diesel::update(business_calendars::table.find(key))
+                .set((
+                    business_calendars::name.eq(spec.name.as_str()),
+                    business_calendars::definition.eq(spec.calendar.to_json()),
+                    business_calendars::version.eq(business_calendars::version + 1),
+                    business_calendars::updated_at.eq(now),
+                ))
+                .returning(calendar_columns())
+                .get_result(c)
+                .await?)
+        })?;
+        Ok(CalendarRecord::try_from(row).map_err(RepositoryError::from)?)
+    }
+
+    async fn remove_calendar(
+        &self,
+        org: OrgId,
+        id: CalendarId,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<Removal, ConfigError> {
+        let key = (org.as_uuid(), id.as_uuid());
+        write_in!(self, org, |c| {
+            let found = business_calendars::table
+                .find(key)
+                .select((business_calendars::version, business_calendars::archived_at))
+                .for_update()
+                .first(c)
+                .await
+                .optional()?;
+            if check_current(found, "calendar", expected_version, true)? {
+                return Ok(Removal::Archived);
+            }
+            let users: Vec<(String, Option<DateTime<Utc>>)> = sla_policies::table
+                .filter(sla_policies::org_id.eq(org.as_uuid()))
+                .filter(sla_policies::calendar_id.eq(id.as_uuid()))
+                .select((sla_policies::name, sla_policies::archived_at))
+                .order(sla_policies::name)
+                .load(c)
+                .await?;
+            let active: Vec<&str> = users
+                .iter()
+                .filter(|(_, archived)| archived.is_none())
+                .map(|(name, _)| name.as_str())
+                .collect();
+            if !active.is_empty() {
+                return refuse(ConfigError::InUse(format!(
+                    "the calendar is used by SLA policies: {}",
+                    active.join(", ")
+                )));
+            }
+            if users.is_empty() {
+                diesel::delete(business_calendars::table.find(key))
+                    .execute(c)
+                    .await?;
+                return Ok(Removal::Deleted);
+            }
+            diesel::update(business_calendars::table.find(key))
+                .set((
+                    business_calendars::archived_at.eq(now),
+                    business_calendars::version.eq(business_calendars::version + 1),
+                    business_calendars::updated_at.eq(now),
+                ))
+                .execute(c)
+                .await?;
+            Ok(Removal::Archived)
+        })
+    }
+
+    async fn sla_policies(
+        &self,
+        org: OrgId,
+        include_archived: bool,
+    ) -> Result<Vec<SlaPolicyRecord>, RepositoryError> {
+        let rows: Vec<PolicyRow> = read_in!(self, org, |c| {
+            let mut query = sla_policies::table
+                .filter(sla_policies::org_id.eq(org.as_uuid()))
+                .select(policy_columns())
+                .order((
+                    sla_policies::archived_at.is_not_null(),
+                    sla_policies::position,
+                    sla_policies::created_at,
+                    sla_policies::id,
+                ))
+                .into_boxed();
+            if !include_archived {
+                query = query.filter(sla_policies::archived_at.is_null());
+            }
+            Ok(query.load(c).await?)
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(SlaPolicyRecord::try_from)
+            .collect::<Result<_, _>>()?)
+    }
+
+    async fn sla_policy(
+        &self,
+        org: OrgId,
+        id: SlaPolicyId,
+    ) -> Result<Option<SlaPolicyRecord>, RepositoryError> {
+        let row: Option<PolicyRow> = read_in!(self, org, |c| {
+            Ok(sla_policies::table
+                .find((org.as_uuid(), id.as_uuid()))
+                .select(policy_columns())
+                .first(c)
+                .await
+                .optional()?)
+        })?;
+        Ok(row.map(SlaPolicyRecord::try_from).transpose()?)
+    }
+
+    async fn create_sla_policy(
+        &self,
+        org: OrgId,
+        spec: &SlaPolicySpec,
+        now: DateTime<Utc>,
+    ) -> Result<SlaPolicyRecord, ConfigError> {
+        let row: PolicyRow = write_in!(self, org, |c| {
+            check_calendar(c, org, spec.calendar_id).await?;
+            let position = match spec.position {
+                Some(p) => p,
+                None => next_position(c, org).await?,
+            };
+            Ok(diesel::insert_into(sla_policies::table)
+                .values((
+                    sla_policies::org_id.eq(org.as_uuid()),
+                    sla_policies::id.eq(Uuid::now_v7()),
+                    sla_policies::name.eq(spec.name.as_str()),
+                    sla_policies::position.eq(position),
+                    sla_policies::filter.eq(spec.filter.as_ref().map(Filter::to_json)),
+                    sla_policies::targets.eq(spec.targets.to_json()),
+                    sla_policies::calendar_id.eq(spec.calendar_id.map(CalendarId::as_uuid)),
+                    sla_policies::warn_percent.eq(spec.warn_percent.map(i16::from)),
+                    sla_policies::created_at.eq(now),
+                    sla_policies::updated_at.eq(now),
+                ))
+                .returning(policy_columns())
+                .get_result(c)
+                .await?)
+        })?;
+        Ok(SlaPolicyRecord::try_from(row).map_err(RepositoryError::from)?)
+    }
+
+    async fn replace_sla_policy(
+        &self,
+        org: OrgId,
+        id: SlaPolicyId,
+        spec: &SlaPolicySpec,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<SlaPolicyRecord, ConfigError> {
+        let key = (org.as_uuid(), id.as_uuid());
+        let row: PolicyRow = write_in!(self, org, |c| {
+            let found = sla_policies::table
+                .find(key)
+                .select((
+                    sla_policies::version,
+                    sla_policies::archived_at,
+                    sla_policies::position,
+                ))
+                .for_update()
+                .first::<(i64, Option<DateTime<Utc>>, i32)>(c)
+                .await
+                .optional()?;
+            let position = found.map(|(_, _, p)| p);
+            check_current(
+                found.map(|(v, a, _)| (v, a)),
+                "SLA policy",
+                expected_version,
+                false,
+            )?;
+            check_calendar(c, org, spec.calendar_id).await?;
+            // A replacement without a position keeps the policy where it is.
+            let position = spec.position.or(position).unwrap_or_default();
+            Ok(diesel::update(sla_policies::table.find(key))
+                .set((
+                    sla_policies::name.eq(spec.name.as_str()),
+                    sla_policies::position.eq(position),
+                    sla_policies::filter.eq(spec.filter.as_ref().map(Filter::to_json)),
+                    sla_policies::targets.eq(spec.targets.to_json()),
+                    sla_policies::calendar_id.eq(spec.calendar_id.map(CalendarId::as_uuid)),
+                    sla_policies::warn_percent.eq(spec.warn_percent.map(i16::from)),
+                    sla_policies::version.eq(sla_policies::version + 1),
+                    sla_policies::updated_at.eq(now),
+                ))
+                .returning(policy_columns())
+                .get_result(c)
+                .await?)
+        })?;
+        Ok(SlaPolicyRecord::try_from(row).map_err(RepositoryError::from)?)
+    }
+
+    async fn remove_sla_policy(
+        &self,
+        org: OrgId,
+        id: SlaPolicyId,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<Removal, ConfigError> {
+        let key = (org.as_uuid(), id.as_uuid());
+        write_in!(self, org, |c| {
+            let found = sla_policies::table
+                .find(key)
+                .select((sla_policies::version, sla_policies::archived_at))
+                .for_update()
+                .first(c)
+                .await
+                .optional()?;
+            if check_current(found, "SLA policy", expected_version, true)? {
+                return Ok(Removal::Archived);
+            }
+            let referenced: bool = diesel::select(exists(
+                tickets::table
+                    .filter(tickets::org_id.eq(org.as_uuid()))
+                    .filter(tickets::sla_policy_id.eq(id.as_uuid())),
+            ))
+            .get_result(c)
+            .await?;
+            if referenced {
+                diesel::update(sla_policies::table.find(key))
+                    .set((
+                        sla_policies::archived_at.eq(now),
+                        sla_policies::version.eq(sla_policies::version + 1),
+                        sla_policies::updated_at.eq(now),
+                    ))
+                    .execute(c)
+                    .await?;
+                return Ok(Removal::Archived);
+            }
+            diesel::delete(sla_policies::table.find(key))
+                .execute(c)
+                .await?;
+            Ok(Removal::Deleted)
+        })
+    }
+}
+
+/// After the last active policy.
+async fn next_position(conn: &mut AsyncPgConnection, org: OrgId) -> Result<i32, TxError> {
+    let last: Option<i32> = sla_policies::table
+        .filter(sla_policies::org_id.eq(org.as_uuid()))
+        .filter(sla_policies::archived_at.is_null())
+        .select(max(sla_policies::position))
+        .first(conn)
+        .await?;
+    Ok(last.map_or(1, |p| p.saturating_add(1)))
+}

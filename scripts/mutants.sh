@@ -26,6 +26,8 @@ files=(
   --file crates/domain/src/actor.rs
   --file crates/domain/src/timer.rs
   --file crates/domain/src/filter.rs
+  --file crates/domain/src/calendar.rs
+  --file crates/domain/src/policy.rs
 )
 for arg in "$@"; do
   # A --file given on the command line replaces the default set.

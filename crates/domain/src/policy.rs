@@ -117,7 +117,7 @@ fn parse_span(value: Option<&Value>, at: &str) -> Result<TimeDelta, FieldError> 
                            a number with a unit (90s, 5m, 4h, 7d)";
     let value = value.ok_or_else(|| FieldError::new(at, "is required"))?;
     let span = match value {
-        Value::Number(n) => n.as_i64().map(TimeDelta::seconds),
+        Value::Number(n) => whole(n).map(TimeDelta::seconds),
         Value::String(text) => parse_span_text(text),
         _ => None,
     };
@@ -142,12 +142,20 @@ fn parse_span_text(text: &str) -> Option<TimeDelta> {
     Some(TimeDelta::seconds(n * seconds_per))
 }
 
+/// A whole number, as JSON Schema's `integer` counts them (`3600.0` included).
+pub fn whole(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+            .map(|f| f as i64)
+    })
+}
+
 /// Reads an optional warning share: 1..=99 percent.
 pub fn parse_warn_percent(value: &Value) -> Result<Option<u8>, FieldError> {
     match value {
         Value::Null => Ok(None),
-        Value::Number(n) => n
-            .as_u64()
+        Value::Number(n) => whole(n)
             .filter(|p| (1..=99).contains(p))
             .and_then(|p| u8::try_from(p).ok())
             .map(Some)
@@ -370,6 +378,17 @@ mod tests {
         assert_eq!(parse_warn_percent(&Value::Null), Ok(None));
         assert_eq!(parse_warn_percent(&json!(1)), Ok(Some(1)));
         assert_eq!(parse_warn_percent(&json!(99)), Ok(Some(99)));
+        assert_eq!(
+            parse_warn_percent(&json!(50.0)),
+            Ok(Some(50)),
+            "JSON Schema's integer"
+        );
+        let t =
+            SeverityTargets::parse(&json!({"high": {"first_response": 60.0, "resolution": 120}}));
+        assert_eq!(
+            t.unwrap().get(Severity::High).unwrap().first_response,
+            TimeDelta::minutes(1)
+        );
         for bad in [
             json!(0),
             json!(100),

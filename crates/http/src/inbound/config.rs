@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Map, Value, json};
 use ticket_domain::calendar::MAX_SPAN;
-use ticket_domain::policy::parse_warn_percent;
+use ticket_domain::policy::{parse_warn_percent, whole};
 use ticket_domain::{
     Action, BusinessCalendar, CalendarId, CalendarRecord, CalendarSpec, Clock, FieldError, Filter,
     Removal, RuleName, SeverityTargets, SlaConfigRepository, SlaPolicyId, SlaPolicyRecord,
@@ -104,7 +104,8 @@ fn policy_spec(body: Value) -> Result<SlaPolicySpec, ApiError> {
         None | Some(Value::Null) => Some(None),
         Some(v) => {
             let p = v
-                .as_i64()
+                .as_number()
+                .and_then(whole)
                 .and_then(|p| i32::try_from(p).ok())
                 .filter(|p| *p >= 0);
             if p.is_none() {
@@ -332,6 +333,7 @@ pub(crate) async fn create_calendar<R: TicketRepository, C: Clock>(
         (status = 200, description = "The calendar", body = CalendarSchema, headers(("ETag" = ETagSchema, description = "Its version"))),
         (status = 403, response = NotPermitted),
         (status = 404, response = ObjectNotFound),
+        (status = 422, response = ValidationError),
         (status = 500, response = InternalError),
         (status = 503, response = ServiceUnavailable),
     ),
@@ -494,9 +496,11 @@ pub(crate) async fn preview_calendar(
             None
         }
     };
+    // JSON Schema's integer includes 3600.0.
     let seconds = body
         .get("seconds")
-        .and_then(Value::as_i64)
+        .and_then(Value::as_number)
+        .and_then(whole)
         .filter(|s| (0..=MAX_SPAN.num_seconds()).contains(s));
     if seconds.is_none() {
         errors.push(FieldError::new(
@@ -608,6 +612,7 @@ pub(crate) async fn create_policy<R: TicketRepository, C: Clock>(
         (status = 200, description = "The policy", body = SlaPolicySchema, headers(("ETag" = ETagSchema, description = "Its version"))),
         (status = 403, response = NotPermitted),
         (status = 404, response = ObjectNotFound),
+        (status = 422, response = ValidationError),
         (status = 500, response = InternalError),
         (status = 503, response = ServiceUnavailable),
     ),

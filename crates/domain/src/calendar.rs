@@ -10,6 +10,7 @@
 
 use std::collections::BTreeSet;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -67,13 +68,18 @@ impl BusinessCalendar {
     /// (`2026-12-25`), closed all day. Other keys are ignored (the caller's own, such as a
     /// name). Every fault is named by its place (`weekly_hours.monday[1].end`).
     pub fn parse(raw: &Value) -> Result<Self, ValidationErrors> {
-        let mut errors = ValidationErrors::default();
         let Some(object) = raw.as_object() else {
             return Err(ValidationErrors::single(
                 "calendar",
                 "must be an object with time_zone and weekly_hours",
             ));
         };
+        Self::parse_members(object)
+    }
+
+    /// [`BusinessCalendar::parse`] of an object's members.
+    pub fn parse_members(object: &Map<String, Value>) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
         let time_zone = match object.get("time_zone") {
             None => {
                 errors.push(FieldError::new("time_zone", "is required"));
@@ -125,8 +131,19 @@ impl BusinessCalendar {
         })
     }
 
-    pub fn time_zone(&self) -> Tz {
-        self.time_zone
+    /// The calendar as every sum from `at` on needs it: holidays before that are left out
+    /// (a ticket keeps a copy of its calendar, and need not carry years of past ones). The
+    /// same calendar, shared, when there are none to leave out.
+    pub fn kept_from(self: &Arc<Self>, at: DateTime<Utc>) -> Arc<Self> {
+        let first = self.local_date(at);
+        if self.holidays.first().is_none_or(|h| *h >= first) {
+            return Arc::clone(self);
+        }
+        Arc::new(Self {
+            time_zone: self.time_zone,
+            weekly: self.weekly.clone(),
+            holidays: self.holidays.range(first..).copied().collect(),
+        })
     }
 
     /// The instant at which `span` of calendar time has passed since `start`: `start`
@@ -581,6 +598,28 @@ mod tests {
     }
 
     #[test]
+    fn a_copy_kept_from_a_time_leaves_out_only_holidays_no_sum_from_then_can_meet() {
+        let mut cal = berlin_office();
+        cal.holidays.extend(
+            ["2025-12-25", "2026-11-26", "2026-11-27"]
+                .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()),
+        );
+        let cal = Arc::new(cal);
+        // Friday 27 November, 10:00 Berlin: the 26th (and the day before it) may still be
+        // walked through, 2025 may not.
+        let at = at("2026-11-27T10:00:00+01:00");
+        let kept = cal.kept_from(at);
+        let dates: Vec<String> = kept.holidays.iter().map(ToString::to_string).collect();
+        assert_eq!(dates, ["2026-11-26", "2026-11-27", "2026-12-25"]);
+        for hours in [1, 8, 40, 400] {
+            let span = TimeDelta::hours(hours);
+            assert_eq!(kept.add(at, span), cal.add(at, span));
+        }
+        // Nothing to leave out: the same calendar.
+        assert!(Arc::ptr_eq(&kept.kept_from(at), &kept));
+    }
+
+    #[test]
     fn json_round_trips() {
         let cal = berlin_office();
         assert_eq!(BusinessCalendar::parse(&cal.to_json()).unwrap(), cal);
@@ -591,7 +630,6 @@ mod tests {
         assert_eq!(cal.to_json()["holidays"], json!(["2026-12-25"]));
         assert_eq!(cal.to_json()["time_zone"], "Europe/Berlin");
         assert!(cal.to_json()["weekly_hours"].get("sunday").is_none());
-        assert_eq!(cal.time_zone(), chrono_tz::Europe::Berlin);
     }
 
     fn faults(raw: Value) -> Vec<String> {

@@ -216,18 +216,48 @@ impl SlaRules {
         Self { policies }
     }
 
-    /// The policy a new ticket takes: the first whose filter selects it and which sets
-    /// targets for its severity.
-    pub fn select(&self, ticket: &Ticket) -> Option<&AppliedPolicy> {
-        self.policies.iter().find(|p| {
-            p.targets.get(ticket.severity()).is_some()
-                && p.filter.as_ref().is_none_or(|f| f.matches(ticket))
+    /// The policy a new ticket takes, with its targets for the ticket's severity: the first
+    /// whose filter selects it and which sets targets for that severity.
+    pub fn select(&self, ticket: &Ticket) -> Option<(&AppliedPolicy, SlaTargets)> {
+        self.policies.iter().find_map(|p| {
+            let targets = p.targets.get(ticket.severity())?;
+            p.filter
+                .as_ref()
+                .is_none_or(|f| f.matches(ticket))
+                .then_some((p, targets))
         })
     }
+}
 
-    pub fn is_empty(&self) -> bool {
-        self.policies.is_empty()
+/// Records a fault for every member of `body` not in `allowed`: a misspelt member must not
+/// pass silently as a default.
+pub fn only_fields(body: &Map<String, Value>, allowed: &[&str], errors: &mut ValidationErrors) {
+    for key in body.keys().filter(|k| !allowed.contains(&k.as_str())) {
+        errors.push(FieldError::new(
+            key.as_str(),
+            format!("is not a field; the fields are {}", allowed.join(", ")),
+        ));
     }
+}
+
+/// The `name` member: required, a [`RuleName`].
+fn name_of(body: &Map<String, Value>, errors: &mut ValidationErrors) -> Option<RuleName> {
+    match body.get("name") {
+        Some(Value::String(name)) => errors.collect(RuleName::parse(name, "name")),
+        Some(_) => {
+            errors.push(FieldError::new("name", "must be a string"));
+            None
+        }
+        None => {
+            errors.push(FieldError::new("name", "is required"));
+            None
+        }
+    }
+}
+
+/// Records the faults of `result` and returns its value.
+fn collect_all<T>(result: Result<T, ValidationErrors>, errors: &mut ValidationErrors) -> Option<T> {
+    result.map_err(|e| errors.0.extend(e.0)).ok()
 }
 
 /// What an admin writes to create or replace an SLA policy.
@@ -240,6 +270,88 @@ pub struct SlaPolicySpec {
     pub targets: SeverityTargets,
     pub calendar_id: Option<CalendarId>,
     pub warn_percent: Option<u8>,
+}
+
+impl SlaPolicySpec {
+    /// Reads `{"name", "position"?, "filter"?, "targets", "calendar_id"?, "warn_percent"?}`:
+    /// every fault named by its place, an unknown member included. `position` is 0 or
+    /// more; the other members as [`Filter::parse`], [`SeverityTargets::parse`] and
+    /// [`parse_warn_percent`] read them.
+    pub fn parse(body: &Map<String, Value>) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        only_fields(
+            body,
+            &[
+                "name",
+                "position",
+                "filter",
+                "targets",
+                "calendar_id",
+                "warn_percent",
+            ],
+            &mut errors,
+        );
+        let name = name_of(body, &mut errors);
+        let position = match body.get("position") {
+            None | Some(Value::Null) => Some(None),
+            Some(v) => errors
+                .collect(
+                    v.as_number()
+                        .and_then(whole)
+                        .and_then(|p| i32::try_from(p).ok())
+                        .filter(|p| *p >= 0)
+                        .ok_or_else(|| {
+                            FieldError::new(
+                                "position",
+                                "must be a whole number from 0 to 2147483647",
+                            )
+                        }),
+                )
+                .map(Some),
+        };
+        let filter = match body.get("filter") {
+            None | Some(Value::Null) => Some(None),
+            Some(f) => collect_all(Filter::parse(f, "filter"), &mut errors).map(Some),
+        };
+        let targets = match body.get("targets") {
+            None => {
+                errors.push(FieldError::new("targets", "is required"));
+                None
+            }
+            Some(t) => collect_all(SeverityTargets::parse(t), &mut errors),
+        };
+        let calendar_id = match body.get("calendar_id") {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::String(id)) => errors
+                .collect(CalendarId::parse(id, "calendar_id"))
+                .map(Some),
+            Some(_) => {
+                errors.push(FieldError::new("calendar_id", "must be a UUID"));
+                None
+            }
+        };
+        let warn_percent = errors.collect(parse_warn_percent(
+            body.get("warn_percent").unwrap_or(&Value::Null),
+        ));
+        match (name, position, filter, targets, calendar_id, warn_percent) {
+            (
+                Some(name),
+                Some(position),
+                Some(filter),
+                Some(targets),
+                Some(calendar_id),
+                Some(warn_percent),
+            ) if errors.is_empty() => Ok(Self {
+                name,
+                position,
+                filter,
+                targets,
+                calendar_id,
+                warn_percent,
+            }),
+            _ => Err(errors),
+        }
+    }
 }
 
 /// A stored SLA policy.
@@ -266,6 +378,25 @@ pub struct CalendarSpec {
     pub calendar: BusinessCalendar,
 }
 
+impl CalendarSpec {
+    /// Reads `{"name", "time_zone", "weekly_hours", "holidays"?}` (the calendar as
+    /// [`BusinessCalendar::parse`] reads it): every fault named, an unknown member included.
+    pub fn parse(body: &Map<String, Value>) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        only_fields(
+            body,
+            &["name", "time_zone", "weekly_hours", "holidays"],
+            &mut errors,
+        );
+        let name = name_of(body, &mut errors);
+        let calendar = collect_all(BusinessCalendar::parse_members(body), &mut errors);
+        match (name, calendar) {
+            (Some(name), Some(calendar)) if errors.is_empty() => Ok(Self { name, calendar }),
+            _ => Err(errors),
+        }
+    }
+}
+
 /// A stored business calendar.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CalendarRecord {
@@ -280,11 +411,21 @@ pub struct CalendarRecord {
 }
 
 /// How a delete ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Removal {
+#[derive(Debug, Clone, PartialEq)]
+pub enum Removal<T> {
     Deleted,
-    /// Kept, archived: something still refers to it.
-    Archived,
+    /// Kept, archived (as it now stands): something still refers to it.
+    Archived(T),
+}
+
+impl<T> Removal<T> {
+    /// The archived object converted; a failed conversion is the error.
+    pub fn try_map<U, E>(self, f: impl FnOnce(T) -> Result<U, E>) -> Result<Removal<U>, E> {
+        Ok(match self {
+            Removal::Deleted => Removal::Deleted,
+            Removal::Archived(t) => Removal::Archived(f(t)?),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -403,6 +544,93 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    fn spec_faults(raw: Value) -> Vec<String> {
+        SlaPolicySpec::parse(raw.as_object().unwrap())
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    }
+
+    #[test]
+    fn a_policy_spec_reads_every_member_and_names_every_fault() {
+        let spec = SlaPolicySpec::parse(
+            json!({
+                "name": " Gate ", "position": 3.0,
+                "filter": {"field": "camera_id", "op": "eq", "value": 7},
+                "targets": {"high": {"first_response": "1m", "resolution": 120}},
+                "calendar_id": "0190a1b2-0000-7000-8000-000000000001", "warn_percent": 60,
+            })
+            .as_object()
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(spec.name.as_str(), "Gate");
+        assert_eq!(spec.position, Some(3));
+        assert!(spec.filter.is_some());
+        assert_eq!(
+            spec.calendar_id.map(|c| c.to_string()).as_deref(),
+            Some("0190a1b2-0000-7000-8000-000000000001")
+        );
+        assert_eq!(spec.warn_percent, Some(60));
+        let bare = SlaPolicySpec::parse(json!({"name": "x", "targets": {"low": {"first_response": 1, "resolution": 2}}, "filter": null}).as_object().unwrap()).unwrap();
+        assert_eq!(
+            (
+                bare.position,
+                bare.filter,
+                bare.calendar_id,
+                bare.warn_percent
+            ),
+            (None, None, None, None)
+        );
+        assert_eq!(spec_faults(json!({})), ["name", "targets"]);
+        assert_eq!(
+            spec_faults(
+                json!({"name": 1, "position": -1, "filter": {"any": 1}, "targets": [],
+                               "calendar_id": 5, "warn_percent": 0, "colour": "red"})
+            ),
+            [
+                "colour",
+                "name",
+                "position",
+                "filter.any",
+                "targets",
+                "calendar_id",
+                "warn_percent"
+            ]
+        );
+        assert_eq!(
+            spec_faults(
+                json!({"name": "x", "targets": {}, "position": 2_147_483_648_i64, "calendar_id": "nope"})
+            ),
+            ["position", "targets", "calendar_id"]
+        );
+    }
+
+    #[test]
+    fn a_calendar_spec_names_every_fault() {
+        let ok = CalendarSpec::parse(
+            json!({"name": "Office", "time_zone": "UTC",
+            "weekly_hours": {"monday": [{"start": "09:00", "end": "17:00"}]}})
+            .as_object()
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(ok.name.as_str(), "Office");
+        let faults: Vec<String> = CalendarSpec::parse(
+            json!({"time_zone": "x", "weekly_hours": {}, "x": 1})
+                .as_object()
+                .unwrap(),
+        )
+        .unwrap_err()
+        .0
+        .into_iter()
+        .map(|e| e.field)
+        .collect();
+        assert_eq!(faults, ["x", "name", "time_zone", "weekly_hours"]);
     }
 
     fn at(s: &str) -> DateTime<Utc> {

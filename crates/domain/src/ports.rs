@@ -232,7 +232,7 @@ pub enum ConfigError {
 /// Every method acts inside the one organization it is given. Writes bump `version`; with
 /// `expected_version`, a write MUST fail with [`ConfigError::VersionConflict`] and change
 /// nothing when the stored version differs. Removing an object something still refers to
-/// archives it instead ([`Removal::Archived`]): a policy that tickets were created under, a
+/// archives it instead ([`Removal::Archived`], with the object as archived): a policy that tickets were created under, a
 /// calendar that only archived policies use; a calendar an active policy uses is
 /// [`ConfigError::InUse`]. Archived objects are no longer applied or referable, and are not
 /// changed.
@@ -280,7 +280,7 @@ pub trait SlaConfigRepository: Send + Sync + 'static {
         id: CalendarId,
         expected_version: Option<i64>,
         now: DateTime<Utc>,
-    ) -> Result<Removal, ConfigError>;
+    ) -> Result<Removal<CalendarRecord>, ConfigError>;
 
     /// Policies in the order they apply (archived ones too, last, when asked).
     async fn sla_policies(
@@ -319,7 +319,7 @@ pub trait SlaConfigRepository: Send + Sync + 'static {
         id: SlaPolicyId,
         expected_version: Option<i64>,
         now: DateTime<Utc>,
-    ) -> Result<Removal, ConfigError>;
+    ) -> Result<Removal<SlaPolicyRecord>, ConfigError>;
 }
 
 /// Whether the service's dependencies answer now (readiness, not liveness).

@@ -373,12 +373,8 @@ impl TicketDraft {
         now: DateTime<Utc>,
     ) -> Self {
         let mut draft = Self::with_default(org, alert, default, now);
-        if let Some(policy) = rules.select(&draft.ticket) {
+        if let Some((policy, targets)) = rules.select(&draft.ticket) {
             let ticket = &mut draft.ticket;
-            let targets = policy
-                .targets
-                .get(ticket.severity)
-                .unwrap_or_else(|| default.targets(ticket.severity));
             let due = crate::policy::due_times(
                 targets,
                 policy.warn_percent.unwrap_or(default.warn_percent()),
@@ -390,7 +386,7 @@ impl TicketDraft {
             ticket.first_response_warn_at = Some(due.first_response_warn);
             ticket.resolution_warn_at = Some(due.resolution_warn);
             ticket.sla_policy_id = Some(policy.id);
-            ticket.sla_calendar = policy.calendar.clone();
+            ticket.sla_calendar = policy.calendar.as_ref().map(|c| c.kept_from(now));
         }
         draft
     }

@@ -143,26 +143,56 @@ fn refuse<T>(error: ConfigError) -> Result<T, TxError> {
     Err(TxError::Refused(error))
 }
 
-/// The checks every change of a stored object makes, in order: it exists, it is not
-/// archived (unless `archived_ok`), and its version is the expected one.
-fn check_current(
-    found: Option<(i64, Option<DateTime<Utc>>)>,
-    what: &'static str,
-    expected_version: Option<i64>,
-    archived_ok: bool,
-) -> Result<bool, TxError> {
-    let Some((version, archived_at)) = found else {
-        return refuse(ConfigError::NotFound(what));
+/// A stored configuration object, as its changes check it.
+trait Stored {
+    const WHAT: &'static str;
+    fn version(&self) -> i64;
+    fn archived_at(&self) -> Option<DateTime<Utc>>;
+}
+
+impl Stored for CalendarRow {
+    const WHAT: &'static str = "calendar";
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.archived_at
+    }
+}
+
+impl Stored for PolicyRow {
+    const WHAT: &'static str = "SLA policy";
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.archived_at
+    }
+}
+
+/// The checks every change of a stored object makes: it exists, and its version is the
+/// expected one. Returns the row (archived or not: the caller decides).
+fn current<R: Stored>(found: Option<R>, expected_version: Option<i64>) -> Result<R, TxError> {
+    let Some(row) = found else {
+        return refuse(ConfigError::NotFound(R::WHAT));
     };
     if let Some(expected) = expected_version
-        && expected != version
+        && expected != row.version()
     {
-        return refuse(ConfigError::VersionConflict { current: version });
+        return refuse(ConfigError::VersionConflict {
+            current: row.version(),
+        });
     }
-    if archived_at.is_some() && !archived_ok {
+    Ok(row)
+}
+
+/// [`current`], for a replacement: archived objects no longer change.
+fn replaceable<R: Stored>(found: Option<R>, expected_version: Option<i64>) -> Result<R, TxError> {
+    let row = current(found, expected_version)?;
+    if row.archived_at().is_some() {
         return refuse(ConfigError::Archived);
     }
-    Ok(archived_at.is_some())
+    Ok(row)
 }
 
 /// A policy may count only on a calendar of its organization that is not archived. Takes
@@ -194,7 +224,12 @@ async fn check_calendar(
 }
 
 /// Each organization's active policies, and when they were read.
-type RulesCache = HashMap<OrgId, (Instant, Arc<SlaRules>)>;
+#[derive(Default)]
+struct RulesCache {
+    entries: HashMap<OrgId, (Instant, Arc<SlaRules>)>,
+    /// Counts writes: a read that began before a write must not cache what it read.
+    writes: u64,
+}
 
 /// The PostgreSQL SLA configuration. Cheap to clone: the pool and a shared cache of each
 /// organization's active policies.
@@ -227,17 +262,32 @@ impl PgSlaConfig {
         }
     }
 
-    fn cached(&self, org: OrgId) -> Option<Arc<SlaRules>> {
-        let rules = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
-        rules
+    /// The organization's fresh cached policies, else the write count to read them under.
+    fn cached(&self, org: OrgId) -> Result<Arc<SlaRules>, u64> {
+        let cache = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
+        cache
+            .entries
             .get(&org)
             .filter(|(read_at, _)| read_at.elapsed() < RULES_TTL)
             .map(|(_, r)| Arc::clone(r))
+            .ok_or(cache.writes)
+    }
+
+    /// Caches policies read under write count `writes`, unless a write came since (the read
+    /// may predate it).
+    fn remember(&self, org: OrgId, writes: u64, rules: &Arc<SlaRules>) {
+        let mut cache = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.writes == writes {
+            cache
+                .entries
+                .insert(org, (Instant::now(), Arc::clone(rules)));
+        }
     }
 
     fn forget(&self, org: OrgId) {
-        let mut rules = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
-        rules.remove(&org);
+        let mut cache = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.writes += 1;
+        cache.entries.remove(&org);
     }
 }
 
@@ -287,9 +337,10 @@ fn policy_columns() -> diesel::dsl::AsSelect<PolicyRow, diesel::pg::Pg> {
 #[async_trait]
 impl SlaConfigRepository for PgSlaConfig {
     async fn sla_rules(&self, org: OrgId) -> Result<Arc<SlaRules>, RepositoryError> {
-        if let Some(rules) = self.cached(org) {
-            return Ok(rules);
-        }
+        let writes = match self.cached(org) {
+            Ok(rules) => return Ok(rules),
+            Err(writes) => writes,
+        };
         let rows: Vec<(PolicyRow, Option<serde_json::Value>)> = read_in!(self, org, |c| {
             Ok(sla_policies::table
                 .left_join(
@@ -340,8 +391,7 @@ impl SlaConfigRepository for PgSlaConfig {
             });
         }
         let rules = Arc::new(SlaRules::new(policies));
-        let mut cache = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
-        cache.insert(org, (Instant::now(), Arc::clone(&rules)));
+        self.remember(org, writes, &rules);
         Ok(rules)
     }
 
@@ -418,12 +468,12 @@ impl SlaConfigRepository for PgSlaConfig {
         let row: CalendarRow = write_in!(self, org, |c| {
             let found = business_calendars::table
                 .find(key)
-                .select((business_calendars::version, business_calendars::archived_at))
+                .select(calendar_columns())
                 .for_update()
                 .first(c)
                 .await
                 .optional()?;
-            check_current(found, "calendar", expected_version, false)?;
+            replaceable(found, expected_version)?;
             Ok(diesel::update(business_calendars::table.find(key))
                 .set((
                     business_calendars::name.eq(spec.name.as_str()),
@@ -444,18 +494,19 @@ impl SlaConfigRepository for PgSlaConfig {
         id: CalendarId,
         expected_version: Option<i64>,
         now: DateTime<Utc>,
-    ) -> Result<Removal, ConfigError> {
+    ) -> Result<Removal<CalendarRecord>, ConfigError> {
         let key = (org.as_uuid(), id.as_uuid());
-        write_in!(self, org, |c| {
-            let found = business_calendars::table
+        let removal: Removal<CalendarRow> = write_in!(self, org, |c| {
+            let found: Option<CalendarRow> = business_calendars::table
                 .find(key)
-                .select((business_calendars::version, business_calendars::archived_at))
+                .select(calendar_columns())
                 .for_update()
                 .first(c)
                 .await
                 .optional()?;
-            if check_current(found, "calendar", expected_version, true)? {
-                return Ok(Removal::Archived);
+            let found = current(found, expected_version)?;
+            if found.archived_at.is_some() {
+                return Ok(Removal::Archived(found));
             }
             let users: Vec<(String, Option<DateTime<Utc>>)> = sla_policies::table
                 .filter(sla_policies::org_id.eq(org.as_uuid()))
@@ -481,16 +532,20 @@ impl SlaConfigRepository for PgSlaConfig {
                     .await?;
                 return Ok(Removal::Deleted);
             }
-            diesel::update(business_calendars::table.find(key))
+            let archived = diesel::update(business_calendars::table.find(key))
                 .set((
                     business_calendars::archived_at.eq(now),
                     business_calendars::version.eq(business_calendars::version + 1),
                     business_calendars::updated_at.eq(now),
                 ))
-                .execute(c)
+                .returning(calendar_columns())
+                .get_result(c)
                 .await?;
-            Ok(Removal::Archived)
-        })
+            Ok(Removal::Archived(archived))
+        })?;
+        Ok(removal
+            .try_map(CalendarRecord::try_from)
+            .map_err(RepositoryError::from)?)
     }
 
     async fn sla_policies(
@@ -580,25 +635,15 @@ impl SlaConfigRepository for PgSlaConfig {
         let row: PolicyRow = write_in!(self, org, |c| {
             let found = sla_policies::table
                 .find(key)
-                .select((
-                    sla_policies::version,
-                    sla_policies::archived_at,
-                    sla_policies::position,
-                ))
+                .select(policy_columns())
                 .for_update()
-                .first::<(i64, Option<DateTime<Utc>>, i32)>(c)
+                .first(c)
                 .await
                 .optional()?;
-            let position = found.map(|(_, _, p)| p);
-            check_current(
-                found.map(|(v, a, _)| (v, a)),
-                "SLA policy",
-                expected_version,
-                false,
-            )?;
+            let found = replaceable(found, expected_version)?;
             check_calendar(c, org, spec.calendar_id).await?;
             // A replacement without a position keeps the policy where it is.
-            let position = spec.position.or(position).unwrap_or_default();
+            let position = spec.position.unwrap_or(found.position);
             Ok(diesel::update(sla_policies::table.find(key))
                 .set((
                     sla_policies::name.eq(spec.name.as_str()),
@@ -623,18 +668,19 @@ impl SlaConfigRepository for PgSlaConfig {
         id: SlaPolicyId,
         expected_version: Option<i64>,
         now: DateTime<Utc>,
-    ) -> Result<Removal, ConfigError> {
+    ) -> Result<Removal<SlaPolicyRecord>, ConfigError> {
         let key = (org.as_uuid(), id.as_uuid());
-        write_in!(self, org, |c| {
-            let found = sla_policies::table
+        let removal: Removal<PolicyRow> = write_in!(self, org, |c| {
+            let found: Option<PolicyRow> = sla_policies::table
                 .find(key)
-                .select((sla_policies::version, sla_policies::archived_at))
+                .select(policy_columns())
                 .for_update()
                 .first(c)
                 .await
                 .optional()?;
-            if check_current(found, "SLA policy", expected_version, true)? {
-                return Ok(Removal::Archived);
+            let found = current(found, expected_version)?;
+            if found.archived_at.is_some() {
+                return Ok(Removal::Archived(found));
             }
             let referenced: bool = diesel::select(exists(
                 tickets::table
@@ -644,21 +690,25 @@ impl SlaConfigRepository for PgSlaConfig {
             .get_result(c)
             .await?;
             if referenced {
-                diesel::update(sla_policies::table.find(key))
+                let archived = diesel::update(sla_policies::table.find(key))
                     .set((
                         sla_policies::archived_at.eq(now),
                         sla_policies::version.eq(sla_policies::version + 1),
                         sla_policies::updated_at.eq(now),
                     ))
-                    .execute(c)
+                    .returning(policy_columns())
+                    .get_result(c)
                     .await?;
-                return Ok(Removal::Archived);
+                return Ok(Removal::Archived(archived));
             }
             diesel::delete(sla_policies::table.find(key))
                 .execute(c)
                 .await?;
             Ok(Removal::Deleted)
-        })
+        })?;
+        Ok(removal
+            .try_map(SlaPolicyRecord::try_from)
+            .map_err(RepositoryError::from)?)
     }
 }
 

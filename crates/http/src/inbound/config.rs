@@ -9,11 +9,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Map, Value, json};
 use ticket_domain::calendar::MAX_SPAN;
-use ticket_domain::policy::{parse_warn_percent, whole};
+use ticket_domain::policy::{only_fields, whole};
 use ticket_domain::{
-    Action, BusinessCalendar, CalendarId, CalendarRecord, CalendarSpec, Clock, FieldError, Filter,
-    Removal, RuleName, SeverityTargets, SlaConfigRepository, SlaPolicyId, SlaPolicyRecord,
-    SlaPolicySpec, TicketRepository, TicketService, ValidationErrors,
+    Action, CalendarId, CalendarRecord, CalendarSpec, Clock, FieldError, Filter, Removal,
+    SlaConfigRepository, SlaPolicyId, SlaPolicyRecord, SlaPolicySpec, TicketRepository,
+    TicketService, ValidationErrors,
 };
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
@@ -30,26 +30,7 @@ type Service<R, C> = web::Data<TicketService<R, C>>;
 type Orgs = web::Data<dyn ticket_domain::OrganizationRepository>;
 type Config = web::Data<dyn SlaConfigRepository>;
 
-/// The fields a body may have; any other is a 422 naming it (a typo must not pass as a
-/// default).
-fn only_fields(body: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
-    let unknown: Vec<FieldError> = body
-        .keys()
-        .filter(|k| !allowed.contains(&k.as_str()))
-        .map(|k| {
-            FieldError::new(
-                k.as_str(),
-                format!("is not a field; the fields are {}", allowed.join(", ")),
-            )
-        })
-        .collect();
-    if unknown.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Invalid(ValidationErrors(unknown)))
-    }
-}
-
+/// A body as a JSON object (anything else is a 422 on `body`).
 fn object(body: Value) -> Result<Map<String, Value>, ApiError> {
     match body {
         Value::Object(map) => Ok(map),
@@ -57,113 +38,12 @@ fn object(body: Value) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
-fn rule_name(body: &Map<String, Value>, errors: &mut ValidationErrors) -> Option<RuleName> {
-    match body.get("name") {
-        Some(Value::String(name)) => errors.collect(RuleName::parse(name, "name")),
-        Some(_) => {
-            errors.push(FieldError::new("name", "must be a string"));
-            None
-        }
-        None => {
-            errors.push(FieldError::new("name", "is required"));
-            None
-        }
-    }
-}
-
 fn calendar_spec(body: Value) -> Result<CalendarSpec, ApiError> {
-    let body = object(body)?;
-    only_fields(&body, &["name", "time_zone", "weekly_hours", "holidays"])?;
-    let mut errors = ValidationErrors::default();
-    let name = rule_name(&body, &mut errors);
-    let calendar = BusinessCalendar::parse(&Value::Object(body))
-        .map_err(|e| errors.0.extend(e.0))
-        .ok();
-    match (name, calendar) {
-        (Some(name), Some(calendar)) if errors.is_empty() => Ok(CalendarSpec { name, calendar }),
-        _ => Err(ApiError::Invalid(errors)),
-    }
+    CalendarSpec::parse(&object(body)?).map_err(ApiError::Invalid)
 }
 
 fn policy_spec(body: Value) -> Result<SlaPolicySpec, ApiError> {
-    let body = object(body)?;
-    only_fields(
-        &body,
-        &[
-            "name",
-            "position",
-            "filter",
-            "targets",
-            "calendar_id",
-            "warn_percent",
-        ],
-    )?;
-    let mut errors = ValidationErrors::default();
-    let name = rule_name(&body, &mut errors);
-    let position = match body.get("position") {
-        None | Some(Value::Null) => Some(None),
-        Some(v) => {
-            let p = v
-                .as_number()
-                .and_then(whole)
-                .and_then(|p| i32::try_from(p).ok())
-                .filter(|p| *p >= 0);
-            if p.is_none() {
-                errors.push(FieldError::new(
-                    "position",
-                    "must be a whole number from 0 to 2147483647",
-                ));
-            }
-            p.map(Some)
-        }
-    };
-    let filter = match body.get("filter") {
-        None | Some(Value::Null) => Some(None),
-        Some(f) => Filter::parse(f, "filter")
-            .map_err(|e| errors.0.extend(e.0))
-            .ok()
-            .map(Some),
-    };
-    let targets = match body.get("targets") {
-        None => {
-            errors.push(FieldError::new("targets", "is required"));
-            None
-        }
-        Some(t) => SeverityTargets::parse(t)
-            .map_err(|e| errors.0.extend(e.0))
-            .ok(),
-    };
-    let calendar_id = match body.get("calendar_id") {
-        None | Some(Value::Null) => Some(None),
-        Some(Value::String(id)) => errors
-            .collect(CalendarId::parse(id, "calendar_id"))
-            .map(Some),
-        Some(_) => {
-            errors.push(FieldError::new("calendar_id", "must be a UUID"));
-            None
-        }
-    };
-    let warn_percent = errors.collect(parse_warn_percent(
-        body.get("warn_percent").unwrap_or(&Value::Null),
-    ));
-    match (name, position, filter, targets, calendar_id, warn_percent) {
-        (
-            Some(name),
-            Some(position),
-            Some(filter),
-            Some(targets),
-            Some(calendar_id),
-            Some(warn_percent),
-        ) if errors.is_empty() => Ok(SlaPolicySpec {
-            name,
-            position,
-            filter,
-            targets,
-            calendar_id,
-            warn_percent,
-        }),
-        _ => Err(ApiError::Invalid(errors)),
-    }
+    SlaPolicySpec::parse(&object(body)?).map_err(ApiError::Invalid)
 }
 
 fn calendar_json(c: &CalendarRecord) -> Value {
@@ -236,10 +116,11 @@ fn with_etag(
         .json(body)
 }
 
-fn removed(removal: Removal, archived: impl FnOnce() -> HttpResponse) -> HttpResponse {
+/// 204 for a deleted object; 200 with an archived one, as it now stands.
+fn removed<T>(removal: Removal<T>, version: fn(&T) -> i64, json: fn(&T) -> Value) -> HttpResponse {
     match removal {
         Removal::Deleted => HttpResponse::NoContent().finish(),
-        Removal::Archived => archived(),
+        Removal::Archived(t) => with_etag(HttpResponse::Ok(), version(&t), json(&t)),
     }
 }
 
@@ -440,14 +321,7 @@ pub(crate) async fn remove_calendar<R: TicketRepository, C: Clock>(
     let removal = config
         .remove_calendar(caller.org, id, if_match(&req)?, service.now())
         .await?;
-    let archived = match removal {
-        Removal::Archived => config.calendar(caller.org, id).await?,
-        Removal::Deleted => None,
-    };
-    Ok(removed(removal, || match archived {
-        Some(c) => with_etag(HttpResponse::Ok(), c.version, calendar_json(&c)),
-        None => HttpResponse::NoContent().finish(),
-    }))
+    Ok(removed(removal, |c| c.version, calendar_json))
 }
 
 /// When a target is due on a calendar
@@ -484,8 +358,8 @@ pub(crate) async fn preview_calendar(
     let caller = caller_allowed(&req, orgs.as_ref(), Action::ReadConfig).await?;
     let id = calendar_id(&path)?;
     let body = object(read_json::<Value>(payload).await?)?;
-    only_fields(&body, &["start", "seconds"])?;
     let mut errors = ValidationErrors::default();
+    only_fields(&body, &["start", "seconds"], &mut errors);
     let start = match body.get("start") {
         Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
             .map(|t| t.with_timezone(&Utc))
@@ -719,14 +593,7 @@ pub(crate) async fn remove_policy<R: TicketRepository, C: Clock>(
     let removal = config
         .remove_sla_policy(caller.org, id, if_match(&req)?, service.now())
         .await?;
-    let archived = match removal {
-        Removal::Archived => config.sla_policy(caller.org, id).await?,
-        Removal::Deleted => None,
-    };
-    Ok(removed(removal, || match archived {
-        Some(p) => with_etag(HttpResponse::Ok(), p.version, policy_json(&p)),
-        None => HttpResponse::NoContent().finish(),
-    }))
+    Ok(removed(removal, |p| p.version, policy_json))
 }
 
 // The bodies, as JSON Schema: the handlers read them field by field (so every fault is

@@ -14,9 +14,10 @@
 //! ]}
 //! ```
 //!
-//! Conditions are two-valued: a condition on an absent value (no `alert_type`, no such
-//! `alert_data` path, a string where a number is compared) is false, and `ne` / `not_in`
-//! are exactly `not` of `eq` / `in`. Only `eq` / `ne` with `null` test absence.
+//! Conditions are two-valued: `eq`, `in` and the ordered tests on an absent value (no
+//! `alert_type`, no such `alert_data` path, a string where a number is compared) are false,
+//! and `ne` / `not_in` are exactly `not` of `eq` / `in`, so true there. Only `eq` / `ne`
+//! with `null` test absence.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Number, Value, json};
@@ -156,7 +157,7 @@ impl Field {
     }
 
     /// Whether the field may be absent on a ticket (so `eq null` means something).
-    fn nullable(&self) -> bool {
+    pub fn nullable(&self) -> bool {
         matches!(
             self,
             Field::AlertType | Field::AssigneeId | Field::AlertData(_)
@@ -394,29 +395,29 @@ fn parse_condition(
                 Err(m) => return fail(value_at, m),
             };
             match (&field, v) {
-                // Severities are few: an ordered test is the set it selects.
-                (Field::Severity, Scalar::Text(s)) => {
-                    let pivot = Severity::parse(&s, "value").ok()?;
-                    Test::In {
-                        values: Severity::ALL
-                            .iter()
-                            .filter(|x| op.holds((*x).cmp(&pivot)))
-                            .map(|x| Scalar::Text(x.as_str().to_owned()))
-                            .collect(),
-                        negated: false,
-                    }
-                }
-                (Field::AlertData(_), Scalar::Number(_))
-                | (_, Scalar::Int(_) | Scalar::Time(_)) => Test::Compare {
-                    op,
-                    value: scalar(value).ok()?,
-                },
+                (Field::Severity, v @ Scalar::Text(_))
+                | (Field::AlertData(_), v @ Scalar::Number(_))
+                | (_, v @ (Scalar::Int(_) | Scalar::Time(_))) => Test::Compare { op, value: v },
                 _ => return fail(value_at, "an ordered comparison takes a number".to_owned()),
             }
         }
         _ => return fail(format!("{at}.op"), format!("must be one of {OPS}")),
     };
     Some(Condition { field, test })
+}
+
+/// The severities an ordered test against `pivot` selects (severities are ordered by
+/// urgency, `info` least): a set, so the store can test it with `= ANY`. Empty when
+/// `pivot` is not a severity, which the parser never lets through.
+pub fn severities(op: CmpOp, pivot: &str) -> Vec<Severity> {
+    let Ok(pivot) = Severity::parse(pivot, "value") else {
+        return Vec::new();
+    };
+    Severity::ALL
+        .iter()
+        .copied()
+        .filter(|s| op.holds(s.cmp(&pivot)))
+        .collect()
 }
 
 /// `raw` as a value of `field`'s type.
@@ -522,6 +523,9 @@ impl Condition {
                 hit != *negated
             }
             Test::Compare { op, value: bound } => match (scalar, bound) {
+                (Some(Scalar::Text(a)), Scalar::Text(pivot)) => {
+                    severities(*op, pivot).iter().any(|s| s.as_str() == a)
+                }
                 (Some(Scalar::Int(a)), Scalar::Int(b)) => op.holds(a.cmp(b)),
                 (Some(Scalar::Time(a)), Scalar::Time(b)) => op.holds(a.cmp(b)),
                 (Some(Scalar::Number(a)), Scalar::Number(b)) => {
@@ -713,6 +717,11 @@ mod tests {
             ]}
         ]});
         let f = parse(raw);
+        assert_eq!(parse(f.to_json()), f);
+        // An ordered test that selects no severity reads back too, as written.
+        let none = json!({"field": "severity", "op": "gt", "value": "critical"});
+        let f = parse(none.clone());
+        assert_eq!(f.to_json(), none);
         assert_eq!(parse(f.to_json()), f);
     }
 

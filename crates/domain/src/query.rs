@@ -74,9 +74,22 @@ impl Cursor {
         )
     }
 
+    /// Reads exactly what [`Cursor::encode`] writes: lower-case hex, at most 15 digits of
+    /// microseconds (no sign: a time PostgreSQL can hold) and a 32-digit id.
     pub fn decode(raw: &str, field: &str) -> Result<Self, FieldError> {
         let invalid = || FieldError::new(field, "is not a cursor this service issued");
-        let (micros, id) = raw.trim().split_once('.').ok_or_else(invalid)?;
+        let lower_hex = |s: &str| {
+            s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        };
+        let (micros, id) = raw.split_once('.').ok_or_else(invalid)?;
+        if !(1..=15).contains(&micros.len())
+            || id.len() != 32
+            || !lower_hex(micros)
+            || !lower_hex(id)
+        {
+            return Err(invalid());
+        }
         let micros = i64::from_str_radix(micros, 16).map_err(|_| invalid())?;
         let created_at = DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?;
         let id = Uuid::try_parse(id).map_err(|_| invalid())?;
@@ -144,11 +157,28 @@ mod tests {
             id: Uuid::now_v7(),
         };
         assert_eq!(Cursor::decode(&c.encode(), "cursor"), Ok(c));
+        assert!(Cursor::decode("10.0190a1b2c3d47000800000000000000a", "cursor").is_ok());
     }
 
     #[test]
     fn garbage_cursor_names_the_field() {
-        for raw in ["", "abc", "zz.1234", "10.not-a-uuid"] {
+        let id = "0190a1b2c3d47000800000000000000a";
+        let negative = format!("-1000000000000000.{id}");
+        let hyphenated = "10.0190a1b2-c3d4-7000-8000-00000000000a".to_owned();
+        let upper = format!("1A.{}", id.to_uppercase());
+        let too_long = format!("1000000000000000.{id}");
+        let spaced = format!(" 10.{id}");
+        for raw in [
+            "",
+            "abc",
+            "zz.1234",
+            "10.not-a-uuid",
+            &negative,
+            &hyphenated,
+            &upper,
+            &too_long,
+            &spaced,
+        ] {
             let err = Cursor::decode(raw, "cursor").err();
             assert_eq!(err.map(|e| e.field), Some("cursor".to_owned()), "{raw}");
         }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, BigInt, Bool, Double, Text, Timestamptz};
-use ticket_domain::filter::{CmpOp, Condition, Field, Filter, Scalar, Test};
+use ticket_domain::filter::{CmpOp, Condition, Field, Filter, Scalar, Test, severities};
 use ticket_domain::{OrgId, TicketFilter};
 use uuid::Uuid;
 
@@ -215,21 +215,37 @@ impl Conditions {
             Test::Absent { negated: true } => format!("({column} IS NOT NULL)"),
             Test::In { values, negated } => {
                 let p = self.bind(array_of(values));
-                let hit = format!("COALESCE({column} = ANY({p}), false)");
+                // A NOT NULL column needs no COALESCE, and without one the planner can use
+                // its index.
+                let hit = if c.field.nullable() {
+                    format!("COALESCE({column} = ANY({p}), false)")
+                } else {
+                    format!("({column} = ANY({p}))")
+                };
                 if *negated {
                     format!("(NOT {hit})")
                 } else {
                     hit
                 }
             }
+            // Ordered fields (severity, camera_id, created_at) are NOT NULL.
             Test::Compare { op, value } => {
                 let p = match value {
                     Scalar::Int(n) => self.bind(Bind::Int8(*n)),
                     Scalar::Time(t) => self.bind(Bind::Timestamp(*t)),
+                    // Severities are few: the test is the set it selects.
+                    Scalar::Text(pivot) => {
+                        let set: Vec<String> = severities(*op, pivot)
+                            .iter()
+                            .map(|s| s.as_str().to_owned())
+                            .collect();
+                        let p = self.bind(Bind::TextArray(set));
+                        return format!("({column} = ANY({p}))");
+                    }
                     // The parser allows no other ordered column value.
                     _ => return "FALSE".to_owned(),
                 };
-                format!("COALESCE({column} {} {p}, false)", sql_op(*op))
+                format!("({column} {} {p})", sql_op(*op))
             }
         }
     }

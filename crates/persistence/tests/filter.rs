@@ -224,6 +224,13 @@ async fn the_evaluator_and_the_sql_select_the_same_tickets() {
         let Ok(filter) = Filter::parse(&raw, "filter") else {
             continue;
         };
+        // What is stored (an SLA policy's filter) reads back as the same filter.
+        assert_eq!(
+            Filter::parse(&filter.to_json(), "filter").as_ref().ok(),
+            Some(&filter),
+            "{raw} does not read back from {}",
+            filter.to_json()
+        );
         let expected: BTreeSet<Uuid> = tickets
             .iter()
             .filter(|t| filter.matches(t))

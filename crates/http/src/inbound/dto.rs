@@ -851,8 +851,10 @@ impl OrganizationPatch {
 }
 
 /// `POST /api/tickets/search`: a tree of the filter language, and paging as the list's.
-/// Unknown fields are ignored. Its schema is [`crate::inbound::schemas::SearchRequestSchema`].
+/// An unknown member is a 422 naming it (a misspelt `filter` must not select every
+/// ticket). Its schema is [`crate::inbound::schemas::SearchRequestSchema`].
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SearchRequest {
     #[serde(default)]
     filter: Option<Value>,

@@ -49,23 +49,6 @@ fn push_names<T: Copy + PartialEq>(
 
 /// A list cursor exactly as [`Cursor::encode`] writes it: lowercase hex microseconds (at
 /// most 15 digits), a dot, and the id's 32 lowercase hex digits.
-fn ticket_cursor(raw: &str, field: &str) -> Result<Cursor, FieldError> {
-    let lower_hex = |s: &str| {
-        s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    };
-    let well_formed = raw.split_once('.').is_some_and(|(micros, id)| {
-        (1..=15).contains(&micros.len()) && id.len() == 32 && lower_hex(micros) && lower_hex(id)
-    });
-    if !well_formed {
-        return Err(FieldError::new(
-            field,
-            "is not a cursor this service issued",
-        ));
-    }
-    Cursor::decode(raw, field)
-}
-
 fn set_once<T>(slot: &mut Option<T>, value: T, field: &str) -> Result<(), FieldError> {
     if slot.is_some() {
         return Err(FieldError::new(field, "must be given at most once"));
@@ -114,7 +97,7 @@ fn parse(pairs: &[(String, String)], extra: Extra) -> Result<ListQuery, ApiError
                 .and_then(|v| PageLimit::parse(v, key))
                 .and_then(|v| set_once(&mut limit, v, key)),
             "cursor" if extra == Extra::Paging => {
-                ticket_cursor(value, key).and_then(|v| set_once(&mut query.cursor, v, key))
+                Cursor::decode(value, key).and_then(|v| set_once(&mut query.cursor, v, key))
             }
             other => Err(FieldError::new(
                 other,

@@ -799,7 +799,8 @@ impl PartialSchema for SearchRequestSchema {
     fn schema() -> RefOr<Schema> {
         from_json(serde_json::json!({
             "type": "object",
-            "description": "A filter and the list's paging. Unknown fields are ignored.",
+            "additionalProperties": false,
+            "description": "A filter and the list's paging. An unknown member is a 422.",
             "properties": {
                 "filter": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Filter"}],
                     "description": "Absent or null: every ticket."},

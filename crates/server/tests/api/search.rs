@@ -117,6 +117,35 @@ async fn a_bad_filter_is_a_422_naming_the_place() {
     );
     let reply = search(&app, &[], json!({"filter": deep})).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply.fields(), [format!("filter{}", ".not".repeat(32))]);
+    // A misspelt member does not quietly select every ticket.
+    let reply = search(
+        &app,
+        &[],
+        json!({"filters": {"field": "camera_id", "op": "eq", "value": 1}}),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.fields(), ["filters"]);
+    // A cursor the service did not issue, one PostgreSQL could not hold included.
+    for cursor in [
+        "-1000000000000000.0190a1b2c3d47000800000000000000a",
+        "10.0190a1b2-c3d4-7000-8000-00000000000a",
+    ] {
+        let reply = search(&app, &[], json!({"cursor": cursor})).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{cursor}: {}",
+            reply.body
+        );
+        assert_eq!(reply.fields(), ["cursor"]);
+    }
     let reply = app
         .request(
             "POST",

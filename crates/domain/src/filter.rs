@@ -451,9 +451,7 @@ fn scalar_of(field: &Field, raw: &Value) -> Result<Scalar, String> {
                 .map_err(|_| "must be an RFC 3339 time".to_owned())?
                 .with_timezone(&Utc);
             // The store keeps microseconds.
-            Ok(Scalar::Time(
-                DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t),
-            ))
+            Ok(Scalar::Time(crate::ports::to_micros(t)))
         }
         Field::AlertData(_) => match raw {
             // Stored alert data holds no NUL (`AlertData::parse`); PostgreSQL text cannot.

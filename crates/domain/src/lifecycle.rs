@@ -183,9 +183,7 @@ pub fn apply(
             .clone()
             .ok_or(TransitionError::ReasonRequired)?;
         // Kept to the microsecond, as stores keep time.
-        let until = change
-            .hold_until
-            .map(|t| DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t));
+        let until = change.hold_until.map(crate::ports::to_micros);
         if until.is_some_and(|until| until <= now) {
             return Err(TransitionError::HoldUntilPast);
         }
@@ -277,8 +275,9 @@ fn resume_clocks(ticket: &mut Ticket, now: DateTime<Utc>) {
 }
 
 /// The automatic end of a hold: at `hold_until` the ticket returns to the status it came
-/// from, with the clocks resumed. `None` when the ticket is not held, has no end, or the
-/// end has not come. Not a first response: no user acted.
+/// from, with the clocks resumed as of `hold_until`: the hold lasted as long as asked,
+/// however late the timer fires (the history row says when it did). `None` when the ticket
+/// is not held, has no end, or the end has not come. Not a first response: no user acted.
 pub fn release_hold(ticket: &Ticket, now: DateTime<Utc>) -> Option<(Ticket, HistoryEntry)> {
     let hold = ticket.hold.as_ref()?;
     let until = hold.until?;
@@ -287,7 +286,7 @@ pub fn release_hold(ticket: &Ticket, now: DateTime<Utc>) -> Option<(Ticket, Hist
     }
     let to = hold.from;
     let mut next = ticket.clone();
-    resume_clocks(&mut next, now);
+    resume_clocks(&mut next, until);
     next.status = to;
     next.touch(now);
     let entry = HistoryEntry {

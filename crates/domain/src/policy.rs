@@ -153,15 +153,18 @@ pub fn whole(n: &serde_json::Number) -> Option<i64> {
 
 /// Reads an optional warning share: 1..=99 percent.
 pub fn parse_warn_percent(value: &Value) -> Result<Option<u8>, FieldError> {
+    const FIELD: &str = "warn_percent";
     match value {
         Value::Null => Ok(None),
-        Value::Number(n) => whole(n)
-            .filter(|p| (1..=99).contains(p))
-            .and_then(|p| u8::try_from(p).ok())
-            .map(Some)
-            .ok_or_else(|| FieldError::new("warn_percent", "must be a whole number from 1 to 99")),
+        Value::Number(n) => match whole(n) {
+            Some(p) => crate::sla::warn_percent(p, FIELD).map(Some),
+            None => Err(FieldError::new(
+                FIELD,
+                "must be a whole number from 1 to 99",
+            )),
+        },
         _ => Err(FieldError::new(
-            "warn_percent",
+            FIELD,
             "must be a whole number from 1 to 99",
         )),
     }

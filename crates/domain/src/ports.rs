@@ -154,11 +154,14 @@ pub trait TicketRepository: Send + Sync + 'static {
         limit: i64,
     ) -> Result<usize, RepositoryError>;
 
-    /// The timers due at `now` across organizations (see [`crate::timer`]), earliest first,
-    /// at most `limit`.
+    /// The timers due at `now` across organizations (see [`crate::timer`]), at most
+    /// `limit`, in the store's order (earliest due first) and, with `after`, only those past
+    /// that one in it: a caller pages forward with the last timer of the previous page, so
+    /// timers that fail again and again do not hide the later ones.
     async fn due_timers(
         &self,
         now: DateTime<Utc>,
+        after: Option<DueTimer>,
         limit: i64,
     ) -> Result<Vec<DueTimer>, RepositoryError>;
 
@@ -335,7 +338,7 @@ pub trait Clock: Send + Sync + 'static {
 
 /// Truncates to microseconds, the precision PostgreSQL keeps, so a value read back equals
 /// the value written.
-fn to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
 }
 

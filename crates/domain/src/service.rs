@@ -188,15 +188,16 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
         }
     }
 
-    /// Fires the timers due by now (hold ends, SLA warnings), in batches, until none is
-    /// left or none of a batch could be taken (other instances hold them, or they fail).
-    /// A timer that fails is left for the next round and does not stop the others.
+    /// Fires the timers due by now (hold ends, SLA warnings), page after page through them
+    /// all. A timer that fails is left for the next round and holds back no other; one
+    /// another instance holds is that instance's to fire.
     pub async fn run_timers(&self) -> Result<TimerRound, ServiceError> {
         const BATCH: i64 = 200;
         let now = self.clock.now();
         let mut round = TimerRound::default();
+        let mut after = None;
         loop {
-            let due = self.repo.due_timers(now, BATCH).await?;
+            let due = self.repo.due_timers(now, after, BATCH).await?;
             let mut fired = 0;
             for timer in &due {
                 match self.repo.fire_timer(timer, now).await {
@@ -209,8 +210,9 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
                 }
             }
             round.taken += fired;
-            if (due.len() as i64) < BATCH || fired == 0 {
-                return Ok(round);
+            match due.last() {
+                Some(last) if due.len() as i64 == BATCH => after = Some(*last),
+                _ => return Ok(round),
             }
         }
     }

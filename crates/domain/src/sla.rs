@@ -70,6 +70,15 @@ pub struct SlaPolicy {
 /// The warning share of a target when none is configured.
 pub const DEFAULT_WARN_PERCENT: u8 = 80;
 
+/// A warning share: a whole 1..=99 percent (a warning at 0 or at the due time would say
+/// nothing). The one rule for the environment's share and a policy's.
+pub fn warn_percent(percent: i64, field: &str) -> Result<u8, crate::FieldError> {
+    u8::try_from(percent)
+        .ok()
+        .filter(|p| (1..=99).contains(p))
+        .ok_or_else(|| crate::FieldError::new(field, "must be a whole number from 1 to 99"))
+}
+
 impl Default for SlaPolicy {
     /// The table of `DESIGN.md`.
     fn default() -> Self {
@@ -114,16 +123,9 @@ impl SlaPolicy {
         self.warn_percent
     }
 
-    /// Sets the warning share: 1..=99 percent (a warning at 0 or at the due time would say
-    /// nothing).
+    /// Sets the warning share (see [`warn_percent`]).
     pub fn set_warn_percent(&mut self, percent: u8) -> Result<(), crate::FieldError> {
-        if !(1..=99).contains(&percent) {
-            return Err(crate::FieldError::new(
-                "warn_percent",
-                "must be between 1 and 99",
-            ));
-        }
-        self.warn_percent = percent;
+        self.warn_percent = warn_percent(i64::from(percent), "warn_percent")?;
         Ok(())
     }
 
@@ -156,6 +158,7 @@ pub struct TargetView {
     pub remaining_seconds: Option<i64>,
     /// The ticket is on hold and the target pending: its clock stands still.
     pub paused: bool,
+    /// Its `sla_warning` went out.
     pub warned: bool,
 }
 
@@ -180,7 +183,9 @@ impl TargetView {
             elapsed_seconds,
             remaining_seconds: event.is_none().then(|| (due_at - clock).num_seconds()),
             paused: ticket.hold().is_some() && state == SlaState::Pending,
-            warned: target.warned_at(ticket).is_some(),
+            // A late timer stamps a target already breached without sending anything: only
+            // a stamp by the due time was a warning.
+            warned: target.warned_at(ticket).is_some_and(|w| w <= due_at),
         }
     }
 }

@@ -218,7 +218,10 @@ fn hold_until_returns_the_ticket_where_it_came_from() {
         assert_eq!(back.assignee_id(), t.assignee_id());
         assert!(back.hold().is_none());
         assert_eq!(back.version(), t.version() + 1);
-        assert_eq!(back.resolution_due_at(), t.resolution_due_at() + secs(32));
+        // Fired 2 s late: the hold still lasted the 30 s asked for; the history says when.
+        assert_eq!(back.resolution_due_at(), t.resolution_due_at() + secs(30));
+        assert_eq!(back.sla_paused_seconds(), 30);
+        assert_eq!(entry.changed_at, until + secs(2));
         assert_eq!(entry.from_status, Some(Status::OnHold));
         assert_eq!(entry.to_status, *from);
         let actor = SystemActor::new(SystemKind::Hold, "hold_until").unwrap();
@@ -321,6 +324,8 @@ fn a_late_timer_warns_every_due_target_but_not_a_breached_one() {
     };
     assert!(events.is_empty(), "the breach says more: {events:?}");
     assert!(ticket.first_response_warned_at().is_some());
+    let view = ticket_domain::TargetView::of(&ticket, SlaTarget::FirstResponse, t0() + secs(600));
+    assert!(!view.warned, "no warning went out");
     // Much later, both are due and only the pending one warns.
     let Some(Fired::Warned { events, .. }) = fire(&t, TimerKind::SlaWarning, t0() + secs(3000))
     else {

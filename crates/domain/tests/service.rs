@@ -1587,9 +1587,9 @@ fn due_timer(n: u128) -> ticket_domain::DueTimer {
 async fn a_failing_timer_does_not_stop_the_others_and_is_reported() {
     let mut repo = MockTicketRepository::new();
     repo.expect_due_timers()
-        .withf(|now, limit| *now == t0() && *limit == 200)
+        .withf(|now, after, limit| *now == t0() && after.is_none() && *limit == 200)
         .times(1)
-        .returning(|_, _| Ok(vec![due_timer(1), due_timer(2), due_timer(3)]));
+        .returning(|_, _, _| Ok(vec![due_timer(1), due_timer(2), due_timer(3)]));
     repo.expect_fire_timer().times(3).returning(|timer, _| {
         match timer.ticket_id.as_uuid().as_u128() {
             1 => Err(RepositoryError::Failure("corrupt row".into())),
@@ -1607,43 +1607,60 @@ async fn a_failing_timer_does_not_stop_the_others_and_is_reported() {
 }
 
 #[tokio::test]
-async fn timers_are_fired_batch_after_batch_until_a_short_or_untaken_one() {
+async fn timers_are_fired_page_after_page_until_a_short_one() {
     let mut repo = MockTicketRepository::new();
-    let calls = Arc::new(AtomicUsize::new(0));
-    let seen = calls.clone();
-    // Two full batches, then a short one.
-    repo.expect_due_timers()
-        .times(3)
-        .returning(move |_, limit| {
-            let n = if seen.fetch_add(1, Ordering::SeqCst) < 2 {
-                limit as u128
-            } else {
-                5
-            };
-            Ok((0..n).map(due_timer).collect())
-        });
+    let afters = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = afters.clone();
+    // Two full pages, then a short one; each asked for past the last of the one before.
+    repo.expect_due_timers().times(3).returning(
+        move |_, after: Option<ticket_domain::DueTimer>, limit| {
+            let mut seen = seen.lock().unwrap();
+            seen.push(after.map(|t| t.ticket_id.as_uuid().as_u128()));
+            let start = after.map_or(0, |t| t.ticket_id.as_uuid().as_u128() + 1);
+            let n = if seen.len() < 3 { limit as u128 } else { 5 };
+            Ok((start..start + n).map(due_timer).collect())
+        },
+    );
     repo.expect_fire_timer().returning(|_, _| Ok(true));
     let round = service(repo, t0()).run_timers().await.unwrap();
     assert_eq!(round.taken, 405);
     assert_eq!(round.failed, 0);
-    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    assert_eq!(*afters.lock().unwrap(), [None, Some(199), Some(399)]);
+}
 
-    // A full batch none of which could be taken (other instances hold them) ends the round
-    // rather than asking again for the same timers.
+#[tokio::test]
+async fn a_full_page_of_failing_or_held_timers_does_not_hide_the_later_ones() {
     let mut repo = MockTicketRepository::new();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
     repo.expect_due_timers()
-        .times(1)
-        .returning(|_, limit| Ok((0..limit as u128).map(due_timer).collect()));
-    repo.expect_fire_timer().returning(|_, _| Ok(false));
+        .times(2)
+        .returning(move |_, after, limit| {
+            seen.fetch_add(1, Ordering::SeqCst);
+            Ok(match after {
+                None => (0..limit as u128).map(due_timer).collect(),
+                Some(_) => vec![due_timer(1_000)],
+            })
+        });
+    repo.expect_fire_timer().returning(|timer, _| {
+        match timer.ticket_id.as_uuid().as_u128() {
+            1_000 => Ok(true),
+            n if n % 2 == 0 => Err(RepositoryError::Failure("corrupt row".into())),
+            // Held by another instance.
+            _ => Ok(false),
+        }
+    });
     let round = service(repo, t0()).run_timers().await.unwrap();
-    assert_eq!(round.taken, 0);
+    assert_eq!(round.taken, 1, "the timer past the failing page fired");
+    assert_eq!(round.failed, 100);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
 async fn a_store_that_cannot_list_timers_fails_the_round() {
     let mut repo = MockTicketRepository::new();
     repo.expect_due_timers()
-        .returning(|_, _| Err(RepositoryError::Unavailable("down".into())));
+        .returning(|_, _, _| Err(RepositoryError::Unavailable("down".into())));
     let err = service(repo, t0()).run_timers().await.unwrap_err();
     assert!(matches!(err, ServiceError::Repository(_)), "{err:?}");
 }

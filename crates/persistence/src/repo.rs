@@ -908,10 +908,11 @@ impl TicketRepository for PgTicketRepository {
     async fn due_timers(
         &self,
         now: DateTime<Utc>,
+        after: Option<DueTimer>,
         limit: i64,
     ) -> Result<Vec<DueTimer>, RepositoryError> {
         let mut conn = self.conn().await?;
-        Ok(timers::due(&mut conn, now, limit).await?)
+        Ok(timers::due(&mut conn, now, after, limit).await?)
     }
 
     async fn fire_timer(

@@ -52,18 +52,28 @@ struct TimerRow {
     due_at: DateTime<Utc>,
 }
 
-/// Timers due at `now`, earliest first, across organizations (the worker role's view).
+/// Timers due at `now` across organizations (the worker role's view), in (`due_at`,
+/// `ticket_id`, `kind`) order, past `after` when given. With a cursor, the repeated
+/// `due_at >= $2` bounds the scan of the `due_at` index (a row comparison alone would not);
+/// the rest of the order is an incremental sort within equal due times.
 pub(crate) async fn due(
     conn: &mut AsyncPgConnection,
     now: DateTime<Utc>,
+    after: Option<DueTimer>,
     limit: i64,
 ) -> Result<Vec<DueTimer>, DbError> {
+    use diesel::sql_types::{Nullable, Uuid as SqlUuid};
     let rows: Vec<TimerRow> = Prepared(
         diesel::sql_query(
             "SELECT org_id, ticket_id, kind, due_at FROM ticket_timers \
-             WHERE due_at <= $1 ORDER BY due_at LIMIT $2",
+             WHERE due_at <= $1 AND ($2::timestamptz IS NULL \
+                 OR (due_at >= $2 AND (due_at, ticket_id, kind) > ($2, $3, $4))) \
+             ORDER BY due_at, ticket_id, kind LIMIT $5",
         )
         .bind::<Timestamptz, _>(now)
+        .bind::<Nullable<Timestamptz>, _>(after.map(|t| t.due_at))
+        .bind::<Nullable<SqlUuid>, _>(after.map(|t| t.ticket_id.as_uuid()))
+        .bind::<Nullable<Text>, _>(after.map(|t| t.kind.as_str()))
         .bind::<BigInt, _>(limit),
     )
     .load(conn)

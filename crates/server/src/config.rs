@@ -358,14 +358,18 @@ impl Config {
                 *slot = TimeDelta::from_std(value).unwrap_or(*slot);
             }
         }
-        let warn_percent = get("SLA_WARNING_PERCENT", &|v| match v.trim().parse::<u8>() {
-            Ok(n) if (1..=99).contains(&n) => Ok(()),
-            _ => Err("must be a whole number from 1 to 99".to_owned()),
-        })
-        .and_then(|v| v.trim().parse::<u8>().ok());
-        if let Some(percent) = warn_percent {
-            // Checked just above: within 1..=99.
-            let _ = sla.set_warn_percent(percent);
+        let percent = |v: &str| {
+            let n = v
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| "must be a whole number from 1 to 99".to_owned())?;
+            ticket_domain::sla::warn_percent(n, "SLA_WARNING_PERCENT").map_err(|e| e.message)
+        };
+        if let Some(Ok(p)) =
+            get("SLA_WARNING_PERCENT", &|v| percent(v).map(drop)).map(|v| percent(&v))
+        {
+            // Checked by the same rule just above.
+            let _ = sla.set_warn_percent(p);
         }
 
         // Deliveries go to an in-cluster service; the binary carries no TLS stack (see

@@ -113,6 +113,7 @@ macro_rules! conformance_tests {
                 a_hold_end_timer_returns_the_ticket_once,
                 a_stale_timer_is_taken_and_changes_nothing,
                 a_late_warning_of_a_breached_target_is_stamped_without_an_event,
+                due_timers_page_forward_past_a_given_timer,
             ];
             one_in_two: [
                 another_organizations_ticket_is_not_found,
@@ -225,6 +226,6 @@ mod tests {
                 behaviours += 1;
             }
         }
-        assert_eq!(behaviours, 44);
+        assert_eq!(behaviours, 45);
     }
 }

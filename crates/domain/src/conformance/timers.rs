@@ -27,7 +27,7 @@ async fn listed<R: TicketRepository>(
     now: DateTime<Utc>,
 ) -> Option<DueTimer> {
     tickets
-        .due_timers(now, 1_000)
+        .due_timers(now, None, 1_000)
         .await
         .expect("due_timers")
         .into_iter()
@@ -222,5 +222,48 @@ pub async fn a_late_warning_of_a_breached_target_is_stamped_without_an_event<R, 
             .await
             .is_none(),
         "the timer moved on to the resolution's warning"
+    );
+}
+
+pub async fn due_timers_page_forward_past_a_given_timer<R, O>(tickets: &R, _outbox: &O, org: OrgId)
+where
+    R: TicketRepository,
+    O: OutboxRepository,
+{
+    // Three warnings due at one instant (12 min), one a minute later.
+    for key in ["a", "b", "c"] {
+        create(tickets, org, alert(key), t0()).await;
+    }
+    create(tickets, org, alert("d"), minutes(1)).await;
+    let now = minutes(20);
+    let all = tickets
+        .due_timers(now, None, 1_000)
+        .await
+        .expect("due_timers");
+    assert_eq!(all.len(), 4, "{all:?}");
+    assert!(
+        all.windows(2).all(|w| w[0].due_at <= w[1].due_at),
+        "earliest first"
+    );
+
+    // Two at a time, each page past the last of the one before: every timer once, in order.
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = tickets.due_timers(now, after, 2).await.expect("due_timers");
+        paged.extend(page.iter().copied());
+        match page.last() {
+            Some(last) if page.len() == 2 => after = Some(*last),
+            _ => break,
+        }
+    }
+    assert_eq!(paged, all, "pages skip or repeat nothing, ties included");
+    assert!(
+        tickets
+            .due_timers(now, all.last().copied(), 10)
+            .await
+            .expect("due_timers")
+            .is_empty(),
+        "nothing past the last"
     );
 }

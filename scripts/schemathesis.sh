@@ -77,11 +77,13 @@ fi
 
 say "schemathesis run $base/api/openapi.json"
 # Run from target/, where schemathesis keeps its crash files (`.schemathesis/`, for
-# `schemathesis replay`). The hooks teach it the one rule a schema cannot state (see the file).
+# `schemathesis replay`). The hooks teach it the one rule a schema cannot state (see the file);
+# schemathesis.toml keeps the stateful phase to valid data (see the file).
 cd target
 # shellcheck disable=SC2086
 SCHEMATHESIS_HOOKS=../scripts/schemathesis_hooks.py \
-  "../$venv/bin/schemathesis" run "$base/api/openapi.json" \
+  "../$venv/bin/schemathesis" --config-file ../scripts/schemathesis.toml \
+  run "$base/api/openapi.json" \
   --checks all \
   --phases examples,coverage,fuzzing,stateful \
   --max-examples "$max_examples" \

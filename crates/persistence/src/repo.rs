@@ -148,6 +148,23 @@ async fn ingest_once(
         .select(TicketRow::as_select())
         .for_update()
         .first::<TicketRow>(&mut &*conn);
+    // Concurrent first alerts of one incident queue here, before the lookup, so the later
+    // ones find the ticket the first made and merge into it. Without it they all insert,
+    // all but one fail on the active-key index and retry as merges, and each failed insert
+    // has used up a ticket number (a burst into a new organization could make its first
+    // ticket TCK-2). Sent in the lookup's pipeline: no round trip of its own. Merges into
+    // an existing ticket queue on its row lock anyway.
+    let incident = Prepared(
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").bind::<Text, _>(
+            format!(
+                "ingest/{}/{}/{}",
+                org.as_uuid(),
+                lookup.provider_id.as_uuid(),
+                lookup.dedup_key.as_str()
+            ),
+        ),
+    )
+    .execute(&mut &*conn);
     let (earlier, active) = match lookup.external_id {
         Some(external_id) => {
             let earlier = ticket_alerts::table
@@ -157,13 +174,16 @@ async fn ingest_once(
                 .filter(ticket_alerts::external_id.eq(external_id.as_str()))
                 .select(TicketRow::as_select())
                 .first::<TicketRow>(&mut &*conn);
-            let (scoped, earlier, active) = tokio::join!(set_org(conn, org), earlier, active);
+            let (scoped, locked, earlier, active) =
+                tokio::join!(set_org(conn, org), incident, earlier, active);
             scoped?;
+            locked?;
             (earlier.optional()?, active.optional()?)
         }
         None => {
-            let (scoped, active) = tokio::join!(set_org(conn, org), active);
+            let (scoped, locked, active) = tokio::join!(set_org(conn, org), incident, active);
             scoped?;
+            locked?;
             (None, active.optional()?)
         }
     };
@@ -374,6 +394,48 @@ impl Columns {
             self.notified
         )
     }
+}
+
+/// Stores a status change, whoever made it (a user through `save_transition`, a timer through
+/// `timers::fire_one`): the ticket as changed from `expected_version`, its history row and
+/// its `status_changed` event, sent in one pipeline inside the caller's transaction.
+/// [`DbError::VersionConflict`] when the stored version differs (changed or gone since it
+/// was read); the caller's transaction then rolls back the rows sent after it.
+pub(crate) async fn store_transition(
+    conn: &AsyncPgConnection,
+    org: OrgId,
+    ticket: &Ticket,
+    expected_version: i64,
+    entry: &HistoryEntry,
+    event: &OutboxEvent,
+) -> Result<(), DbError> {
+    let (updated, logged, evented) = tokio::join!(
+        Prepared(
+            diesel::update(
+                tickets::table
+                    .find(ticket.id().as_uuid())
+                    .filter(tickets::org_id.eq(org.as_uuid()))
+                    .filter(tickets::version.eq(expected_version)),
+            )
+            .set(TicketChanges::from(ticket))
+        )
+        .execute(&mut &*conn),
+        Prepared(
+            diesel::insert_into(ticket_state_history::table).values(NewHistoryRow::new(org, entry))
+        )
+        .execute(&mut &*conn),
+        Prepared(
+            diesel::insert_into(notification_logs::table)
+                .values(NewNotificationRow::new(org, event))
+        )
+        .execute(&mut &*conn),
+    );
+    if updated.map_err(DbError::from_update)? != 1 {
+        return Err(DbError::VersionConflict);
+    }
+    logged?;
+    evented?;
+    Ok(())
 }
 
 /// Every column of `tickets` the domain reads, named: cached statements must not use `*`
@@ -741,39 +803,15 @@ impl TicketRepository for PgTicketRepository {
         conn.transaction(async |c| {
             // One pipeline (see `ingest_once`); if the version check matched nothing, the
             // rows written after it are rolled back with the transaction.
-            let (scoped, updated, logged, evented, timed) = tokio::join!(
+            let (scoped, stored, timed) = tokio::join!(
                 set_org(c, org),
-                Prepared(
-                    diesel::update(
-                        tickets::table
-                            .find(ticket.id().as_uuid())
-                            .filter(tickets::org_id.eq(org.as_uuid()))
-                            .filter(tickets::version.eq(expected_version)),
-                    )
-                    .set(TicketChanges::from(ticket))
-                )
-                .execute(&mut &**c),
-                Prepared(
-                    diesel::insert_into(ticket_state_history::table)
-                        .values(NewHistoryRow::new(org, entry))
-                )
-                .execute(&mut &**c),
-                Prepared(
-                    diesel::insert_into(notification_logs::table)
-                        .values(NewNotificationRow::new(org, &changed_event))
-                )
-                .execute(&mut &**c),
+                store_transition(c, org, ticket, expected_version, entry, &changed_event),
                 timers::keep(c, ticket),
             );
             scoped?;
-            // Changed (or gone) since it was read: the caller re-reads and tells which.
-            if updated.map_err(DbError::from_update)? != 1 {
-                return Err(DbError::VersionConflict);
-            }
-            logged?;
-            evented?;
+            stored?;
             timed?;
-            Ok(())
+            Ok::<_, DbError>(())
         })
         .await
         .map_err(RepositoryError::from)?;

@@ -11,9 +11,9 @@ use ticket_domain::{DueTimer, Fired, OrgId, Ticket, TicketId, TimerKind};
 
 use crate::error::DbError;
 use crate::prepared::Prepared;
-use crate::repo::{TICKET_COLUMNS, set_org};
-use crate::rows::{NewHistoryRow, NewNotificationRow, TicketChanges, TicketRow};
-use crate::schema::{notification_logs, ticket_state_history, tickets};
+use crate::repo::{TICKET_COLUMNS, set_org, store_transition};
+use crate::rows::{NewNotificationRow, TicketRow};
+use crate::schema::{notification_logs, tickets};
 
 /// Upserts every timer `ticket` needs now. A row whose due time is unchanged is not
 /// rewritten; timers it no longer needs stay and fire as no-ops (cheaper than deleting on
@@ -155,30 +155,8 @@ pub(crate) async fn fire_one(
             history,
             event,
         }) => {
-            let (updated, logged, evented) = tokio::join!(
-                Prepared(
-                    diesel::update(
-                        tickets::table
-                            .find(next.id().as_uuid())
-                            .filter(tickets::org_id.eq(org.as_uuid()))
-                    )
-                    .set(TicketChanges::from(&next))
-                )
-                .execute(&mut &*conn),
-                Prepared(
-                    diesel::insert_into(ticket_state_history::table)
-                        .values(NewHistoryRow::new(org, &history))
-                )
-                .execute(&mut &*conn),
-                Prepared(
-                    diesel::insert_into(notification_logs::table)
-                        .values(NewNotificationRow::new(org, &event))
-                )
-                .execute(&mut &*conn),
-            );
-            updated.map_err(DbError::from_update)?;
-            logged?;
-            evented?;
+            // Stored as a user's change is; the row is locked, so its version holds.
+            store_transition(conn, org, &next, ticket.version(), &history, &event).await?;
             metrics::counter!("ticket_transitions_total", "to_status" => history.to_status.as_str())
                 .increment(1);
             next

@@ -4,6 +4,8 @@
 //!   (`sla_breached`), the statistics, the breach monitor's scan (`record_sla_breaches`) and
 //!   the predicates of the partial watch indexes that serve that scan. One table of cases
 //!   (each target, each boundary, each status) is run through all four.
+//! * The time a target is measured by, [`ticket_domain::TargetView`]'s `elapsed_seconds`
+//!   (time held left out), is restated by the statistics' durations.
 //! * [`Status::is_active`] is restated by the partial unique index `tickets_org_active_key`;
 //!   ingest must merge a repeated alert into exactly the tickets it names active.
 //! * The enum CHECK constraints restate the domain's lists of values (`Status::ALL`, ...),
@@ -889,4 +891,95 @@ async fn save_comment_agrees_with_add_comment() {
         }
     }
     assert_agree(&wrong, cases);
+}
+
+/// The statistics' durations restate [`ticket_domain::TargetView`]'s `elapsed_seconds`:
+/// from creation to the target's event, time held while it was pending left out. Tickets
+/// made and changed through the domain and the repository, held or not, per camera.
+#[tokio::test]
+async fn stats_durations_agree_with_elapsed_seconds() {
+    use ticket_domain::lifecycle::{self, StatusChange};
+    use ticket_domain::{Reason, TargetView, Ticket};
+
+    let fx = fixture().await;
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().unwrap();
+    let at = |s: i64| t0 + TimeDelta::seconds(s);
+    let operator = UserId::parse("operator", "user").unwrap();
+    let change = |target: Status, reason: Option<&str>| StatusChange {
+        target,
+        assignee_id: None,
+        reason: reason.map(|r| Reason::parse(r, "reason").unwrap()),
+        hold_until: None,
+    };
+    // (camera, seconds held; None: never held), each taken at 60 s and resolved at 3,000 s;
+    // holds begin at 600 s.
+    let plans = [(701, None), (702, Some(10)), (703, Some(900))];
+    let mut expected = Vec::new();
+    for (camera, held) in plans {
+        let alert = NewAlert {
+            title: Title::parse(&format!("Camera {camera}"), "title").unwrap(),
+            description: None,
+            severity: Severity::Critical,
+            camera_id: CameraId::parse(camera, "camera_id").unwrap(),
+            provider_id: ProviderId::from_uuid(PROVIDER),
+            alert_type: None,
+            alert_data: AlertData::empty(),
+            occurred_at: None,
+            external_id: None,
+            dedup_key: None,
+        };
+        let draft = TicketDraft::new(ORG, alert, &SlaPolicy::default(), t0);
+        let Ingested::Created(mut ticket) = fx.repo.ingest(ORG, draft, t0).await.unwrap() else {
+            panic!("a new ticket");
+        };
+        let step = |ticket: &Ticket, c: StatusChange, now| {
+            let (next, entry) = lifecycle::apply(ticket, &c, &operator, now).unwrap();
+            (next, entry, ticket.version())
+        };
+        let mut moves = vec![(change(Status::InProgress, None), at(60))];
+        if let Some(held) = held {
+            moves.push((change(Status::OnHold, Some("guard")), at(600)));
+            moves.push((change(Status::InProgress, None), at(600 + held)));
+        }
+        moves.push((change(Status::Resolved, None), at(3_000)));
+        for (c, now) in moves {
+            let (next, entry, version) = step(&ticket, c, now);
+            fx.repo
+                .save_transition(ORG, &next, version, &entry)
+                .await
+                .unwrap();
+            ticket = next;
+        }
+        let stored = fx
+            .repo
+            .find(ORG, TicketRef::Id(ticket.id()))
+            .await
+            .unwrap()
+            .unwrap();
+        let view = TargetView::of(&stored, SlaTarget::Resolution, at(4_000));
+        assert_eq!(
+            view.elapsed_seconds,
+            3_000 - held.unwrap_or(0),
+            "camera {camera}"
+        );
+        expected.push((camera, view.elapsed_seconds));
+    }
+    for (camera, elapsed) in &expected {
+        let filter = TicketFilter {
+            camera_id: Some(CameraId::parse(*camera, "camera_id").unwrap()),
+            ..TicketFilter::default()
+        };
+        let stats = fx.repo.stats(ORG, &filter, at(4_000)).await.unwrap();
+        let resolution = target_stats(&stats, SlaTarget::Resolution);
+        assert_eq!(
+            resolution.mean_seconds,
+            Some(*elapsed as f64),
+            "camera {camera}"
+        );
+        assert_eq!(
+            resolution.p50_seconds,
+            Some(*elapsed as f64),
+            "camera {camera}"
+        );
+    }
 }

@@ -127,6 +127,13 @@ impl fmt::Display for Actor {
     }
 }
 
+/// Serialised as its name (`alice`, `system:escalation:7`).
+impl serde::Serialize for Actor {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,7 @@ name_enum!(
         AlertMerged = "alert_merged",
         SlaBreached = "sla_breached",
         SlaWarning = "sla_warning",
+        TicketEscalated = "ticket_escalated",
     }
 );
 
@@ -88,10 +89,16 @@ impl OutboxEvent {
     pub fn comment_added(ticket: &Ticket, comment: &Comment) -> Self {
         let data = json!({
             "comment_id": comment.id,
-            "author_id": comment.author_id.as_str(),
+            "author_id": comment.author_id.to_string(),
             "visibility": comment.visibility.as_str(),
         });
         Self::new(EventType::CommentAdded, ticket, ticket.updated_at(), data)
+    }
+
+    /// An escalation step ran on `ticket` (as it is after the step) at `now`; `data` names
+    /// the step, its targets and what its actions did.
+    pub fn ticket_escalated(ticket: &Ticket, now: DateTime<Utc>, data: Value) -> Self {
+        Self::new(EventType::TicketEscalated, ticket, now, data)
     }
 
     /// The warning share of `target` of `ticket` has elapsed, as recorded at `now`.

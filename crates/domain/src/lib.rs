@@ -6,6 +6,7 @@ pub mod calendar;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod error;
+pub mod escalation;
 pub mod event;
 pub mod filter;
 pub mod ingest;
@@ -24,6 +25,10 @@ pub use access::{Action, Caller, Forbidden, OrgRef, OrgSlug, Organization, Role}
 pub use actor::{Actor, SystemActor, SystemKind};
 pub use calendar::BusinessCalendar;
 pub use error::{FieldError, ValidationErrors};
+pub use escalation::{
+    Escalated, Escalation, EscalationAction, EscalationPolicyRecord, EscalationPolicySpec,
+    EscalationRules, EscalationStep, SimulatedStep, StepCondition, Steps, simulate,
+};
 pub use event::{EventType, OutboxEvent};
 pub use filter::Filter;
 pub use ingest::{IngestDecision, IngestLookup, decide};
@@ -38,8 +43,9 @@ pub use policy::{
     SlaPolicySpec, SlaRules,
 };
 pub use ports::{
-    Clock, ConfigError, DueTimer, FixedClock, HealthCheck, OrganizationRepository, RepositoryError,
-    ShiftedClock, SlaConfigRepository, SystemClock, TicketRef, TicketRepository,
+    Clock, ConfigError, DueTimer, EscalationConfigRepository, FixedClock, HealthCheck,
+    OrganizationRepository, RepositoryError, ShiftedClock, SlaConfigRepository, SystemClock,
+    TicketRef, TicketRepository,
 };
 pub use query::{Cursor, ListQuery, Page, PageLimit, TargetStats, TicketFilter, TicketStats};
 pub use service::{DetailsView, IngestOutcome, ServiceError, TicketService, TimerRound};

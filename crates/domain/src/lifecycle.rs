@@ -135,6 +135,18 @@ pub fn apply(
     actor: &UserId,
     now: DateTime<Utc>,
 ) -> Result<(Ticket, HistoryEntry), TransitionError> {
+    apply_as(ticket, change, Actor::User(actor.clone()), now)
+}
+
+/// [`apply`], by any actor: a rule's system actor changes a ticket by the same table, but
+/// its change is no first response (no user acted), and with no assignee to take, moving
+/// to `in_progress` keeps the ticket's.
+pub fn apply_as(
+    ticket: &Ticket,
+    change: &StatusChange,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<(Ticket, HistoryEntry), TransitionError> {
     let from = ticket.status;
     let to = change.target;
     let not_allowed = || TransitionError::NotAllowed {
@@ -171,7 +183,7 @@ pub fn apply(
             .assignee_id
             .clone()
             .or_else(|| ticket.assignee_id.clone())
-            .or_else(|| Some(actor.clone())),
+            .or_else(|| actor.user().cloned()),
         // An open ticket is nobody's: moving back to open un-assigns.
         AssigneeRule::NotApplicable if to == Status::Open => None,
         AssigneeRule::NotApplicable => ticket.assignee_id.clone(),
@@ -200,7 +212,9 @@ pub fn apply(
     }
 
     // Any user action is a first response; it is recorded once.
-    next.first_responded_at.get_or_insert(now);
+    if actor.user().is_some() {
+        next.first_responded_at.get_or_insert(now);
+    }
     if to.is_resolution() {
         // Moving between resolution statuses (resolved -> closed) keeps the resolution time
         // (a resolved ticket always has one: `Ticket::restore`); reaching one from an active
@@ -222,7 +236,7 @@ pub fn apply(
         ticket_id: ticket.id,
         from_status: Some(from),
         to_status: to,
-        actor: Some(Actor::User(actor.clone())),
+        actor: Some(actor),
         reason: change.reason.clone(),
         changed_at: next.updated_at,
     };

@@ -71,6 +71,10 @@ uuid_id!(
     /// A business calendar's identity.
     CalendarId
 );
+uuid_id!(
+    /// An escalation policy's identity.
+    EscalationPolicyId
+);
 
 impl OrgId {
     /// A fixed id (the default organization's is 1).
@@ -381,6 +385,16 @@ name_enum!(
 );
 
 impl Severity {
+    /// One level more urgent; `Critical` stays.
+    pub fn raised(self) -> Severity {
+        match self {
+            Severity::Info => Severity::Low,
+            Severity::Low => Severity::Medium,
+            Severity::Medium => Severity::High,
+            Severity::High | Severity::Critical => Severity::Critical,
+        }
+    }
+
     /// Higher is more urgent.
     fn rank(self) -> u8 {
         match self {

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::calendar::{BusinessCalendar, MAX_SPAN};
 use crate::error::{FieldError, ValidationErrors};
+use crate::escalation::EscalationRules;
 use crate::filter::Filter;
 use crate::model::{CalendarId, RuleName, Severity, SlaPolicyId};
 use crate::sla::{DueTimes, SlaTargets};
@@ -112,7 +113,7 @@ fn index(severity: Severity) -> usize {
 }
 
 /// A target: whole seconds, or a number with a unit (`s`, `m`, `h`, `d`).
-fn parse_span(value: Option<&Value>, at: &str) -> Result<TimeDelta, FieldError> {
+pub(crate) fn parse_span(value: Option<&Value>, at: &str) -> Result<TimeDelta, FieldError> {
     const MESSAGE: &str = "must be a duration from 1 second to 366 days: whole seconds (300) or \
                            a number with a unit (90s, 5m, 4h, 7d)";
     let value = value.ok_or_else(|| FieldError::new(at, "is required"))?;
@@ -208,15 +209,30 @@ pub struct AppliedPolicy {
     pub calendar: Option<Arc<BusinessCalendar>>,
 }
 
-/// An organization's active policies, in order.
+/// An organization's active rules that shape a new ticket: its SLA policies and its
+/// escalation policies, each in order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SlaRules {
     policies: Vec<AppliedPolicy>,
+    escalations: EscalationRules,
 }
 
 impl SlaRules {
     pub fn new(policies: Vec<AppliedPolicy>) -> Self {
-        Self { policies }
+        Self {
+            policies,
+            escalations: EscalationRules::default(),
+        }
+    }
+
+    /// These rules, with these escalation policies (in order).
+    pub fn with_escalations(mut self, escalations: EscalationRules) -> Self {
+        self.escalations = escalations;
+        self
+    }
+
+    pub fn escalations(&self) -> &EscalationRules {
+        &self.escalations
     }
 
     /// The policy a new ticket takes, with its targets for the ticket's severity: the first
@@ -244,7 +260,10 @@ pub fn only_fields(body: &Map<String, Value>, allowed: &[&str], errors: &mut Val
 }
 
 /// The `name` member: required, a [`RuleName`].
-fn name_of(body: &Map<String, Value>, errors: &mut ValidationErrors) -> Option<RuleName> {
+pub(crate) fn name_of(
+    body: &Map<String, Value>,
+    errors: &mut ValidationErrors,
+) -> Option<RuleName> {
     match body.get("name") {
         Some(Value::String(name)) => errors.collect(RuleName::parse(name, "name")),
         Some(_) => {
@@ -258,8 +277,33 @@ fn name_of(body: &Map<String, Value>, errors: &mut ValidationErrors) -> Option<R
     }
 }
 
+/// The `position` member of an ordered rule: absent or null (`Some(None)`: after the
+/// last), else a whole number 0 or more; `None` when at fault (recorded).
+pub(crate) fn parse_position(
+    raw: Option<&Value>,
+    errors: &mut ValidationErrors,
+) -> Option<Option<i32>> {
+    match raw {
+        None | Some(Value::Null) => Some(None),
+        Some(v) => errors
+            .collect(
+                v.as_number()
+                    .and_then(whole)
+                    .and_then(|p| i32::try_from(p).ok())
+                    .filter(|p| *p >= 0)
+                    .ok_or_else(|| {
+                        FieldError::new("position", "must be a whole number from 0 to 2147483647")
+                    }),
+            )
+            .map(Some),
+    }
+}
+
 /// Records the faults of `result` and returns its value.
-fn collect_all<T>(result: Result<T, ValidationErrors>, errors: &mut ValidationErrors) -> Option<T> {
+pub(crate) fn collect_all<T>(
+    result: Result<T, ValidationErrors>,
+    errors: &mut ValidationErrors,
+) -> Option<T> {
     result.map_err(|e| errors.0.extend(e.0)).ok()
 }
 
@@ -295,23 +339,7 @@ impl SlaPolicySpec {
             &mut errors,
         );
         let name = name_of(body, &mut errors);
-        let position = match body.get("position") {
-            None | Some(Value::Null) => Some(None),
-            Some(v) => errors
-                .collect(
-                    v.as_number()
-                        .and_then(whole)
-                        .and_then(|p| i32::try_from(p).ok())
-                        .filter(|p| *p >= 0)
-                        .ok_or_else(|| {
-                            FieldError::new(
-                                "position",
-                                "must be a whole number from 0 to 2147483647",
-                            )
-                        }),
-                )
-                .map(Some),
-        };
+        let position = parse_position(body.get("position"), &mut errors);
         let filter = match body.get("filter") {
             None | Some(Value::Null) => Some(None),
             Some(f) => collect_all(Filter::parse(f, "filter"), &mut errors).map(Some),

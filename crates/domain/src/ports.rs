@@ -9,7 +9,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::access::{OrgRef, Organization};
 use crate::error::ValidationErrors;
-use crate::model::{CalendarId, OrgId, SlaPolicyId, TicketId, TicketNumber, Visibility};
+use crate::escalation::{EscalationPolicyRecord, EscalationPolicySpec};
+use crate::model::{
+    CalendarId, EscalationPolicyId, OrgId, SlaPolicyId, TicketId, TicketNumber, Visibility,
+};
 use crate::policy::{
     CalendarRecord, CalendarSpec, Removal, SlaPolicyRecord, SlaPolicySpec, SlaRules,
 };
@@ -242,8 +245,8 @@ pub enum ConfigError {
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait SlaConfigRepository: Send + Sync + 'static {
-    /// The active policies in order (position, then creation), calendars resolved: what
-    /// a new ticket is matched against. Called on every new alert: adapters may cache, as
+    /// The active SLA policies in order (position, then creation), calendars resolved, and
+    /// the active escalation policies in order: what a new ticket is matched against. Called on every new alert: adapters may cache, as
     /// long as a write through the same adapter is seen at once and another instance's
     /// within a second.
     async fn sla_rules(&self, org: OrgId) -> Result<Arc<SlaRules>, RepositoryError>;
@@ -323,6 +326,51 @@ pub trait SlaConfigRepository: Send + Sync + 'static {
         expected_version: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<Removal<SlaPolicyRecord>, ConfigError>;
+}
+
+/// An organization's escalation policies (see [`crate::escalation`]), under the rules of
+/// [`SlaConfigRepository`]: writes bump `version` and honour `expected_version`; removing a
+/// policy a ticket's chain was copied from archives it. Active policies reach new tickets
+/// through [`SlaConfigRepository::sla_rules`] (same caching).
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait EscalationConfigRepository: Send + Sync + 'static {
+    /// Policies in the order they apply (archived ones too, last, when asked).
+    async fn escalation_policies(
+        &self,
+        org: OrgId,
+        include_archived: bool,
+    ) -> Result<Vec<EscalationPolicyRecord>, RepositoryError>;
+
+    async fn escalation_policy(
+        &self,
+        org: OrgId,
+        id: EscalationPolicyId,
+    ) -> Result<Option<EscalationPolicyRecord>, RepositoryError>;
+
+    async fn create_escalation_policy(
+        &self,
+        org: OrgId,
+        spec: &EscalationPolicySpec,
+        now: DateTime<Utc>,
+    ) -> Result<EscalationPolicyRecord, ConfigError>;
+
+    async fn replace_escalation_policy(
+        &self,
+        org: OrgId,
+        id: EscalationPolicyId,
+        spec: &EscalationPolicySpec,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<EscalationPolicyRecord, ConfigError>;
+
+    async fn remove_escalation_policy(
+        &self,
+        org: OrgId,
+        id: EscalationPolicyId,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<Removal<EscalationPolicyRecord>, ConfigError>;
 }
 
 /// Whether the service's dependencies answer now (readiness, not liveness).

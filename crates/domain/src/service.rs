@@ -2,6 +2,8 @@
 //! [`crate::lifecycle`] / [`crate::ticket`], and writes with an optimistic version check,
 //! so concurrent changes on several instances are serialised by the store.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use crate::access::{Caller, Forbidden};
@@ -12,7 +14,8 @@ use crate::ports::{Clock, RepositoryError, TicketRef, TicketRepository};
 use crate::query::{ListQuery, Page, TicketFilter, TicketStats};
 use crate::sla::SlaPolicy;
 use crate::ticket::{
-    Comment, HistoryEntry, Ingested, NewAlert, StoredAlert, TicketDetails, TicketDraft, TicketView,
+    Comment, HistoryEntry, Ingested, NewAlert, StoredAlert, Ticket, TicketDetails, TicketDraft,
+    TicketView,
 };
 
 /// How many times a write computed from a stale read is recomputed before giving up.
@@ -236,6 +239,28 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
         actor: &UserId,
         if_match: Option<i64>,
     ) -> Result<TicketView, ServiceError> {
+        self.change_status_under(
+            caller,
+            ticket,
+            change,
+            actor,
+            if_match,
+            &SlaRules::default(),
+        )
+        .await
+    }
+
+    /// [`TicketService::change_status`], with the organization's rules: a reopen starts the
+    /// chain of the first escalation policy that then selects the ticket (or none).
+    pub async fn change_status_under(
+        &self,
+        caller: &Caller,
+        ticket: TicketRef,
+        change: &StatusChange,
+        actor: &UserId,
+        if_match: Option<i64>,
+        rules: &SlaRules,
+    ) -> Result<TicketView, ServiceError> {
         let org = caller.org;
         for _ in 0..MAX_ATTEMPTS {
             let current = self.load(org, ticket, if_match).await?;
@@ -245,7 +270,10 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
                 change.assignee_id.as_ref(),
             )?;
             let now = self.clock.now();
-            let (next, entry) = lifecycle::apply(&current, change, actor, now)?;
+            let (mut next, entry) = lifecycle::apply(&current, change, actor, now)?;
+            if current.status().is_resolution() && next.status().is_active() {
+                next.escalation = rules.escalations().chain_for(&next, now).map(Arc::new);
+            }
             match self
                 .repo
                 .save_transition(org, &next, current.version, &entry)
@@ -286,6 +314,16 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
             }
             Err(other) => Err(other.into()),
         }
+    }
+
+    /// The ticket as stored.
+    pub async fn ticket(&self, org: OrgId, ticket: TicketRef) -> Result<Ticket, ServiceError> {
+        self.load(org, ticket, None).await
+    }
+
+    /// The ticket `alert` would open now under `rules`, stored nowhere (a rule preview).
+    pub fn draft(&self, org: OrgId, alert: NewAlert, rules: &SlaRules) -> Ticket {
+        TicketDraft::under(org, alert, &self.sla, rules, self.clock.now()).ticket
     }
 
     async fn load(

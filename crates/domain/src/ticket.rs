@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::actor::Actor;
 use crate::calendar::BusinessCalendar;
 use crate::error::FieldError;
+use crate::escalation::Escalation;
 use crate::model::{
     AlertData, AlertType, CameraId, CommentBody, CommentId, DedupKey, Description, ExternalId,
     OrgId, ProviderId, Reason, Severity, SlaPolicyId, Status, TicketId, TicketNumber, Title,
@@ -59,6 +60,9 @@ pub struct Ticket {
     /// When each target's warning went out, once.
     pub(crate) first_response_warned_at: Option<DateTime<Utc>>,
     pub(crate) resolution_warned_at: Option<DateTime<Utc>>,
+    /// The escalation chain copied onto the ticket at creation or its last reopen, with
+    /// how far it has run.
+    pub(crate) escalation: Option<Arc<Escalation>>,
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) updated_at: DateTime<Utc>,
     /// Increases on every change; the ETag.
@@ -99,6 +103,7 @@ pub struct TicketRecord {
     pub resolution_warn_at: Option<DateTime<Utc>>,
     pub first_response_warned_at: Option<DateTime<Utc>>,
     pub resolution_warned_at: Option<DateTime<Utc>>,
+    pub escalation: Option<Arc<Escalation>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -143,6 +148,7 @@ impl Ticket {
             resolution_warn_at,
             first_response_warned_at,
             resolution_warned_at,
+            escalation,
             created_at,
             updated_at,
             version,
@@ -178,6 +184,7 @@ impl Ticket {
             resolution_warn_at,
             first_response_warned_at,
             resolution_warned_at,
+            escalation,
             created_at,
             updated_at,
             version,
@@ -218,6 +225,7 @@ impl Ticket {
             resolution_warn_at,
             first_response_warned_at,
             resolution_warned_at,
+            escalation,
             created_at,
             updated_at,
             version,
@@ -290,6 +298,7 @@ impl Ticket {
             resolution_warn_at,
             first_response_warned_at,
             resolution_warned_at,
+            escalation,
             created_at,
             updated_at,
             version,
@@ -388,6 +397,10 @@ impl TicketDraft {
             ticket.sla_policy_id = Some(policy.id);
             ticket.sla_calendar = policy.calendar.as_ref().map(|c| c.kept_from(now));
         }
+        draft.ticket.escalation = rules
+            .escalations()
+            .chain_for(&draft.ticket, now)
+            .map(Arc::new);
         draft
     }
 
@@ -445,6 +458,7 @@ impl TicketDraft {
             resolution_warn_at: Some(due.resolution_warn),
             first_response_warned_at: None,
             resolution_warned_at: None,
+            escalation: None,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -566,6 +580,10 @@ impl Ticket {
     pub fn resolution_warned_at(&self) -> Option<DateTime<Utc>> {
         self.resolution_warned_at
     }
+    /// The escalation chain the ticket runs, if a policy took it.
+    pub fn escalation(&self) -> Option<&Escalation> {
+        self.escalation.as_deref()
+    }
     pub fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
@@ -607,7 +625,7 @@ impl Ticket {
         let comment = Comment {
             id: CommentId::new_at(now),
             ticket_id: self.id,
-            author_id: author,
+            author_id: Actor::User(author),
             body,
             visibility,
             created_at: now,
@@ -667,7 +685,8 @@ impl TicketView {
 pub struct Comment {
     pub id: CommentId,
     pub ticket_id: TicketId,
-    pub author_id: UserId,
+    /// A user, or the system actor of a rule (an escalation step's comment).
+    pub author_id: Actor,
     pub body: CommentBody,
     pub visibility: Visibility,
     pub created_at: DateTime<Utc>,

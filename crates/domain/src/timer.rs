@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::escalation::{Escalated, escalate};
 use crate::event::OutboxEvent;
 use crate::lifecycle::release_hold;
 use crate::model::name_enum;
@@ -17,6 +18,7 @@ name_enum!(
     TimerKind {
         HoldEnd = "hold_end",
         SlaWarning = "sla_warning",
+        Escalation = "escalation",
     }
 );
 
@@ -32,6 +34,9 @@ impl Ticket {
                 .filter(|t| t.event(self).is_none() && t.warned_at(self).is_none())
                 .filter_map(|t| t.warn_at(self))
                 .min(),
+            // Resolving stops the chain.
+            TimerKind::Escalation if !self.status.is_active() => None,
+            TimerKind::Escalation => self.escalation.as_ref().and_then(|e| e.next_due()),
         }
     }
 
@@ -60,6 +65,9 @@ pub enum Fired {
         ticket: Ticket,
         events: Vec<OutboxEvent>,
     },
+    /// Escalation steps ran: the ticket as changed (its chain moved on), with the rows and
+    /// events of what the steps did.
+    Escalated(Escalated),
 }
 
 /// Fires the timer of `kind` on `ticket` at `now`; `None` when nothing is due any more.
@@ -74,6 +82,7 @@ pub fn fire(ticket: &Ticket, kind: TimerKind, now: DateTime<Utc>) -> Option<Fire
             }
         }),
         TimerKind::SlaWarning => warn(ticket, now),
+        TimerKind::Escalation => escalate(ticket, now).map(Fired::Escalated),
     }
 }
 

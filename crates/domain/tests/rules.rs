@@ -350,7 +350,7 @@ fn a_comment_event_carries_the_comment_but_not_its_body() {
     let comment = Comment {
         id: CommentId::new_at(t0()),
         ticket_id: ticket.id(),
-        author_id: UserId::parse("carol", "a").unwrap(),
+        author_id: UserId::parse("carol", "a").unwrap().into(),
         body: CommentBody::parse("secret detail", "body").unwrap(),
         visibility: Visibility::External,
         created_at: t0(),
@@ -403,6 +403,7 @@ fn every_event_carries_the_tickets_organization() {
             OutboxEvent::sla_breached(&ticket, SlaTarget::FirstResponse, late).unwrap(),
             OutboxEvent::sla_breached(&ticket, SlaTarget::Resolution, late).unwrap(),
             OutboxEvent::sla_warning(&ticket, SlaTarget::Resolution, t0()),
+            OutboxEvent::ticket_escalated(&ticket, t0(), serde_json::json!({"step": 1})),
         ];
         let kinds: Vec<EventType> = events.iter().map(|e| e.kind).collect();
         for &kind in EventType::ALL {

@@ -1081,7 +1081,7 @@ async fn add_comment_builds_the_comment_and_returns_the_stored_ticket() {
     );
     assert_eq!(stored_comment, &comment);
     assert_eq!(comment.ticket_id, id);
-    assert_eq!(comment.author_id, user("carol"));
+    assert_eq!(comment.author_id, user("carol").into());
     assert_eq!(comment.body, body("Looking at the footage."));
     assert_eq!(comment.visibility, Visibility::External);
     assert_eq!(comment.created_at, now);
@@ -1287,7 +1287,7 @@ async fn details_shows_a_breach_past_the_due_time_without_any_write() {
     let comments = vec![Comment {
         id: ticket_domain::CommentId::from_uuid(uuid::Uuid::nil()),
         ticket_id: id,
-        author_id: user("bot"),
+        author_id: user("bot").into(),
         body: body("external note"),
         visibility: Visibility::External,
         created_at: t0(),

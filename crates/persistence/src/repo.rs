@@ -7,10 +7,10 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Double, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use ticket_domain::{
-    CameraId, Comment, Cursor, DueTimer, HealthCheck, HistoryEntry, IngestDecision, Ingested,
-    ListQuery, OrgId, OutboxEvent, Page, ProviderId, RepositoryError, Severity, SlaTarget, Status,
-    StoredAlert, TargetStats, Ticket, TicketDetails, TicketDraft, TicketFilter, TicketRef,
-    TicketRepository, TicketStats, Visibility, decide,
+    CameraId, Comment, Cursor, DueTimer, Escalation, HealthCheck, HistoryEntry, IngestDecision,
+    Ingested, ListQuery, OrgId, OutboxEvent, Page, ProviderId, RepositoryError, Severity,
+    SlaTarget, Status, StoredAlert, TargetStats, Ticket, TicketDetails, TicketDraft, TicketFilter,
+    TicketRef, TicketRepository, TicketStats, Visibility, decide,
 };
 use uuid::Uuid;
 
@@ -409,7 +409,26 @@ pub(crate) async fn store_transition(
     entry: &HistoryEntry,
     event: &OutboxEvent,
 ) -> Result<(), DbError> {
-    let (updated, logged, evented) = tokio::join!(
+    // A reopen starts a new escalation chain; other changes leave the chain to the timers
+    // that run it (see `TicketChanges`).
+    let reopened =
+        entry.from_status.is_some_and(Status::is_resolution) && entry.to_status.is_active();
+    let chained = async {
+        if !reopened {
+            return Ok(0);
+        }
+        Prepared(
+            diesel::update(
+                tickets::table
+                    .find(ticket.id().as_uuid())
+                    .filter(tickets::org_id.eq(org.as_uuid())),
+            )
+            .set(tickets::escalation.eq(ticket.escalation().map(Escalation::to_json))),
+        )
+        .execute(&mut &*conn)
+        .await
+    };
+    let (updated, chained, logged, evented) = tokio::join!(
         Prepared(
             diesel::update(
                 tickets::table
@@ -420,6 +439,7 @@ pub(crate) async fn store_transition(
             .set(TicketChanges::from(ticket))
         )
         .execute(&mut &*conn),
+        chained,
         Prepared(
             diesel::insert_into(ticket_state_history::table).values(NewHistoryRow::new(org, entry))
         )
@@ -433,6 +453,7 @@ pub(crate) async fn store_transition(
     if updated.map_err(DbError::from_update)? != 1 {
         return Err(DbError::VersionConflict);
     }
+    chained?;
     logged?;
     evented?;
     Ok(())
@@ -445,7 +466,7 @@ pub(crate) const TICKET_COLUMNS: &str = "id, org_id, number, title, description,
     first_alert_at, last_alert_at, first_response_due_at, first_responded_at, \
     resolution_due_at, resolved_at, closed_at, held_since, hold_until, held_from, hold_reason, \
     sla_paused_seconds, first_response_warn_at, resolution_warn_at, first_response_warned_at, \
-    resolution_warned_at, created_at, updated_at, version, sla_policy_id, sla_calendar";
+    resolution_warned_at, created_at, updated_at, version, sla_policy_id, sla_calendar, escalation";
 
 /// Records one target's breaches at `now` (at most `limit`), inside a transaction.
 async fn record_breaches(

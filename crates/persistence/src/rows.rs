@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ticket_domain::{
     Actor, AlertData, AlertRecord, AlertType, BusinessCalendar, CameraId, Comment, CommentBody,
-    CommentId, DedupKey, DeliveryStatus, Description, EventType, ExternalId, FieldError,
-    HistoryEntry, Hold, Notification, OrgId, OutboxEvent, ProviderId, Reason, Severity,
+    CommentId, DedupKey, DeliveryStatus, Description, Escalation, EventType, ExternalId,
+    FieldError, HistoryEntry, Hold, Notification, OrgId, OutboxEvent, ProviderId, Reason, Severity,
     SlaPolicyId, Status, StoredAlert, Ticket, TicketId, TicketNumber, TicketRecord, Title, UserId,
     Visibility,
 };
@@ -63,6 +63,7 @@ pub(crate) struct TicketRow {
     version: i64,
     sla_policy_id: Option<Uuid>,
     sla_calendar: Option<serde_json::Value>,
+    escalation: Option<serde_json::Value>,
 }
 
 /// The hold of a row: all of its columns or none (the CHECK `held_has_hold` says so too).
@@ -135,6 +136,13 @@ impl TryFrom<TicketRow> for Ticket {
                 .transpose()
                 .map_err(|e| DbError::Corrupt(format!("ticket {}: sla_calendar: {e}", r.id)))?
                 .map(Arc::new),
+            escalation: r
+                .escalation
+                .as_ref()
+                .map(Escalation::parse)
+                .transpose()
+                .map_err(|e| DbError::Corrupt(format!("ticket {}: escalation: {e}", r.id)))?
+                .map(Arc::new),
             first_response_warn_at: r.first_response_warn_at,
             resolution_warn_at: r.resolution_warn_at,
             first_response_warned_at: r.first_response_warned_at,
@@ -179,6 +187,7 @@ pub(crate) struct NewTicketRow<'a> {
     version: i64,
     sla_policy_id: Option<Uuid>,
     sla_calendar: Option<serde_json::Value>,
+    escalation: Option<serde_json::Value>,
 }
 
 impl<'a> From<&'a Ticket> for NewTicketRow<'a> {
@@ -212,13 +221,15 @@ impl<'a> From<&'a Ticket> for NewTicketRow<'a> {
             version: t.version(),
             sla_policy_id: t.sla_policy_id().map(SlaPolicyId::as_uuid),
             sla_calendar: t.sla_calendar().map(BusinessCalendar::to_json),
+            escalation: t.escalation().map(Escalation::to_json),
         }
     }
 }
 
 /// Everything a change may move on a stored ticket. `None` writes NULL. The notification
-/// stamps (breach, warning) are not here: workers set them without a change of version,
-/// and a concurrent change must not write them back.
+/// stamps (breach, warning) and the escalation chain's progress are not here: workers set
+/// them without a change of version, and a concurrent change must not write them back (a
+/// step would run twice).
 #[derive(Debug, AsChangeset)]
 #[diesel(table_name = tickets, treat_none_as_null = true)]
 pub(crate) struct TicketChanges<'a> {
@@ -323,7 +334,7 @@ impl CommentRow {
             id: c.id.as_uuid(),
             org_id: org.as_uuid(),
             ticket_id: c.ticket_id.as_uuid(),
-            author_id: c.author_id.as_str().to_owned(),
+            author_id: c.author_id.to_string(),
             body: c.body.as_str().to_owned(),
             visibility: c.visibility.as_str().to_owned(),
             created_at: c.created_at,
@@ -338,7 +349,7 @@ impl TryFrom<CommentRow> for Comment {
         Ok(Comment {
             id: CommentId::from_uuid(r.id),
             ticket_id: TicketId::from_uuid(r.ticket_id),
-            author_id: UserId::parse(&r.author_id, "author_id").map_err(corrupt)?,
+            author_id: Actor::parse(&r.author_id, "author_id").map_err(corrupt)?,
             body: CommentBody::parse(&r.body, "body").map_err(corrupt)?,
             visibility: Visibility::parse(&r.visibility, "visibility").map_err(corrupt)?,
             created_at: r.created_at,

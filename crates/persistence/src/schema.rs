@@ -52,6 +52,7 @@ diesel::table! {
         version -> Int8,
         sla_policy_id -> Nullable<Uuid>,
         sla_calendar -> Nullable<Jsonb>,
+        escalation -> Nullable<Jsonb>,
     }
 }
 
@@ -136,7 +137,24 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_logs,
     business_calendars,
     sla_policies,
+    escalation_policies,
 );
+
+diesel::table! {
+    escalation_policies (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        position -> Int4,
+        filter -> Nullable<Jsonb>,
+        steps -> Jsonb,
+        repeat -> Int2,
+        version -> Int8,
+        archived_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
 
 diesel::table! {
     business_calendars (org_id, id) {

@@ -7,13 +7,13 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use ticket_domain::timer::fire;
-use ticket_domain::{DueTimer, Fired, OrgId, Ticket, TicketId, TimerKind};
+use ticket_domain::{DueTimer, Escalated, Escalation, Fired, OrgId, Ticket, TicketId, TimerKind};
 
 use crate::error::DbError;
 use crate::prepared::Prepared;
 use crate::repo::{TICKET_COLUMNS, set_org, store_transition};
-use crate::rows::{NewNotificationRow, TicketRow};
-use crate::schema::{notification_logs, tickets};
+use crate::rows::{CommentRow, NewHistoryRow, NewNotificationRow, TicketChanges, TicketRow};
+use crate::schema::{notification_logs, ticket_comments, ticket_state_history, tickets};
 
 /// Upserts every timer `ticket` needs now. A row whose due time is unchanged is not
 /// rewritten; timers it no longer needs stay and fire as no-ops (cheaper than deleting on
@@ -198,6 +198,10 @@ pub(crate) async fn fire_one(
             metrics::counter!("sla_warnings_total").increment(events.len() as u64);
             next
         }
+        Some(Fired::Escalated(escalated)) => {
+            store_escalated(conn, org, &ticket, &escalated).await?;
+            escalated.ticket
+        }
     };
     // This timer moves to the ticket's next need of its kind, or goes; the others follow
     // the change.
@@ -216,4 +220,94 @@ pub(crate) async fn fire_one(
     kept?;
     dropped?;
     Ok(true)
+}
+
+/// Stores what escalation steps did to a locked ticket, in one pipeline: the ticket's
+/// changes (if any) and its chain's progress, then history rows, comments and events.
+async fn store_escalated(
+    conn: &AsyncPgConnection,
+    org: OrgId,
+    before: &Ticket,
+    escalated: &Escalated,
+) -> Result<(), DbError> {
+    let next = &escalated.ticket;
+    let key = tickets::table
+        .find(next.id().as_uuid())
+        .filter(tickets::org_id.eq(org.as_uuid()));
+    let chain = next.escalation().map(Escalation::to_json);
+    let history: Vec<NewHistoryRow> = escalated
+        .history
+        .iter()
+        .map(|h| NewHistoryRow::new(org, h))
+        .collect();
+    let comments: Vec<CommentRow> = escalated
+        .comments
+        .iter()
+        .map(|c| CommentRow::new(org, c))
+        .collect();
+    let events: Vec<NewNotificationRow> = escalated
+        .events
+        .iter()
+        .map(|e| NewNotificationRow::new(org, e))
+        .collect();
+    let changed = next.version() != before.version();
+    let (updated, logged, commented, evented) = tokio::join!(
+        async {
+            if changed {
+                diesel::update(key)
+                    .set((TicketChanges::from(next), tickets::escalation.eq(&chain)))
+                    .execute(&mut &*conn)
+                    .await
+            } else {
+                diesel::update(key)
+                    .set(tickets::escalation.eq(&chain))
+                    .execute(&mut &*conn)
+                    .await
+            }
+        },
+        async {
+            if history.is_empty() {
+                return Ok(0);
+            }
+            diesel::insert_into(ticket_state_history::table)
+                .values(&history)
+                .execute(&mut &*conn)
+                .await
+        },
+        async {
+            if comments.is_empty() {
+                return Ok(0);
+            }
+            diesel::insert_into(ticket_comments::table)
+                .values(&comments)
+                .execute(&mut &*conn)
+                .await
+        },
+        async {
+            if events.is_empty() {
+                return Ok(0);
+            }
+            diesel::insert_into(notification_logs::table)
+                .values(&events)
+                .execute(&mut &*conn)
+                .await
+        },
+    );
+    if updated? != 1 {
+        return Err(DbError::Corrupt(format!(
+            "escalated ticket {} not updated",
+            next.id()
+        )));
+    }
+    logged?;
+    commented?;
+    evented?;
+    metrics::counter!("escalation_steps_total").increment(
+        escalated
+            .events
+            .iter()
+            .filter(|e| e.kind == ticket_domain::EventType::TicketEscalated)
+            .count() as u64,
+    );
+    Ok(())
 }

@@ -8,9 +8,10 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Bool, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use ticket_domain::{
-    AlertData, BusinessCalendar, CalendarSpec, CameraId, ListQuery, NewAlert, OrgId, OrgRef,
-    OrgSlug, OrganizationRepository, ProviderId, RuleName, Severity, SeverityTargets,
-    SlaConfigRepository, SlaPolicy, SlaPolicySpec, TicketDraft, TicketRepository, Title,
+    AlertData, BusinessCalendar, CalendarSpec, CameraId, EscalationConfigRepository,
+    EscalationPolicySpec, ListQuery, NewAlert, OrgId, OrgRef, OrgSlug, OrganizationRepository,
+    ProviderId, RuleName, Severity, SeverityTargets, SlaConfigRepository, SlaPolicy, SlaPolicySpec,
+    Steps, TicketDraft, TicketRepository, Title,
 };
 use ticket_persistence::test_db::TestDatabase;
 use ticket_persistence::{
@@ -18,7 +19,7 @@ use ticket_persistence::{
 };
 use uuid::Uuid;
 
-const TENANT_TABLES: [&str; 9] = [
+const TENANT_TABLES: [&str; 10] = [
     "organizations",
     "tickets",
     "ticket_alerts",
@@ -28,6 +29,7 @@ const TENANT_TABLES: [&str; 9] = [
     "ticket_timers",
     "business_calendars",
     "sla_policies",
+    "escalation_policies",
 ];
 
 #[derive(QueryableByName)]
@@ -100,6 +102,20 @@ async fn two_organizations(db: &TestDatabase) -> (OrgId, OrgId) {
                 targets: SeverityTargets::parse(&targets).unwrap(),
                 calendar_id: Some(calendar.id),
                 warn_percent: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let steps = serde_json::json!([{"after": 60, "actions": [{"type": "raise_severity"}]}]);
+        sla.create_escalation_policy(
+            org,
+            &EscalationPolicySpec {
+                name: RuleName::parse("Nag", "name").unwrap(),
+                position: None,
+                filter: None,
+                steps: Steps::parse(&steps).unwrap(),
+                repeat: 0,
             },
             now,
         )

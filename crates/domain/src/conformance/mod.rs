@@ -41,6 +41,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod escalation;
 mod fixtures;
 mod ingest;
 mod isolation;
@@ -50,6 +51,7 @@ mod reads;
 mod timers;
 mod writes;
 
+pub use escalation::*;
 pub use fixtures::provision;
 pub use ingest::*;
 pub use isolation::*;
@@ -114,6 +116,10 @@ macro_rules! conformance_tests {
                 a_stale_timer_is_taken_and_changes_nothing,
                 a_late_warning_of_a_breached_target_is_stamped_without_an_event,
                 due_timers_page_forward_past_a_given_timer,
+                an_escalation_chain_runs_each_step_once_in_order,
+                a_late_chain_runs_its_due_steps_in_order_at_once,
+                a_skipped_step_stays_skipped_and_resolving_stops_the_chain,
+                a_reopen_stores_a_new_chain_and_its_timer,
             ];
             one_in_two: [
                 another_organizations_ticket_is_not_found,
@@ -208,6 +214,7 @@ mod tests {
             include_str!("reads.rs"),
             include_str!("outbox.rs"),
             include_str!("timers.rs"),
+            include_str!("escalation.rs"),
         ];
         let mut behaviours = 0;
         for source in sources {
@@ -226,6 +233,6 @@ mod tests {
                 behaviours += 1;
             }
         }
-        assert_eq!(behaviours, 45);
+        assert_eq!(behaviours, 49);
     }
 }

@@ -31,7 +31,7 @@ type Orgs = web::Data<dyn ticket_domain::OrganizationRepository>;
 type Config = web::Data<dyn SlaConfigRepository>;
 
 /// A body as a JSON object (anything else is a 422 on `body`).
-fn object(body: Value) -> Result<Map<String, Value>, ApiError> {
+pub(crate) fn object(body: Value) -> Result<Map<String, Value>, ApiError> {
     match body {
         Value::Object(map) => Ok(map),
         _ => Err(ApiError::invalid("body", "must be a JSON object")),
@@ -78,7 +78,7 @@ fn policy_json(p: &SlaPolicyRecord) -> Value {
     })
 }
 
-fn include_archived(req: &HttpRequest) -> Result<bool, ApiError> {
+pub(crate) fn include_archived(req: &HttpRequest) -> Result<bool, ApiError> {
     let mut include = false;
     for (key, value) in query_pairs(req) {
         if key == "include_archived" {
@@ -106,7 +106,7 @@ fn policy_id(raw: &str) -> Result<SlaPolicyId, ApiError> {
     SlaPolicyId::parse(raw, "id").map_err(|_| ApiError::ObjectNotFound("SLA policy"))
 }
 
-fn with_etag(
+pub(crate) fn with_etag(
     mut response: actix_web::HttpResponseBuilder,
     version: i64,
     body: Value,
@@ -117,7 +117,11 @@ fn with_etag(
 }
 
 /// 204 for a deleted object; 200 with an archived one, as it now stands.
-fn removed<T>(removal: Removal<T>, version: fn(&T) -> i64, json: fn(&T) -> Value) -> HttpResponse {
+pub(crate) fn removed<T>(
+    removal: Removal<T>,
+    version: fn(&T) -> i64,
+    json: fn(&T) -> Value,
+) -> HttpResponse {
     match removal {
         Removal::Deleted => HttpResponse::NoContent().finish(),
         Removal::Archived(t) => with_etag(HttpResponse::Ok(), version(&t), json(&t)),
@@ -655,6 +659,7 @@ macro_rules! json_schema {
         }
     };
 }
+pub(crate) use json_schema;
 
 json_schema!(
     /// The body of `POST`/`PUT /api/calendars`.

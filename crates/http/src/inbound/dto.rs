@@ -461,7 +461,7 @@ impl From<Comment> for CommentResponse {
         Self {
             id: c.id.as_uuid(),
             ticket_id: c.ticket_id.as_uuid(),
-            author_id: c.author_id.into_inner(),
+            author_id: c.author_id.to_string(),
             body: c.body.into_inner(),
             visibility: c.visibility,
             created_at: c.created_at,

@@ -22,6 +22,7 @@
 pub mod auth;
 pub mod config;
 pub mod dto;
+pub mod escalation;
 pub mod extract;
 pub mod identity;
 pub mod jwks;
@@ -41,5 +42,6 @@ use ticket_domain::{Clock, TicketRepository};
 pub fn configure<R: TicketRepository, C: Clock>(cfg: &mut web::ServiceConfig) {
     routes::configure::<R, C>(cfg);
     config::configure::<R, C>(cfg);
+    escalation::configure::<R, C>(cfg);
     openapi::configure(cfg);
 }

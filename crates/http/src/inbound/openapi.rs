@@ -23,6 +23,7 @@ use crate::inbound::dto::{
     AlertResponse, CommentResponse, HistoryResponse, NotificationResponse, TargetStatsResponse,
     TicketDetailsResponse, TicketResponse,
 };
+use crate::inbound::escalation;
 use crate::inbound::jwt::{DEFAULT_ORG_CLAIM, DEFAULT_ROLES_CLAIM, PROVIDER_CLAIM};
 use crate::inbound::problem::{
     Conflict, InternalError, InvalidField, MalformedRequest, MissingActor, NotPermitted,
@@ -85,6 +86,12 @@ Trailing slashes in paths are ignored.",
         config::get_policy,
         config::replace_policy,
         config::remove_policy,
+        escalation::list_policies,
+        escalation::create_policy,
+        escalation::get_policy,
+        escalation::replace_policy,
+        escalation::remove_policy,
+        escalation::simulate_policy,
         openapi_json,
     ),
     components(
@@ -104,6 +111,11 @@ Trailing slashes in paths are ignored.",
             config::SlaPolicyRequestSchema,
             config::SlaPolicySchema,
             config::SlaPolicyListSchema,
+            escalation::EscalationPolicyRequestSchema,
+            escalation::EscalationPolicySchema,
+            escalation::EscalationPolicyListSchema,
+            escalation::SimulationRequestSchema,
+            escalation::SimulationSchema,
             TicketResponse,
             AlertResponse,
             NotificationResponse,

@@ -43,7 +43,7 @@ pub struct ServiceInfo {
 
 /// A ticket id in a path: a UUID or a human number (`TCK-1042`). Anything else names no
 /// ticket, so it is a 404 like an unknown id.
-fn ticket_ref(raw: &str) -> Result<TicketRef, ApiError> {
+pub(crate) fn ticket_ref(raw: &str) -> Result<TicketRef, ApiError> {
     if let Some(number) = TicketNumber::parse(raw) {
         return Ok(TicketRef::Number(number));
     }
@@ -444,6 +444,7 @@ fn change_status_description() -> String {
 pub(crate) async fn change_status<R: TicketRepository, C: Clock>(
     service: Service<R, C>,
     orgs: Orgs,
+    sla: web::Data<dyn SlaConfigRepository>,
     path: web::Path<String>,
     req: HttpRequest,
     payload: web::Payload,
@@ -456,8 +457,14 @@ pub(crate) async fn change_status<R: TicketRepository, C: Clock>(
     let ticket = ticket_ref(&path)?;
     let expected = if_match(&req)?;
     let change = read_json::<StatusChangeRequest>(payload).await?.parse()?;
+    // A reopen starts an escalation chain by the organization's policies (cached).
+    let rules = if change.target.is_active() {
+        sla.sla_rules(caller.org).await?
+    } else {
+        Default::default()
+    };
     let view = service
-        .change_status(&caller, ticket, &change, &actor, expected)
+        .change_status_under(&caller, ticket, &change, &actor, expected, &rules)
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(view.ticket.version())))

@@ -166,6 +166,30 @@ impl TestApp {
         .await
     }
 
+    /// A request as `root` with the admin role.
+    pub async fn as_admin(&self, method: &str, path: &str, body: Option<&Value>) -> Reply {
+        self.with_headers(method, path, &[("X-Roles", "admin")], body)
+            .await
+    }
+
+    /// A request as `root` with these headers.
+    pub async fn with_headers(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Reply {
+        self.request(
+            method,
+            path,
+            Some("root"),
+            headers,
+            body.map(|b| b.to_string().into_bytes()),
+        )
+        .await
+    }
+
     /// Creates a ticket from an alert with the given overrides; asserts 201.
     pub async fn create(&self, overrides: Value) -> Value {
         let reply = self.post("/api/tickets", None, &alert(overrides)).await;

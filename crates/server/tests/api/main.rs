@@ -9,6 +9,7 @@ mod harness;
 mod auth;
 mod concurrency;
 mod dedup;
+mod escalation;
 mod hold;
 mod lifecycle;
 mod openapi;

@@ -5,32 +5,7 @@ use awc::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::harness::{Reply, TestApp, alert};
-
-const ADMIN: &[(&str, &str)] = &[("X-Roles", "admin")];
-
-impl TestApp {
-    async fn as_admin(&self, method: &str, path: &str, body: Option<&Value>) -> Reply {
-        self.with_headers(method, path, ADMIN, body).await
-    }
-
-    async fn with_headers(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Option<&Value>,
-    ) -> Reply {
-        self.request(
-            method,
-            path,
-            Some("root"),
-            headers,
-            body.map(|b| b.to_string().into_bytes()),
-        )
-        .await
-    }
-}
+use crate::harness::{TestApp, alert};
 
 fn office(name: &str) -> Value {
     let day = json!([{"start": "09:00", "end": "17:00"}]);

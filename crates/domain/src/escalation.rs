@@ -722,6 +722,9 @@ fn run_step(
                 result["assignee_id"] = json!(assignee_id.as_str());
                 if holds {
                     result["skipped"] = json!("already assigned");
+                } else if ticket.status() == Status::OnHold {
+                    // Reassigning would end a hold someone outside is awaited for.
+                    result["skipped"] = json!("on hold");
                 } else {
                     let change = StatusChange {
                         target: Status::Assigned,

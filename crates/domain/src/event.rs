@@ -18,6 +18,7 @@ name_enum!(
         SlaBreached = "sla_breached",
         SlaWarning = "sla_warning",
         TicketEscalated = "ticket_escalated",
+        AssignmentFailed = "assignment_failed",
     }
 );
 
@@ -99,6 +100,11 @@ impl OutboxEvent {
     /// the step, its targets and what its actions did.
     pub fn ticket_escalated(ticket: &Ticket, now: DateTime<Utc>, data: Value) -> Self {
         Self::new(EventType::TicketEscalated, ticket, now, data)
+    }
+
+    /// A new ticket's assignment rule found nobody eligible; `data` names the rule and why.
+    pub fn assignment_failed(ticket: &Ticket, now: DateTime<Utc>, data: Value) -> Self {
+        Self::new(EventType::AssignmentFailed, ticket, now, data)
     }
 
     /// The warning share of `target` of `ticket` has elapsed, as recorded at `now`.

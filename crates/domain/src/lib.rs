@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod actor;
+pub mod assignment;
 pub mod calendar;
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -23,6 +24,10 @@ pub mod timer;
 
 pub use access::{Action, Caller, Forbidden, OrgRef, OrgSlug, Organization, Role};
 pub use actor::{Actor, SystemActor, SystemKind};
+pub use assignment::{
+    AssignTo, AssignmentPlan, AssignmentRuleRecord, AssignmentRuleSpec, AssignmentRules, Candidate,
+    Member, OperatorGroupRecord, OperatorGroupSpec, Strategy,
+};
 pub use calendar::BusinessCalendar;
 pub use error::{FieldError, ValidationErrors};
 pub use escalation::{
@@ -43,9 +48,9 @@ pub use policy::{
     SlaPolicySpec, SlaRules,
 };
 pub use ports::{
-    Clock, ConfigError, DueTimer, EscalationConfigRepository, FixedClock, HealthCheck,
-    OrganizationRepository, RepositoryError, ShiftedClock, SlaConfigRepository, SystemClock,
-    TicketRef, TicketRepository,
+    AssignmentConfigRepository, Availability, Clock, ConfigError, DueTimer,
+    EscalationConfigRepository, FixedClock, HealthCheck, OrganizationRepository, RepositoryError,
+    ShiftedClock, SlaConfigRepository, SystemClock, TicketRef, TicketRepository,
 };
 pub use query::{Cursor, ListQuery, Page, PageLimit, TargetStats, TicketFilter, TicketStats};
 pub use service::{DetailsView, IngestOutcome, ServiceError, TicketService, TimerRound};

@@ -75,6 +75,14 @@ uuid_id!(
     /// An escalation policy's identity.
     EscalationPolicyId
 );
+uuid_id!(
+    /// An assignment rule's identity.
+    AssignmentRuleId
+);
+uuid_id!(
+    /// An operator group's identity.
+    OperatorGroupId
+);
 
 impl OrgId {
     /// A fixed id (the default organization's is 1).

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Map, Value, json};
 
+use crate::assignment::AssignmentRules;
 use crate::calendar::{BusinessCalendar, MAX_SPAN};
 use crate::error::{FieldError, ValidationErrors};
 use crate::escalation::EscalationRules;
@@ -118,7 +119,8 @@ pub(crate) fn parse_span(value: Option<&Value>, at: &str) -> Result<TimeDelta, F
                            a number with a unit (90s, 5m, 4h, 7d)";
     let value = value.ok_or_else(|| FieldError::new(at, "is required"))?;
     let span = match value {
-        Value::Number(n) => whole(n).map(TimeDelta::seconds),
+        // `try_seconds`: a huge number is a fault of the body, not a panic.
+        Value::Number(n) => whole(n).and_then(TimeDelta::try_seconds),
         Value::String(text) => parse_span_text(text),
         _ => None,
     };
@@ -209,12 +211,13 @@ pub struct AppliedPolicy {
     pub calendar: Option<Arc<BusinessCalendar>>,
 }
 
-/// An organization's active rules that shape a new ticket: its SLA policies and its
-/// escalation policies, each in order.
+/// An organization's active rules that shape a new ticket: its SLA policies, escalation
+/// policies and assignment rules, each in order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SlaRules {
     policies: Vec<AppliedPolicy>,
     escalations: EscalationRules,
+    assignments: AssignmentRules,
 }
 
 impl SlaRules {
@@ -222,6 +225,7 @@ impl SlaRules {
         Self {
             policies,
             escalations: EscalationRules::default(),
+            assignments: AssignmentRules::default(),
         }
     }
 
@@ -233,6 +237,16 @@ impl SlaRules {
 
     pub fn escalations(&self) -> &EscalationRules {
         &self.escalations
+    }
+
+    /// These rules, with these assignment rules (in order).
+    pub fn with_assignments(mut self, assignments: AssignmentRules) -> Self {
+        self.assignments = assignments;
+        self
+    }
+
+    pub fn assignments(&self) -> &AssignmentRules {
+        &self.assignments
     }
 
     /// The policy a new ticket takes, with its targets for the ticket's severity: the first

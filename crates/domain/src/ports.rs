@@ -8,10 +8,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::access::{OrgRef, Organization};
+use crate::assignment::{
+    AssignmentRuleRecord, AssignmentRuleSpec, OperatorGroupRecord, OperatorGroupSpec,
+};
 use crate::error::ValidationErrors;
 use crate::escalation::{EscalationPolicyRecord, EscalationPolicySpec};
 use crate::model::{
-    CalendarId, EscalationPolicyId, OrgId, SlaPolicyId, TicketId, TicketNumber, Visibility,
+    AssignmentRuleId, CalendarId, EscalationPolicyId, OperatorGroupId, OrgId, SlaPolicyId,
+    TicketId, TicketNumber, UserId, Visibility,
 };
 use crate::policy::{
     CalendarRecord, CalendarSpec, Removal, SlaPolicyRecord, SlaPolicySpec, SlaRules,
@@ -81,7 +85,13 @@ pub trait TicketRepository: Send + Sync + 'static {
     ///   `dedup_key`) with [`Ticket::merge_alert`], keep the alert, write an
     ///   `alert_merged` event and return [`Ingested::Merged`];
     /// - else insert `draft` (ticket, first alert, creation history row,
-    ///   `ticket_created` event) and return [`Ingested::Created`] with its number set.
+    ///   `ticket_created` event) and return [`Ingested::Created`] with its number set;
+    ///   with an [`crate::assignment::AssignmentPlan`], in the same transaction, assign it
+    ///   ([`crate::assignment::assign`]: history row and `status_changed` event too) to the
+    ///   member [`crate::assignment::choose`] picks from the group's members as of a lock
+    ///   on the group (so concurrent creates take turns), or to the fixed user unless
+    ///   unavailable; nobody eligible (or the group gone): write
+    ///   [`crate::assignment::assignment_failed`] instead.
     async fn ingest(
         &self,
         org: OrgId,
@@ -371,6 +381,117 @@ pub trait EscalationConfigRepository: Send + Sync + 'static {
         expected_version: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<Removal<EscalationPolicyRecord>, ConfigError>;
+}
+
+/// An operator's availability for automatic assignment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Availability {
+    pub user_id: UserId,
+    pub available: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An organization's operator groups, assignment rules and operators' availability (see
+/// [`crate::assignment`]), under the rules of [`SlaConfigRepository`]: writes bump
+/// `version` and honour `expected_version`. Removing a group an active rule uses is
+/// [`ConfigError::InUse`]; one only archived rules use is archived. Removing a rule that
+/// assigned tickets archives it. Active rules reach new tickets through
+/// [`SlaConfigRepository::sla_rules`] (same caching).
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait AssignmentConfigRepository: Send + Sync + 'static {
+    /// Groups by name (archived ones too when asked).
+    async fn operator_groups(
+        &self,
+        org: OrgId,
+        include_archived: bool,
+    ) -> Result<Vec<OperatorGroupRecord>, RepositoryError>;
+
+    async fn operator_group(
+        &self,
+        org: OrgId,
+        id: OperatorGroupId,
+    ) -> Result<Option<OperatorGroupRecord>, RepositoryError>;
+
+    async fn create_operator_group(
+        &self,
+        org: OrgId,
+        spec: &OperatorGroupSpec,
+        now: DateTime<Utc>,
+    ) -> Result<OperatorGroupRecord, ConfigError>;
+
+    async fn replace_operator_group(
+        &self,
+        org: OrgId,
+        id: OperatorGroupId,
+        spec: &OperatorGroupSpec,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<OperatorGroupRecord, ConfigError>;
+
+    async fn remove_operator_group(
+        &self,
+        org: OrgId,
+        id: OperatorGroupId,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<Removal<OperatorGroupRecord>, ConfigError>;
+
+    /// Rules in the order they apply (archived ones too, last, when asked).
+    async fn assignment_rules(
+        &self,
+        org: OrgId,
+        include_archived: bool,
+    ) -> Result<Vec<AssignmentRuleRecord>, RepositoryError>;
+
+    async fn assignment_rule(
+        &self,
+        org: OrgId,
+        id: AssignmentRuleId,
+    ) -> Result<Option<AssignmentRuleRecord>, RepositoryError>;
+
+    /// MUST refuse ([`ConfigError::Invalid`], field `group_id`) a group that does not exist
+    /// or is archived.
+    async fn create_assignment_rule(
+        &self,
+        org: OrgId,
+        spec: &AssignmentRuleSpec,
+        now: DateTime<Utc>,
+    ) -> Result<AssignmentRuleRecord, ConfigError>;
+
+    async fn replace_assignment_rule(
+        &self,
+        org: OrgId,
+        id: AssignmentRuleId,
+        spec: &AssignmentRuleSpec,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<AssignmentRuleRecord, ConfigError>;
+
+    async fn remove_assignment_rule(
+        &self,
+        org: OrgId,
+        id: AssignmentRuleId,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<Removal<AssignmentRuleRecord>, ConfigError>;
+
+    /// Records whether `user` takes automatic assignments (an operator never recorded is
+    /// available).
+    async fn set_availability(
+        &self,
+        org: OrgId,
+        user: &UserId,
+        available: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Availability, RepositoryError>;
+
+    /// The operator's recorded availability, if any.
+    async fn availability(
+        &self,
+        org: OrgId,
+        user: &UserId,
+    ) -> Result<Option<Availability>, RepositoryError>;
 }
 
 /// Whether the service's dependencies answer now (readiness, not liveness).

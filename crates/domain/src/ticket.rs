@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::actor::Actor;
+use crate::assignment::AssignmentPlan;
 use crate::calendar::BusinessCalendar;
 use crate::error::FieldError;
 use crate::escalation::Escalation;
@@ -362,6 +363,9 @@ pub struct StoredAlert {
 pub struct TicketDraft {
     pub ticket: Ticket,
     pub alert: AlertRecord,
+    /// The assignment rule that takes the new ticket, for the store to apply in the
+    /// creation's transaction (see [`crate::assignment`]).
+    pub assignment: Option<AssignmentPlan>,
 }
 
 impl TicketDraft {
@@ -401,6 +405,7 @@ impl TicketDraft {
             .escalations()
             .chain_for(&draft.ticket, now)
             .map(Arc::new);
+        draft.assignment = rules.assignments().plan_for(&draft.ticket);
         draft
     }
 
@@ -466,6 +471,7 @@ impl TicketDraft {
         Self {
             ticket,
             alert: record,
+            assignment: None,
         }
     }
 

@@ -404,6 +404,7 @@ fn every_event_carries_the_tickets_organization() {
             OutboxEvent::sla_breached(&ticket, SlaTarget::Resolution, late).unwrap(),
             OutboxEvent::sla_warning(&ticket, SlaTarget::Resolution, t0()),
             OutboxEvent::ticket_escalated(&ticket, t0(), serde_json::json!({"step": 1})),
+            OutboxEvent::assignment_failed(&ticket, t0(), serde_json::json!({"rule": "r"})),
         ];
         let kinds: Vec<EventType> = events.iter().map(|e| e.kind).collect();
         for &kind in EventType::ALL {

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod assignment;
 mod error;
 mod filter;
 pub mod migrate;

@@ -14,6 +14,7 @@ use ticket_domain::{
 };
 use uuid::Uuid;
 
+use crate::assignment::assign_new;
 use crate::error::{DbError, pool_error};
 use crate::filter::{Bind, Conditions, sla_clock_sql};
 use crate::pool::PgPool;
@@ -224,13 +225,31 @@ async fn ingest_once(
             Ok(Ingested::Merged(ticket))
         }
         IngestDecision::Create { event } => {
-            // The event's payload needs the ticket's number, which the database assigns:
+            // An assignment rule assigns it in this transaction (one or two more round
+            // trips, only for tickets a rule takes).
+            let assigned = match &draft.assignment {
+                Some(plan) => Some(assign_new(conn, org, &draft.ticket, plan, now).await?),
+                None => None,
+            };
+            let ticket = assigned.as_ref().map_or(&draft.ticket, |a| &a.ticket);
+            let mut history = vec![draft.history()];
+            let mut events = vec![&event];
+            if let Some(a) = &assigned {
+                history.extend(a.history.clone());
+                events.push(&a.event);
+            }
+            let history: Vec<NewHistoryRow> =
+                history.iter().map(|h| NewHistoryRow::new(org, h)).collect();
+            let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+            let payloads: Vec<&serde_json::Value> = events.iter().map(|e| &e.payload).collect();
+            let times: Vec<DateTime<Utc>> = events.iter().map(|e| e.at).collect();
+            // The events' payloads need the ticket's number, which the database assigns:
             // the INSERT … SELECT reads it from the row inserted just before in the same
             // pipeline.
             let (row, stored, logged, evented, timed) = tokio::join!(
                 Prepared(
                     diesel::insert_into(tickets::table)
-                        .values(NewTicketRow::from(&draft.ticket))
+                        .values(NewTicketRow::from(ticket))
                         .returning(TicketRow::as_returning())
                 )
                 .get_result::<TicketRow>(&mut &*conn),
@@ -242,35 +261,35 @@ async fn ingest_once(
                     ))
                 )
                 .execute(&mut &*conn),
-                Prepared(
-                    diesel::insert_into(ticket_state_history::table)
-                        .values(NewHistoryRow::new(org, &draft.history()))
-                )
-                .execute(&mut &*conn),
+                Prepared(diesel::insert_into(ticket_state_history::table).values(&history))
+                    .execute(&mut &*conn),
                 Prepared(
                     diesel::sql_query(
                         "INSERT INTO notification_logs \
                            (org_id, ticket_id, event_type, payload, next_attempt_at, created_at) \
-                         SELECT org_id, id, $2, \
-                           jsonb_set($3, '{number}', to_jsonb('TCK-' || number)), $4, $4 \
-                         FROM tickets WHERE id = $1 AND org_id = $5",
+                         SELECT t.org_id, t.id, e.kind, \
+                           jsonb_set(e.payload, '{number}', to_jsonb('TCK-' || t.number)), \
+                           e.at, e.at \
+                         FROM tickets t, unnest($2::text[], $3::jsonb[], $4::timestamptz[]) \
+                           WITH ORDINALITY AS e(kind, payload, at, n) \
+                         WHERE t.id = $1 AND t.org_id = $5 ORDER BY e.n",
                     )
-                    .bind::<diesel::sql_types::Uuid, _>(event.ticket_id.as_uuid())
-                    .bind::<Text, _>(event.kind.as_str())
-                    .bind::<Jsonb, _>(&event.payload)
-                    .bind::<Timestamptz, _>(event.at)
+                    .bind::<diesel::sql_types::Uuid, _>(ticket.id().as_uuid())
+                    .bind::<Array<Text>, _>(&kinds)
+                    .bind::<Array<Jsonb>, _>(&payloads)
+                    .bind::<Array<Timestamptz>, _>(&times)
                     .bind::<diesel::sql_types::Uuid, _>(org.as_uuid())
                 )
                 .execute(&mut &*conn),
-                timers::keep(conn, &draft.ticket),
+                timers::keep(conn, ticket),
             );
             let created = Ticket::try_from(row?)?;
             stored?;
             logged?;
             timed?;
-            // The event reads the ticket inserted before it in the pipeline: none means the
-            // statements ran out of order, which must not pass unnoticed.
-            if evented? != 1 {
+            // The events read the ticket inserted before them in the pipeline: none means
+            // the statements ran out of order, which must not pass unnoticed.
+            if evented? != events.len() {
                 return Err(DbError::Corrupt(
                     "ticket_created event not written".to_owned(),
                 ));

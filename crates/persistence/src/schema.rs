@@ -138,7 +138,50 @@ diesel::allow_tables_to_appear_in_same_query!(
     business_calendars,
     sla_policies,
     escalation_policies,
+    operator_groups,
+    assignment_rules,
+    operators,
 );
+
+diesel::table! {
+    operator_groups (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        members -> Jsonb,
+        next_turn -> Int8,
+        version -> Int8,
+        archived_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    assignment_rules (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        position -> Int4,
+        filter -> Nullable<Jsonb>,
+        strategy -> Text,
+        user_id -> Nullable<Text>,
+        group_id -> Nullable<Uuid>,
+        version -> Int8,
+        archived_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    operators (org_id, user_id) {
+        org_id -> Uuid,
+        user_id -> Text,
+        available -> Bool,
+        updated_at -> Timestamptz,
+    }
+}
 
 diesel::table! {
     escalation_policies (org_id, id) {

@@ -13,11 +13,11 @@ use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use ticket_domain::{
-    AppliedPolicy, BusinessCalendar, CalendarId, CalendarRecord, CalendarSpec, ConfigError,
-    EscalationConfigRepository, EscalationPolicyId, EscalationPolicyRecord, EscalationPolicySpec,
-    EscalationRules, FieldError, Filter, OrgId, Removal, RepositoryError, RuleName,
-    SeverityTargets, SlaConfigRepository, SlaPolicyId, SlaPolicyRecord, SlaPolicySpec, SlaRules,
-    Steps, ValidationErrors,
+    AppliedPolicy, AssignmentRuleRecord, AssignmentRules, BusinessCalendar, CalendarId,
+    CalendarRecord, CalendarSpec, ConfigError, EscalationConfigRepository, EscalationPolicyId,
+    EscalationPolicyRecord, EscalationPolicySpec, EscalationRules, FieldError, Filter, OrgId,
+    Removal, RepositoryError, RuleName, SeverityTargets, SlaConfigRepository, SlaPolicyId,
+    SlaPolicyRecord, SlaPolicySpec, SlaRules, Steps, ValidationErrors,
 };
 use uuid::Uuid;
 
@@ -43,11 +43,11 @@ struct CalendarRow {
     updated_at: DateTime<Utc>,
 }
 
-fn corrupt(what: &str, id: Uuid, error: impl std::fmt::Display) -> DbError {
+pub(crate) fn corrupt(what: &str, id: Uuid, error: impl std::fmt::Display) -> DbError {
     DbError::Corrupt(format!("{what} {id}: {error}"))
 }
 
-fn name(raw: &str, id: Uuid) -> Result<RuleName, DbError> {
+pub(crate) fn name(raw: &str, id: Uuid) -> Result<RuleName, DbError> {
     RuleName::parse(raw, "name").map_err(|e| corrupt("name of", id, e))
 }
 
@@ -165,7 +165,7 @@ impl Stored for EscalationRow {
 
 /// A configuration transaction's failure: the database's, or a refusal.
 #[derive(Debug)]
-enum TxError {
+pub(crate) enum TxError {
     Db(DbError),
     Refused(ConfigError),
 }
@@ -191,12 +191,12 @@ impl From<TxError> for ConfigError {
     }
 }
 
-fn refuse<T>(error: ConfigError) -> Result<T, TxError> {
+pub(crate) fn refuse<T>(error: ConfigError) -> Result<T, TxError> {
     Err(TxError::Refused(error))
 }
 
 /// A stored configuration object, as its changes check it.
-trait Stored {
+pub(crate) trait Stored {
     const WHAT: &'static str;
     fn version(&self) -> i64;
     fn archived_at(&self) -> Option<DateTime<Utc>>;
@@ -224,7 +224,10 @@ impl Stored for PolicyRow {
 
 /// The checks every change of a stored object makes: it exists, and its version is the
 /// expected one. Returns the row (archived or not: the caller decides).
-fn current<R: Stored>(found: Option<R>, expected_version: Option<i64>) -> Result<R, TxError> {
+pub(crate) fn current<R: Stored>(
+    found: Option<R>,
+    expected_version: Option<i64>,
+) -> Result<R, TxError> {
     let Some(row) = found else {
         return refuse(ConfigError::NotFound(R::WHAT));
     };
@@ -239,7 +242,10 @@ fn current<R: Stored>(found: Option<R>, expected_version: Option<i64>) -> Result
 }
 
 /// [`current`], for a replacement: archived objects no longer change.
-fn replaceable<R: Stored>(found: Option<R>, expected_version: Option<i64>) -> Result<R, TxError> {
+pub(crate) fn replaceable<R: Stored>(
+    found: Option<R>,
+    expected_version: Option<i64>,
+) -> Result<R, TxError> {
     let row = current(found, expected_version)?;
     if row.archived_at().is_some() {
         return refuse(ConfigError::Archived);
@@ -287,7 +293,7 @@ struct RulesCache {
 /// organization's active policies.
 #[derive(Clone)]
 pub struct PgSlaConfig {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
     rules: Arc<Mutex<RulesCache>>,
 }
 
@@ -336,7 +342,7 @@ impl PgSlaConfig {
         }
     }
 
-    fn forget(&self, org: OrgId) {
+    pub(crate) fn forget(&self, org: OrgId) {
         let mut cache = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
         cache.writes += 1;
         cache.entries.remove(&org);
@@ -361,6 +367,7 @@ macro_rules! write_in {
         result.map_err(ConfigError::from)
     }};
 }
+pub(crate) use write_in;
 
 /// Runs the body in a read-only transaction scoped to `org`.
 macro_rules! read_in {
@@ -377,6 +384,7 @@ macro_rules! read_in {
             .map_err(RepositoryError::from)
     }};
 }
+pub(crate) use read_in;
 
 fn calendar_columns() -> diesel::dsl::AsSelect<CalendarRow, diesel::pg::Pg> {
     CalendarRow::as_select()
@@ -397,10 +405,12 @@ impl SlaConfigRepository for PgSlaConfig {
             Ok(rules) => return Ok(rules),
             Err(writes) => writes,
         };
-        let (rows, escalations): (
+        let (rows, escalations, assignments): (
             Vec<(PolicyRow, Option<serde_json::Value>)>,
             Vec<EscalationRow>,
+            Vec<AssignmentRuleRecord>,
         ) = read_in!(self, org, |c| {
+            let assignments = crate::assignment::active_rules(c, org).await?;
             let escalations = escalation_policies::table
                 .filter(escalation_policies::org_id.eq(org.as_uuid()))
                 .filter(escalation_policies::archived_at.is_null())
@@ -434,6 +444,7 @@ impl SlaConfigRepository for PgSlaConfig {
                     .load(c)
                     .await?,
                 escalations,
+                assignments,
             ))
         })?;
         // Policies sharing a calendar share one parsed copy.
@@ -467,8 +478,11 @@ impl SlaConfigRepository for PgSlaConfig {
             .into_iter()
             .map(EscalationPolicyRecord::try_from)
             .collect::<Result<Vec<_>, _>>()?;
-        let rules =
-            Arc::new(SlaRules::new(policies).with_escalations(EscalationRules::new(escalations)));
+        let rules = Arc::new(
+            SlaRules::new(policies)
+                .with_escalations(EscalationRules::new(escalations))
+                .with_assignments(AssignmentRules::new(assignments)),
+        );
         self.remember(org, writes, &rules);
         Ok(rules)
     }

@@ -706,6 +706,13 @@ fn domain_enums() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static st
             ("notification_logs", "status"),
             names(DeliveryStatus::ALL, DeliveryStatus::as_str),
         ),
+        (
+            ("assignment_rules", "strategy"),
+            names(
+                ticket_domain::Strategy::ALL,
+                ticket_domain::Strategy::as_str,
+            ),
+        ),
     ])
 }
 
@@ -784,6 +791,11 @@ async fn enum_checks_allow_exactly_the_domain_values() {
            created_at) VALUES ($1, 'ticket_created', '{}', now(), now())",
         "INSERT INTO ticket_timers (ticket_id, kind, org_id, due_at) \
            VALUES ($1, 'hold_end', '00000000-0000-0000-0000-000000000001', now())",
+        "INSERT INTO operator_groups (org_id, id, name, members, created_at, updated_at) \
+           VALUES ('00000000-0000-0000-0000-000000000001', $1, 'g', '[]', now(), now())",
+        "INSERT INTO assignment_rules (org_id, id, name, position, strategy, group_id, \
+           created_at, updated_at) VALUES ('00000000-0000-0000-0000-000000000001', $1, 'r', 1, \
+           'round_robin', $1, now(), now())",
     ];
     for sql in rows {
         diesel::sql_query(sql)
@@ -799,6 +811,12 @@ async fn enum_checks_allow_exactly_the_domain_values() {
                held_since = CASE WHEN $1 = 'on_hold' THEN now() END, \
                held_from = CASE WHEN $1 = 'on_hold' THEN 'in_progress' END, \
                hold_reason = CASE WHEN $1 = 'on_hold' THEN 'rules case' END"
+                .to_owned()
+        } else if (table.as_str(), column.as_str()) == ("assignment_rules", "strategy") {
+            // A fixed rule names a user, the others a group (CHECK assignment_rule_target).
+            "UPDATE assignment_rules SET strategy = $1, \
+               user_id = CASE WHEN $1 = 'fixed' THEN 'op-1' END, \
+               group_id = CASE WHEN $1 <> 'fixed' THEN id END"
                 .to_owned()
         } else {
             format!("UPDATE {table} SET {column} = $1")

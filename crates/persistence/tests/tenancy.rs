@@ -8,10 +8,11 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Bool, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use ticket_domain::{
-    AlertData, BusinessCalendar, CalendarSpec, CameraId, EscalationConfigRepository,
-    EscalationPolicySpec, ListQuery, NewAlert, OrgId, OrgRef, OrgSlug, OrganizationRepository,
-    ProviderId, RuleName, Severity, SeverityTargets, SlaConfigRepository, SlaPolicy, SlaPolicySpec,
-    Steps, TicketDraft, TicketRepository, Title,
+    AlertData, AssignTo, AssignmentConfigRepository, AssignmentRuleSpec, BusinessCalendar,
+    CalendarSpec, CameraId, EscalationConfigRepository, EscalationPolicySpec, ListQuery, Member,
+    NewAlert, OperatorGroupSpec, OrgId, OrgRef, OrgSlug, OrganizationRepository, ProviderId,
+    RuleName, Severity, SeverityTargets, SlaConfigRepository, SlaPolicy, SlaPolicySpec, Steps,
+    Strategy, TicketDraft, TicketRepository, Title, UserId,
 };
 use ticket_persistence::test_db::TestDatabase;
 use ticket_persistence::{
@@ -19,7 +20,7 @@ use ticket_persistence::{
 };
 use uuid::Uuid;
 
-const TENANT_TABLES: [&str; 10] = [
+const TENANT_TABLES: [&str; 13] = [
     "organizations",
     "tickets",
     "ticket_alerts",
@@ -30,6 +31,9 @@ const TENANT_TABLES: [&str; 10] = [
     "business_calendars",
     "sla_policies",
     "escalation_policies",
+    "operator_groups",
+    "assignment_rules",
+    "operators",
 ];
 
 #[derive(QueryableByName)]
@@ -121,6 +125,45 @@ async fn two_organizations(db: &TestDatabase) -> (OrgId, OrgId) {
         )
         .await
         .unwrap();
+        let group = sla
+            .create_operator_group(
+                org,
+                &OperatorGroupSpec {
+                    name: RuleName::parse("Night", "name").unwrap(),
+                    members: vec![Member {
+                        user_id: UserId::parse("alice", "user_id").unwrap(),
+                        capacity: Some(3),
+                    }],
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        sla.create_assignment_rule(
+            org,
+            &AssignmentRuleSpec {
+                name: RuleName::parse("Nobody's", "name").unwrap(),
+                position: None,
+                // Takes no ticket: the seeded ticket stays as the test expects.
+                filter: Some(
+                    ticket_domain::Filter::parse(
+                        &serde_json::json!({"field": "camera_id", "op": "eq", "value": 424242}),
+                        "filter",
+                    )
+                    .unwrap(),
+                ),
+                target: AssignTo::Group {
+                    group: group.id,
+                    strategy: Strategy::RoundRobin,
+                },
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        sla.set_availability(org, &UserId::parse("alice", "user_id").unwrap(), true, now)
+            .await
+            .unwrap();
         ids.push(org);
     }
     (ids[0], ids[1])

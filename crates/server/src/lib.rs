@@ -18,8 +18,9 @@ use std::sync::Arc;
 use storage::{Ports, Storage};
 use ticket_domain::notification::OutboxPurger;
 use ticket_domain::{
-    Clock, Dispatcher, EscalationConfigRepository, HealthCheck, OrganizationRepository,
-    OutboxRepository, SlaConfigRepository, SlaPolicy, TicketRepository, TicketService,
+    AssignmentConfigRepository, Clock, Dispatcher, EscalationConfigRepository, HealthCheck,
+    OrganizationRepository, OutboxRepository, SlaConfigRepository, SlaPolicy, TicketRepository,
+    TicketService,
 };
 use ticket_http::outbound::WebhookSender;
 use ticket_http::{AuthMode, Authenticator, ServiceInfo, configure, no_route};
@@ -73,12 +74,14 @@ where
     T: TicketRepository + HealthCheck + Clone,
     O: OutboxRepository,
     G: OrganizationRepository,
-    S: SlaConfigRepository + EscalationConfigRepository + Clone,
+    S: SlaConfigRepository + EscalationConfigRepository + AssignmentConfigRepository + Clone,
     C: Clock,
 {
     move |cfg| {
         let escalation_config: web::Data<dyn EscalationConfigRepository> =
             web::Data::from(Arc::new(ports.sla.clone()) as Arc<dyn EscalationConfigRepository>);
+        let assignment_config: web::Data<dyn AssignmentConfigRepository> =
+            web::Data::from(Arc::new(ports.sla.clone()) as Arc<dyn AssignmentConfigRepository>);
         let health: web::Data<dyn HealthCheck> =
             web::Data::from(Arc::new(ports.tickets.clone()) as Arc<dyn HealthCheck>);
         let outbox: web::Data<dyn OutboxRepository> =
@@ -94,6 +97,7 @@ where
             .app_data(orgs)
             .app_data(sla_config)
             .app_data(escalation_config)
+            .app_data(assignment_config)
             .configure(configure::<T, C>);
     }
 }

@@ -19,6 +19,7 @@
 //! - [`openapi`]: the document assembled from all of the above, and its serving;
 //! - this module: [`configure`], which registers the routes and the document.
 
+pub mod assignment;
 pub mod auth;
 pub mod config;
 pub mod dto;
@@ -43,5 +44,6 @@ pub fn configure<R: TicketRepository, C: Clock>(cfg: &mut web::ServiceConfig) {
     routes::configure::<R, C>(cfg);
     config::configure::<R, C>(cfg);
     escalation::configure::<R, C>(cfg);
+    assignment::configure::<R, C>(cfg);
     openapi::configure(cfg);
 }

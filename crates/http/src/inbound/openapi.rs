@@ -18,6 +18,7 @@ use utoipa::openapi::{Ref, RefOr, Schema};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
+use crate::inbound::assignment;
 use crate::inbound::config;
 use crate::inbound::dto::{
     AlertResponse, CommentResponse, HistoryResponse, NotificationResponse, TargetStatsResponse,
@@ -92,6 +93,18 @@ Trailing slashes in paths are ignored.",
         escalation::replace_policy,
         escalation::remove_policy,
         escalation::simulate_policy,
+        assignment::list_groups,
+        assignment::create_group,
+        assignment::get_group,
+        assignment::replace_group,
+        assignment::remove_group,
+        assignment::list_rules,
+        assignment::create_rule,
+        assignment::get_rule,
+        assignment::replace_rule,
+        assignment::remove_rule,
+        assignment::set_availability,
+        assignment::get_availability,
         openapi_json,
     ),
     components(
@@ -116,6 +129,14 @@ Trailing slashes in paths are ignored.",
             escalation::EscalationPolicyListSchema,
             escalation::SimulationRequestSchema,
             escalation::SimulationSchema,
+            assignment::OperatorGroupRequestSchema,
+            assignment::OperatorGroupSchema,
+            assignment::OperatorGroupListSchema,
+            assignment::AssignmentRuleRequestSchema,
+            assignment::AssignmentRuleSchema,
+            assignment::AssignmentRuleListSchema,
+            assignment::AvailabilityRequestSchema,
+            assignment::AvailabilitySchema,
             TicketResponse,
             AlertResponse,
             NotificationResponse,

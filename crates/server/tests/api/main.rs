@@ -6,6 +6,7 @@
 
 mod harness;
 
+mod assignment;
 mod auth;
 mod concurrency;
 mod dedup;

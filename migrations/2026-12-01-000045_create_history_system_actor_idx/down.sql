@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS ticket_state_history_system_actor_idx;

@@ -230,7 +230,8 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
 
     /// Changes a ticket of `caller`'s organization, as `actor`. With `if_match`, only from
     /// that version; without it, the change is re-validated (rules and permissions) against
-    /// whatever state it would apply to.
+    /// whatever state it would apply to. Without the organization's rules: a reopen starts
+    /// no escalation chain (use [`TicketService::change_status_under`]).
     pub async fn change_status(
         &self,
         caller: &Caller,

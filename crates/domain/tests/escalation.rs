@@ -446,3 +446,41 @@ fn a_simulation_shows_skipped_steps_and_stores_nothing() {
     let sim = simulate(&ticket, &chain);
     assert!(sim.iter().all(|s| s.runs), "nobody answered: both run");
 }
+
+#[test]
+fn a_reassign_step_leaves_a_held_ticket_alone() {
+    let ticket = under(two_steps());
+    let to = |t: &Ticket, target: Status, reason: Option<&str>, at| {
+        let change = StatusChange {
+            target,
+            assignee_id: None,
+            reason: reason.map(|r| ticket_domain::Reason::parse(r, "reason").unwrap()),
+            hold_until: None,
+        };
+        lifecycle::apply(t, &change, &user("bob"), at).unwrap().0
+    };
+    let working = to(&ticket, Status::InProgress, None, secs(1));
+    let held = to(&working, Status::OnHold, Some("guard on the way"), secs(2));
+    let out = escalate(&held, secs(4)).unwrap();
+    assert_eq!(out.ticket.status(), Status::OnHold, "the hold stays");
+    assert!(out.history.is_empty());
+    assert_eq!(
+        out.events.last().unwrap().payload["data"]["actions"][0]["skipped"],
+        "on hold"
+    );
+}
+
+#[test]
+fn a_duration_too_large_for_time_is_a_fault_not_a_crash() {
+    for after in [
+        json!(9_223_372_036_854_775_807_i64),
+        json!(-9_223_372_036_854_775_807_i64),
+        json!(1e300),
+    ] {
+        let faults = spec(json!({"name": "x", "steps": [
+            {"after": after, "actions": [{"type": "raise_severity"}]}
+        ]}))
+        .unwrap_err();
+        assert_eq!(faults, vec!["steps[0].after"], "{after}");
+    }
+}

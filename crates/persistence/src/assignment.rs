@@ -651,7 +651,13 @@ pub(crate) async fn assign_new(
         }
         AssignTo::Group { group, strategy } => (*group, *strategy),
     };
-    let statuses: Vec<&str> = Status::ACTIVE.iter().map(|s| s.as_str()).collect();
+    // The active statuses as literals, not a parameter: so the planner can match the
+    // partial index of loads (000044), whose predicate is this list.
+    let active = Status::ACTIVE
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
     let (locked, loads) = tokio::join!(
         Prepared(
             diesel::sql_query(
@@ -663,18 +669,17 @@ pub(crate) async fn assign_new(
         )
         .get_result::<Turn>(&mut &*conn),
         Prepared(
-            diesel::sql_query(
+            diesel::sql_query(format!(
                 "SELECT m.user_id, COALESCE(o.available, true) AS available, \
                    (SELECT count(*) FROM tickets t WHERE t.org_id = $1 \
-                      AND t.assignee_id = m.user_id AND t.status = ANY($3)) AS load \
+                      AND t.assignee_id = m.user_id AND t.status IN ({active})) AS load \
                  FROM operator_groups g \
                  CROSS JOIN LATERAL jsonb_to_recordset(g.members) AS m(user_id text) \
                  LEFT JOIN operators o ON o.org_id = g.org_id AND o.user_id = m.user_id \
-                 WHERE g.org_id = $1 AND g.id = $2",
-            )
+                 WHERE g.org_id = $1 AND g.id = $2"
+            ))
             .bind::<diesel::sql_types::Uuid, _>(org.as_uuid())
             .bind::<diesel::sql_types::Uuid, _>(group.as_uuid())
-            .bind::<diesel::sql_types::Array<Text>, _>(&statuses)
         )
         .load::<Load>(&mut &*conn),
     );

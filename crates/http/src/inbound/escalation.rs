@@ -364,34 +364,37 @@ fn step_schema() -> Value {
         {"type": "integer", "minimum": 1, "maximum": 31_622_400},
         {"type": "string", "pattern": "^[0-9]{1,9}[smhd]$"}
     ], "description": "Whole seconds, or a number with a unit (`90s`, `5m`, `4h`, `7d`), counted from the start of the round."});
-    let names = |what: &str| {
-        json!({"type": "array", "maxItems": 50, "items": {"type": "string", "minLength": 1,
-            "maxLength": if what == "users" { 255 } else { 200 }}})
-    };
+    let users = json!({"type": ["array", "null"], "maxItems": 50,
+        "items": {"$ref": "#/components/schemas/UserId"}});
+    let groups = json!({"type": ["array", "null"], "maxItems": 50,
+        "items": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"}});
     json!({
         "type": "object",
         "required": ["after", "actions"],
         "additionalProperties": false,
         "properties": {
             "after": duration,
-            "condition": {"type": "string",
-                "enum": ["not_acknowledged", "not_resolved", "sla_warning", "sla_breached"],
+            "condition": {"type": ["string", "null"],
+                "enum": ["not_acknowledged", "not_resolved", "sla_warning", "sla_breached", null],
                 "description": "When the step runs once due (absent: `not_resolved`); false then, it is skipped."},
             "actions": {"type": "array", "minItems": 1, "maxItems": 10, "items": {"oneOf": [
                 {"type": "object", "required": ["type"], "additionalProperties": false,
                  "description": "A `ticket_escalated` event naming them (at least one user or group).",
-                 "properties": {"type": {"const": "notify"}, "users": names("users"), "groups": names("groups")}},
+                 "properties": {"type": {"const": "notify"}, "users": users, "groups": groups},
+                 "anyOf": [{"required": ["users"], "properties": {"users": {"type": "array", "minItems": 1}}},
+                           {"required": ["groups"], "properties": {"groups": {"type": "array", "minItems": 1}}}]},
                 {"type": "object", "required": ["type", "assignee_id"], "additionalProperties": false,
+                 "description": "Assigns the ticket to the user; skipped when it already has it, or is on hold.",
                  "properties": {"type": {"const": "reassign"},
-                    "assignee_id": {"type": "string", "minLength": 1, "maxLength": 255}}},
+                    "assignee_id": {"$ref": "#/components/schemas/UserId"}}},
                 {"type": "object", "required": ["type"], "additionalProperties": false,
                  "description": "To `severity`, or one level up when absent; never lower.",
                  "properties": {"type": {"const": "raise_severity"},
                     "severity": {"type": ["string", "null"], "enum": ["critical", "high", "medium", "low", "info", null]}}},
                 {"type": "object", "required": ["type", "body"], "additionalProperties": false,
                  "properties": {"type": {"const": "comment"},
-                    "body": {"type": "string", "minLength": 1, "maxLength": 10_000, "pattern": "\\S"},
-                    "visibility": {"type": "string", "enum": ["internal", "external"]}}}
+                    "body": {"$ref": "#/components/schemas/CommentBody"},
+                    "visibility": {"type": ["string", "null"], "enum": ["internal", "external", null]}}}
             ]}}
         }
     })
@@ -405,7 +408,7 @@ fn policy_properties() -> Value {
         "filter": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Filter"}],
             "description": "Which tickets the policy takes; absent or null: every one."},
         "steps": {"type": "array", "minItems": 1, "maxItems": 20, "items": step_schema(),
-            "description": "In order of `after` (not decreasing)."},
+            "description": "In order of `after` (not decreasing; a step earlier than the one before is a 422)."},
         "repeat": {"type": ["integer", "null"], "minimum": 0, "maximum": 5,
             "description": "Extra rounds of the steps, each starting when the previous one's last step was due."}
     })

@@ -127,6 +127,16 @@ impl Caller {
         }
         Ok(())
     }
+
+    /// Setting `user`'s availability for automatic assignment: operators set their own,
+    /// anyone else's needs [`Action::AssignOthers`] (supervisors and admins).
+    pub fn require_set_availability(&self, user: &UserId) -> Result<(), Forbidden> {
+        self.require(Action::ChangeStatus)?;
+        if self.user.as_ref() != Some(user) {
+            self.require(Action::AssignOthers)?;
+        }
+        Ok(())
+    }
 }
 
 /// An organization's short name: 1..=63 of `a-z`, `0-9` and `-`, starting with a letter or

@@ -209,3 +209,14 @@ fn an_org_is_named_by_id_or_slug() {
     );
     assert!(OrgRef::parse("not a slug", "org").is_err());
 }
+
+#[test]
+fn operators_set_their_own_availability_and_supervisors_anyones() {
+    let operator = caller(&[Role::Operator]);
+    assert!(operator.require_set_availability(&user("ann")).is_ok());
+    assert!(operator.require_set_availability(&user("ben")).is_err());
+    let supervisor = caller(&[Role::Supervisor]);
+    assert!(supervisor.require_set_availability(&user("ben")).is_ok());
+    let viewer = caller(&[Role::Viewer]);
+    assert!(viewer.require_set_availability(&user("ann")).is_err());
+}

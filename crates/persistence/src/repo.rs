@@ -669,6 +669,13 @@ impl TicketRepository for PgTicketRepository {
                         Ingested::Replayed(_) => "alerts_replayed_total",
                     };
                     metrics::counter!(counter).increment(1);
+                    // A new ticket an assignment rule assigned made one transition more.
+                    if let Ingested::Created(t) = &ingested
+                        && t.status() == Status::Assigned
+                    {
+                        metrics::counter!("ticket_transitions_total", "to_status" => "assigned")
+                            .increment(1);
+                    }
                     return Ok(ingested);
                 }
                 Err(e) => return Err(e.into()),

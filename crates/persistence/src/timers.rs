@@ -302,6 +302,11 @@ async fn store_escalated(
     logged?;
     commented?;
     evented?;
+    for entry in &escalated.history {
+        metrics::counter!("ticket_transitions_total", "to_status" => entry.to_status.as_str())
+            .increment(1);
+    }
+    metrics::counter!("comments_added_total").increment(escalated.comments.len() as u64);
     metrics::counter!("escalation_steps_total").increment(
         escalated
             .events

@@ -516,9 +516,7 @@ pub(crate) async fn set_availability<R: TicketRepository, C: Clock>(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller_allowed(&req, orgs.as_ref(), Action::ChangeStatus).await?;
     let user = path_user(&path)?;
-    if caller.user.as_ref() != Some(&user) {
-        caller.require(Action::AssignOthers)?;
-    }
+    caller.require_set_availability(&user)?;
     let body = object(read_json::<Value>(payload).await?)?;
     let mut errors = ValidationErrors::default();
     only_fields(&body, &["available"], &mut errors);

@@ -329,7 +329,9 @@ impl AssignmentRuleRecord {
     }
 }
 
-fn assignment_actor(rule: AssignmentRuleId) -> SystemActor {
+/// The system actor of assignment rule `rule` (`system:assignment:<rule id>`), as its
+/// history rows name it.
+pub fn assignment_actor(rule: AssignmentRuleId) -> SystemActor {
     SystemActor::new(SystemKind::Assignment, &rule.to_string())
         .unwrap_or_else(|_| SystemActor::builtin(SystemKind::Assignment, "rule"))
 }

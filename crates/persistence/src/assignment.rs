@@ -4,15 +4,16 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use diesel::dsl::{exists, max};
+use diesel::dsl::exists;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use ticket_domain::assignment::{
-    AssignmentPlan, assign, assignment_failed, choose, members_from_json, members_to_json,
+    AssignmentPlan, assign, assignment_actor, assignment_failed, choose, members_from_json,
+    members_to_json,
 };
 use ticket_domain::{
-    AssignTo, AssignmentConfigRepository, AssignmentRuleId, AssignmentRuleRecord,
+    Actor, AssignTo, AssignmentConfigRepository, AssignmentRuleId, AssignmentRuleRecord,
     AssignmentRuleSpec, Availability, Candidate, ConfigError, FieldError, Filter, HistoryEntry,
     OperatorGroupId, OperatorGroupRecord, OperatorGroupSpec, OrgId, OutboxEvent, Removal,
     RepositoryError, Status, Strategy, Ticket, UserId, ValidationErrors,
@@ -24,7 +25,8 @@ use crate::prepared::Prepared;
 use crate::repo::set_org;
 use crate::schema::{assignment_rules, operator_groups, operators};
 use crate::sla_config::{
-    PgSlaConfig, Stored, TxError, corrupt, current, name, read_in, refuse, replaceable, write_in,
+    PgSlaConfig, Stored, TxError, corrupt, current, name, next_position, read_in, refuse,
+    replaceable, write_in,
 };
 
 #[derive(Debug, Queryable, Selectable)]
@@ -400,15 +402,7 @@ impl AssignmentConfigRepository for PgSlaConfig {
             check_group(c, org, &spec.target).await?;
             let position = match spec.position {
                 Some(p) => p,
-                None => {
-                    let last: Option<i32> = assignment_rules::table
-                        .filter(assignment_rules::org_id.eq(org.as_uuid()))
-                        .filter(assignment_rules::archived_at.is_null())
-                        .select(max(assignment_rules::position))
-                        .first(c)
-                        .await?;
-                    last.map_or(1, |p| p.saturating_add(1))
-                }
+                None => next_position!(c, assignment_rules, org),
             };
             Ok(diesel::insert_into(assignment_rules::table)
                 .values((
@@ -477,7 +471,8 @@ impl AssignmentConfigRepository for PgSlaConfig {
         now: DateTime<Utc>,
     ) -> Result<Removal<AssignmentRuleRecord>, ConfigError> {
         let key = (org.as_uuid(), id.as_uuid());
-        let actor = format!("system:assignment:{}", id.as_uuid());
+        // The name its history rows carry, as the domain spells it.
+        let actor = Actor::System(assignment_actor(id)).to_string();
         let removal: Removal<RuleRow> = write_in!(self, org, |c| {
             let found: Option<RuleRow> = assignment_rules::table
                 .find(key)

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use diesel::dsl::{exists, max};
+use diesel::dsl::exists;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -693,7 +693,7 @@ impl SlaConfigRepository for PgSlaConfig {
             check_calendar(c, org, spec.calendar_id).await?;
             let position = match spec.position {
                 Some(p) => p,
-                None => next_position(c, org).await?,
+                None => next_position!(c, sla_policies, org),
             };
             Ok(diesel::insert_into(sla_policies::table)
                 .values((
@@ -858,15 +858,7 @@ impl EscalationConfigRepository for PgSlaConfig {
         let row: EscalationRow = write_in!(self, org, |c| {
             let position = match spec.position {
                 Some(p) => p,
-                None => {
-                    let last: Option<i32> = escalation_policies::table
-                        .filter(escalation_policies::org_id.eq(org.as_uuid()))
-                        .filter(escalation_policies::archived_at.is_null())
-                        .select(max(escalation_policies::position))
-                        .first(c)
-                        .await?;
-                    last.map_or(1, |p| p.saturating_add(1))
-                }
+                None => next_position!(c, escalation_policies, org),
             };
             Ok(diesel::insert_into(escalation_policies::table)
                 .values((
@@ -983,13 +975,18 @@ impl EscalationConfigRepository for PgSlaConfig {
     }
 }
 
-/// After the last active policy.
-async fn next_position(conn: &mut AsyncPgConnection, org: OrgId) -> Result<i32, TxError> {
-    let last: Option<i32> = sla_policies::table
-        .filter(sla_policies::org_id.eq(org.as_uuid()))
-        .filter(sla_policies::archived_at.is_null())
-        .select(max(sla_policies::position))
-        .first(conn)
-        .await?;
-    Ok(last.map_or(1, |p| p.saturating_add(1)))
+/// The position an ordered rule of `$table` (SLA policy, escalation policy, assignment
+/// rule) takes when its body names none: after the last active one. A macro: the three
+/// tables share the columns, not a type.
+macro_rules! next_position {
+    ($conn:expr, $table:ident, $org:expr) => {{
+        let last: Option<i32> = $table::table
+            .filter($table::org_id.eq($org.as_uuid()))
+            .filter($table::archived_at.is_null())
+            .select(diesel::dsl::max($table::position))
+            .first($conn)
+            .await?;
+        last.map_or(1, |p| p.saturating_add(1))
+    }};
 }
+pub(crate) use next_position;

@@ -6,9 +6,11 @@
 //! rule's system actor (`system:assignment:<rule id>`), with history and event, and no
 //! first response.
 //!
-//! The store applies it in the creation's transaction: it locks the group, reads each
-//! member's availability and load as of that lock, and asks [`choose`]; concurrent creates
-//! on a group take turns, so round robin is exact and no capacity is exceeded.
+//! The store applies it in the creation's transaction: it reads the group's members and
+//! their availability, and asks [`choose`]. Round robin takes a turn of its own (a
+//! number no concurrent create shares), so it needs no lock; loads, when a capacity or
+//! least loaded needs them, are counted as of a lock on the group, so no capacity is
+//! exceeded.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
@@ -369,7 +371,8 @@ impl AssignmentRules {
     }
 }
 
-/// A group member as the choice sees it, as of the group's lock.
+/// A group member as the choice sees it, as of the assignment (as of the group's lock
+/// where loads count).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     pub user_id: UserId,
@@ -389,20 +392,21 @@ impl Candidate {
 }
 
 /// The member (index into `candidates`) `strategy` picks, or `None` when nobody is
-/// eligible. Round robin starts at `cursor` (the turn after the last pick, counted over
-/// the list) and takes the first eligible member from there, wrapping.
-pub fn choose(strategy: Strategy, candidates: &[Candidate], cursor: i64) -> Option<usize> {
-    let n = candidates.len();
-    if n == 0 {
-        return None;
-    }
+/// eligible. Round robin gives turn `turn` (the group's count of turns taken, one per
+/// ticket it was asked for) to the eligible members in list order, wrapping: with `k`
+/// eligible, the `(turn mod k)`-th of them. A turn is a number, not a position, so
+/// concurrent creates can each take one without waiting for another's pick.
+pub fn choose(strategy: Strategy, candidates: &[Candidate], turn: i64) -> Option<usize> {
     match strategy {
         Strategy::Fixed => candidates.iter().position(Candidate::eligible),
         Strategy::RoundRobin => {
-            let start = cursor.rem_euclid(n as i64) as usize;
-            (0..n)
-                .map(|k| (start + k) % n)
-                .find(|&i| candidates[i].eligible())
+            let eligible: Vec<usize> = (0..candidates.len())
+                .filter(|&i| candidates[i].eligible())
+                .collect();
+            let k = i64::try_from(eligible.len()).ok().filter(|&k| k > 0)?;
+            eligible
+                .get(usize::try_from(turn.rem_euclid(k)).ok()?)
+                .copied()
         }
         Strategy::LeastLoaded => candidates
             .iter()

@@ -88,9 +88,10 @@ pub trait TicketRepository: Send + Sync + 'static {
     ///   `ticket_created` event) and return [`Ingested::Created`] with its number set;
     ///   with an [`crate::assignment::AssignmentPlan`], in the same transaction, assign it
     ///   ([`crate::assignment::assign`]: history row and `status_changed` event too) to the
-    ///   member [`crate::assignment::choose`] picks from the group's members as of a lock
-    ///   on the group (so concurrent creates take turns), or to the fixed user unless
-    ///   unavailable; nobody eligible (or the group gone): write
+    ///   member [`crate::assignment::choose`] picks (round robin: with a turn of its own,
+    ///   distinct from every concurrent create's; with a capacity, or least loaded: with
+    ///   the loads as of a lock on the group, so concurrent creates never exceed a
+    ///   capacity), or to the fixed user unless unavailable; nobody eligible (or the group gone): write
     ///   [`crate::assignment::assignment_failed`] instead.
     async fn ingest(
         &self,

@@ -112,27 +112,33 @@ fn a_group_lists_distinct_members_with_capacities() {
 }
 
 #[test]
-fn round_robin_takes_the_next_eligible_member_in_turn() {
+fn round_robin_gives_the_turns_to_the_eligible_members_in_order() {
     let all = [
         candidate("a", true, None, 0),
         candidate("b", true, None, 5),
         candidate("c", true, None, 0),
     ];
     let picks: Vec<usize> = (0..6)
-        .map(|cursor| choose(Strategy::RoundRobin, &all, cursor).unwrap())
+        .map(|turn| choose(Strategy::RoundRobin, &all, turn).unwrap())
         .collect();
     assert_eq!(picks, vec![0, 1, 2, 0, 1, 2]);
     let some = [
         candidate("a", true, None, 0),
         candidate("b", false, None, 0),
         candidate("c", true, Some(1), 1),
+        candidate("d", true, Some(2), 1),
     ];
+    let picks: Vec<usize> = (0..4)
+        .map(|turn| choose(Strategy::RoundRobin, &some, turn).unwrap())
+        .collect();
     assert_eq!(
-        choose(Strategy::RoundRobin, &some, 1),
-        Some(0),
-        "b and c skipped"
+        picks,
+        vec![0, 3, 0, 3],
+        "b (away) and c (full) skipped; the turns alternate over the eligible"
     );
-    assert_eq!(choose(Strategy::RoundRobin, &some, -7), Some(0));
+    assert_eq!(choose(Strategy::RoundRobin, &some, -7), Some(3));
+    assert_eq!(choose(Strategy::RoundRobin, &some, i64::MAX), Some(3));
+    assert_eq!(choose(Strategy::RoundRobin, &some, i64::MIN), Some(0));
     let none = [
         candidate("a", false, None, 0),
         candidate("b", true, Some(0), 0),

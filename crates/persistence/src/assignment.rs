@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use ticket_domain::assignment::{
-    AssignmentPlan, assign, assignment_actor, assignment_failed, choose, members_from_json,
+    AssignmentPlan, Member, assign, assignment_actor, assignment_failed, choose, members_from_json,
     members_to_json,
 };
 use ticket_domain::{
@@ -582,11 +582,21 @@ impl AssignmentConfigRepository for PgSlaConfig {
 }
 
 #[derive(QueryableByName)]
-struct Turn {
+struct Group {
     #[diesel(sql_type = diesel::sql_types::Jsonb)]
     members: serde_json::Value,
+    /// Round robin's turn, taken by this statement; 0 for the other strategies.
     #[diesel(sql_type = BigInt)]
-    next_turn: i64,
+    turn: i64,
+    /// The members recorded unavailable (round robin's read; empty otherwise).
+    #[diesel(sql_type = diesel::sql_types::Array<Text>)]
+    away: Vec<String>,
+}
+
+impl Group {
+    fn members(&self) -> Result<Vec<Member>, DbError> {
+        members_from_json(&self.members).map_err(|e| DbError::Corrupt(e.to_string()))
+    }
 }
 
 #[derive(QueryableByName)]
@@ -608,10 +618,17 @@ pub(crate) struct Assigned {
 }
 
 /// Applies `plan` to the new `ticket` inside its creation's transaction (see
-/// `TicketRepository::ingest`). For a group: the group's row lock first, then, in a later
-/// statement (so in a snapshot taken after the lock: every earlier holder's ticket is
-/// counted), each member's availability and load; the next turn is stored with the
-/// pick. Two round trips; none for a fixed user beyond one read of its availability.
+/// `TicketRepository::ingest`). A group is read with each member's availability and load.
+/// What concurrent creates on one group must agree on decides what is locked:
+/// - round robin without capacities: nothing. Each create takes its own turn from the
+///   group's sequence (000046), which no other create waits on; distinct turns are
+///   distinct picks. Two round trips' worth of statements, pipelined into one.
+/// - a capacity, or least loaded: the loads themselves. The group's row is locked (held
+///   until commit) and the loads are counted in a later statement, so in a snapshot taken
+///   after the lock, which sees every earlier holder's ticket: no member is taken past its
+///   capacity and least loaded sees the loads it changes. Such a group's creates queue.
+///
+/// A fixed user: one read of its availability.
 pub(crate) async fn assign_new(
     conn: &AsyncPgConnection,
     org: OrgId,
@@ -646,6 +663,93 @@ pub(crate) async fn assign_new(
         }
         AssignTo::Group { group, strategy } => (*group, *strategy),
     };
+    let round_robin = strategy == Strategy::RoundRobin;
+    let lock_group = || {
+        Prepared(
+            diesel::sql_query(
+                "SELECT members, 0::int8 AS turn, '{}'::text[] AS away FROM operator_groups \
+                 WHERE org_id = $1 AND id = $2 AND archived_at IS NULL FOR UPDATE",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(org.as_uuid())
+            .bind::<diesel::sql_types::Uuid, _>(group.as_uuid()),
+        )
+        .get_result::<Group>(&mut &*conn)
+    };
+    // Round robin reads the group, takes its turn and learns who is away in one
+    // statement, without a lock; it counts loads under the lock only when the members
+    // show a capacity. Least loaded always needs them.
+    let (found, members, loads) = if round_robin {
+        let read = Prepared(
+            diesel::sql_query(
+                "SELECT g.members, take_group_turn(g.id) AS turn, \
+                   ARRAY(SELECT o.user_id FROM operators o \
+                         WHERE o.org_id = g.org_id AND NOT o.available \
+                           AND o.user_id IN (SELECT jsonb_array_elements(g.members) ->> 'user_id') \
+                   ) AS away \
+                 FROM operator_groups g \
+                 WHERE g.org_id = $1 AND g.id = $2 AND g.archived_at IS NULL",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(org.as_uuid())
+            .bind::<diesel::sql_types::Uuid, _>(group.as_uuid()),
+        )
+        .get_result::<Group>(&mut &*conn)
+        .await;
+        let Some(found) = read.optional()? else {
+            return Ok(failed("the group no longer exists"));
+        };
+        let members = found.members()?;
+        let loads = if members.iter().any(|m| m.capacity.is_some()) {
+            let (locked, loads) = tokio::join!(lock_group(), member_loads(conn, org, group));
+            locked.optional()?;
+            Some(loads?)
+        } else {
+            None
+        };
+        (found, members, loads)
+    } else {
+        let (locked, loads) = tokio::join!(lock_group(), member_loads(conn, org, group));
+        let Some(found) = locked.optional()? else {
+            return Ok(failed("the group no longer exists"));
+        };
+        let members = found.members()?;
+        (found, members, Some(loads?))
+    };
+    let candidates: Vec<Candidate> = members
+        .iter()
+        .map(|m| {
+            let user = m.user_id.as_str();
+            let (available, load) = match &loads {
+                Some(loads) => loads
+                    .iter()
+                    .find(|l| l.user_id == user)
+                    .map_or((true, 0), |l| (l.available, l.load)),
+                None => (!found.away.iter().any(|a| a == user), 0),
+            };
+            Candidate {
+                user_id: m.user_id.clone(),
+                available,
+                capacity: m.capacity,
+                load,
+            }
+        })
+        .collect();
+    let Some(pick) = choose(strategy, &candidates, found.turn) else {
+        return Ok(failed(if candidates.is_empty() {
+            "the group has no members"
+        } else {
+            "no member is available with capacity left"
+        }));
+    };
+    Ok(assigned(&candidates[pick].user_id).unwrap_or_else(|| failed("the ticket is not open")))
+}
+
+/// Each member of `group` with its availability and its load (active tickets assigned
+/// to it).
+async fn member_loads(
+    conn: &AsyncPgConnection,
+    org: OrgId,
+    group: OperatorGroupId,
+) -> Result<Vec<Load>, DbError> {
     // The active statuses as literals, not a parameter: so the planner can match the
     // partial index of loads (000044), whose predicate is this list.
     let active = Status::ACTIVE
@@ -653,69 +757,21 @@ pub(crate) async fn assign_new(
         .map(|s| format!("'{}'", s.as_str()))
         .collect::<Vec<_>>()
         .join(", ");
-    let (locked, loads) = tokio::join!(
-        Prepared(
-            diesel::sql_query(
-                "SELECT members, next_turn FROM operator_groups \
-                 WHERE org_id = $1 AND id = $2 AND archived_at IS NULL FOR UPDATE",
-            )
-            .bind::<diesel::sql_types::Uuid, _>(org.as_uuid())
-            .bind::<diesel::sql_types::Uuid, _>(group.as_uuid())
-        )
-        .get_result::<Turn>(&mut &*conn),
-        Prepared(
-            diesel::sql_query(format!(
-                "SELECT m.user_id, COALESCE(o.available, true) AS available, \
-                   (SELECT count(*) FROM tickets t WHERE t.org_id = $1 \
-                      AND t.assignee_id = m.user_id AND t.status IN ({active})) AS load \
-                 FROM operator_groups g \
-                 CROSS JOIN LATERAL jsonb_to_recordset(g.members) AS m(user_id text) \
-                 LEFT JOIN operators o ON o.org_id = g.org_id AND o.user_id = m.user_id \
-                 WHERE g.org_id = $1 AND g.id = $2"
-            ))
-            .bind::<diesel::sql_types::Uuid, _>(org.as_uuid())
-            .bind::<diesel::sql_types::Uuid, _>(group.as_uuid())
-        )
-        .load::<Load>(&mut &*conn),
+    let load = format!(
+        "(SELECT count(*) FROM tickets t WHERE t.org_id = $1 \
+           AND t.assignee_id = m.user_id AND t.status IN ({active}))"
     );
-    let Some(turn) = locked.optional()? else {
-        return Ok(failed("the group no longer exists"));
-    };
-    let loads = loads?;
-    let members = members_from_json(&turn.members).map_err(|e| DbError::Corrupt(e.to_string()))?;
-    let candidates: Vec<Candidate> = members
-        .iter()
-        .map(|m| {
-            let found = loads.iter().find(|l| l.user_id == m.user_id.as_str());
-            Candidate {
-                user_id: m.user_id.clone(),
-                available: found.is_none_or(|l| l.available),
-                capacity: m.capacity,
-                load: found.map_or(0, |l| l.load),
-            }
-        })
-        .collect();
-    let Some(pick) = choose(strategy, &candidates, turn.next_turn) else {
-        return Ok(failed(if candidates.is_empty() {
-            "the group has no members"
-        } else {
-            "no member is available with capacity left"
-        }));
-    };
-    let Some(done) = assigned(&candidates[pick].user_id) else {
-        return Ok(failed("the ticket is not open"));
-    };
-    if strategy == Strategy::RoundRobin {
-        Prepared(
-            diesel::sql_query(
-                "UPDATE operator_groups SET next_turn = $3 WHERE org_id = $1 AND id = $2",
-            )
-            .bind::<diesel::sql_types::Uuid, _>(org.as_uuid())
-            .bind::<diesel::sql_types::Uuid, _>(group.as_uuid())
-            .bind::<BigInt, _>((pick + 1) as i64),
-        )
-        .execute(&mut &*conn)
-        .await?;
-    }
-    Ok(done)
+    Ok(Prepared(
+        diesel::sql_query(format!(
+            "SELECT m.user_id, COALESCE(o.available, true) AS available, {load} AS load \
+             FROM operator_groups g \
+             CROSS JOIN LATERAL jsonb_to_recordset(g.members) AS m(user_id text) \
+             LEFT JOIN operators o ON o.org_id = g.org_id AND o.user_id = m.user_id \
+             WHERE g.org_id = $1 AND g.id = $2"
+        ))
+        .bind::<diesel::sql_types::Uuid, _>(org.as_uuid())
+        .bind::<diesel::sql_types::Uuid, _>(group.as_uuid()),
+    )
+    .load::<Load>(&mut &*conn)
+    .await?)
 }

@@ -170,6 +170,41 @@ async fn capacities_are_kept_and_the_rest_fails_with_an_event() {
 }
 
 #[actix_web::test]
+async fn round_robin_keeps_capacities_under_concurrent_creates_on_two_instances() {
+    let a = TestApp::spawn().await;
+    let b = TestApp::spawn_on(&a.database_url, |_| {}).await;
+    let group = group(
+        &a,
+        json!([{"user_id": "ann", "capacity": 3}, {"user_id": "ben", "capacity": 3}]),
+    )
+    .await;
+    rule(
+        &a,
+        json!({"name": "Two seats", "strategy": "round_robin", "group_id": group}),
+    )
+    .await;
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let apps = [&a, &b];
+    let replies = join_all((0..7).map(|i| {
+        let app = apps[i % 2];
+        async move { app.post("/api/tickets", None, &alert(json!({}))).await }
+    }))
+    .await;
+    let tickets: Vec<Value> = replies.into_iter().map(|r| r.body).collect();
+    assert_eq!(
+        tally(&tickets),
+        BTreeMap::from([
+            (None, 1),
+            (Some("ann".to_owned()), 3),
+            (Some("ben".to_owned()), 3)
+        ]),
+        "{tickets:?}"
+    );
+    let unassigned = tickets.iter().find(|t| t["assignee_id"].is_null()).unwrap();
+    assert_eq!(failures(&a, unassigned["id"].as_str().unwrap()).await, 1);
+}
+
+#[actix_web::test]
 async fn an_unavailable_member_is_skipped_and_a_fixed_rule_assigns_its_user() {
     let app = TestApp::spawn().await;
     let group = group(&app, json!([{"user_id": "ann"}, {"user_id": "ben"}])).await;

@@ -47,6 +47,14 @@ impl SlaTarget {
             SlaTarget::Resolution => ticket.resolution_warned_at(),
         }
     }
+
+    /// When the target's breach was recorded (its `sla_breached` went out), if it was.
+    pub fn breach_notified_at(self, ticket: &Ticket) -> Option<DateTime<Utc>> {
+        match self {
+            SlaTarget::FirstResponse => ticket.first_response_breach_notified_at(),
+            SlaTarget::Resolution => ticket.resolution_breach_notified_at(),
+        }
+    }
 }
 
 /// The two targets of one severity.

@@ -61,6 +61,9 @@ pub struct Ticket {
     /// When each target's warning went out, once.
     pub(crate) first_response_warned_at: Option<DateTime<Utc>>,
     pub(crate) resolution_warned_at: Option<DateTime<Utc>>,
+    /// When each target's breach was recorded (its `sla_breached` went out), once.
+    pub(crate) first_response_breach_notified_at: Option<DateTime<Utc>>,
+    pub(crate) resolution_breach_notified_at: Option<DateTime<Utc>>,
     /// The escalation chain copied onto the ticket at creation or its last reopen, with
     /// how far it has run.
     pub(crate) escalation: Option<Arc<Escalation>>,
@@ -104,6 +107,8 @@ pub struct TicketRecord {
     pub resolution_warn_at: Option<DateTime<Utc>>,
     pub first_response_warned_at: Option<DateTime<Utc>>,
     pub resolution_warned_at: Option<DateTime<Utc>>,
+    pub first_response_breach_notified_at: Option<DateTime<Utc>>,
+    pub resolution_breach_notified_at: Option<DateTime<Utc>>,
     pub escalation: Option<Arc<Escalation>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -149,6 +154,8 @@ impl Ticket {
             resolution_warn_at,
             first_response_warned_at,
             resolution_warned_at,
+            first_response_breach_notified_at,
+            resolution_breach_notified_at,
             escalation,
             created_at,
             updated_at,
@@ -185,6 +192,8 @@ impl Ticket {
             resolution_warn_at,
             first_response_warned_at,
             resolution_warned_at,
+            first_response_breach_notified_at,
+            resolution_breach_notified_at,
             escalation,
             created_at,
             updated_at,
@@ -226,6 +235,8 @@ impl Ticket {
             resolution_warn_at,
             first_response_warned_at,
             resolution_warned_at,
+            first_response_breach_notified_at,
+            resolution_breach_notified_at,
             escalation,
             created_at,
             updated_at,
@@ -299,6 +310,8 @@ impl Ticket {
             resolution_warn_at,
             first_response_warned_at,
             resolution_warned_at,
+            first_response_breach_notified_at,
+            resolution_breach_notified_at,
             escalation,
             created_at,
             updated_at,
@@ -463,6 +476,8 @@ impl TicketDraft {
             resolution_warn_at: Some(due.resolution_warn),
             first_response_warned_at: None,
             resolution_warned_at: None,
+            first_response_breach_notified_at: None,
+            resolution_breach_notified_at: None,
             escalation: None,
             created_at: now,
             updated_at: now,
@@ -585,6 +600,12 @@ impl Ticket {
     }
     pub fn resolution_warned_at(&self) -> Option<DateTime<Utc>> {
         self.resolution_warned_at
+    }
+    pub fn first_response_breach_notified_at(&self) -> Option<DateTime<Utc>> {
+        self.first_response_breach_notified_at
+    }
+    pub fn resolution_breach_notified_at(&self) -> Option<DateTime<Utc>> {
+        self.resolution_breach_notified_at
     }
     /// The escalation chain the ticket runs, if a policy took it.
     pub fn escalation(&self) -> Option<&Escalation> {

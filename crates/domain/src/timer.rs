@@ -1,9 +1,10 @@
-//! Durable timers: what a ticket waits for (the end of a hold, an SLA warning), as due
+//! Durable timers: what a ticket waits for (the end of a hold, an SLA warning or breach,
+//! the next escalation step), as due
 //! times a store keeps, one per kind per ticket. A timer that fires re-decides from the
 //! ticket as it then is, so a stale one (the hold ended by hand, the target met) does
 //! nothing, and the store's row lock makes each fire once however many instances run.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::escalation::{Escalated, escalate};
 use crate::event::OutboxEvent;
@@ -14,11 +15,14 @@ use crate::ticket::{HistoryEntry, Ticket};
 
 name_enum!(
     /// What a timer does when due: `hold_end` returns a held ticket to where it came
-    /// from at `hold_until`; `sla_warning` warns that a pending target's share has elapsed.
+    /// from at `hold_until`; `sla_warning` warns that a pending target's share has elapsed;
+    /// `sla_breach` records a target's breach once its due time has passed; `escalation`
+    /// runs the chain's next step.
     TimerKind {
         HoldEnd = "hold_end",
         SlaWarning = "sla_warning",
         Escalation = "escalation",
+        SlaBreach = "sla_breach",
     }
 );
 
@@ -33,6 +37,16 @@ impl Ticket {
                 .iter()
                 .filter(|t| t.event(self).is_none() && t.warned_at(self).is_none())
                 .filter_map(|t| t.warn_at(self))
+                .min(),
+            // As the warning: a held ticket does not breach; leaving the hold reschedules.
+            TimerKind::SlaBreach if self.hold.is_some() => None,
+            // A target breaches strictly after its due time (`SlaState::evaluate`): the
+            // timer is due one microsecond (the store's resolution) later, so it does not
+            // fire at a moment when nothing has breached yet.
+            TimerKind::SlaBreach => SlaTarget::ALL
+                .iter()
+                .filter(|t| t.event(self).is_none() && t.breach_notified_at(self).is_none())
+                .map(|t| t.due(self) + TimeDelta::microseconds(1))
                 .min(),
             // Resolving stops the chain.
             TimerKind::Escalation if !self.status.is_active() => None,
@@ -68,6 +82,12 @@ pub enum Fired {
     /// Escalation steps ran: the ticket as changed (its chain moved on), with the rows and
     /// events of what the steps did.
     Escalated(Escalated),
+    /// Breaches were recorded: the ticket's breach stamps and one `sla_breached` event
+    /// per target. Not a change of the ticket either.
+    Breached {
+        ticket: Ticket,
+        events: Vec<OutboxEvent>,
+    },
 }
 
 /// Fires the timer of `kind` on `ticket` at `now`; `None` when nothing is due any more.
@@ -83,7 +103,34 @@ pub fn fire(ticket: &Ticket, kind: TimerKind, now: DateTime<Utc>) -> Option<Fire
         }),
         TimerKind::SlaWarning => warn(ticket, now),
         TimerKind::Escalation => escalate(ticket, now).map(Fired::Escalated),
+        TimerKind::SlaBreach => breach(ticket, now),
     }
+}
+
+/// Stamps and announces every target breached at `now` and not yet recorded: pending past
+/// its due time, or met late (a timer that fires late, after the event, still records
+/// it). A held ticket's clock stands at the start of the hold, so only what breached
+/// before the hold counts (`Ticket::sla_clock`).
+pub fn breach(ticket: &Ticket, now: DateTime<Utc>) -> Option<Fired> {
+    let mut next = ticket.clone();
+    let mut events = Vec::new();
+    for &target in SlaTarget::ALL {
+        if target.breach_notified_at(ticket).is_some() {
+            continue;
+        }
+        let Some(event) = OutboxEvent::sla_breached(ticket, target, now) else {
+            continue;
+        };
+        match target {
+            SlaTarget::FirstResponse => next.first_response_breach_notified_at = Some(now),
+            SlaTarget::Resolution => next.resolution_breach_notified_at = Some(now),
+        }
+        events.push(event);
+    }
+    (!events.is_empty()).then_some(Fired::Breached {
+        ticket: next,
+        events,
+    })
 }
 
 /// Stamps every pending target whose warning time has come. One already breached gets the

@@ -22,6 +22,10 @@ fn secs(n: i64) -> TimeDelta {
     TimeDelta::seconds(n)
 }
 
+fn micro() -> TimeDelta {
+    TimeDelta::microseconds(1)
+}
+
 fn user(name: &str) -> UserId {
     UserId::parse(name, "user").unwrap()
 }
@@ -267,7 +271,13 @@ fn warnings_are_due_at_the_share_of_each_pending_target() {
     assert_eq!(t.first_response_warn_at(), Some(t0() + secs(240)));
     assert_eq!(t.resolution_warn_at(), Some(t0() + secs(2880)));
     assert_eq!(t.timer(TimerKind::SlaWarning), Some(t0() + secs(240)));
-    assert_eq!(t.timers(), vec![(TimerKind::SlaWarning, t0() + secs(240))]);
+    assert_eq!(
+        t.timers(),
+        vec![
+            (TimerKind::SlaWarning, t0() + secs(240)),
+            (TimerKind::SlaBreach, t0() + secs(300) + micro()),
+        ]
+    );
     // Once the first response came, only the resolution's warning is left.
     assert_eq!(
         working().timer(TimerKind::SlaWarning),
@@ -404,4 +414,89 @@ fn hold_until_is_kept_to_the_microsecond() {
         at,
     );
     assert_eq!(err, Err(TransitionError::HoldUntilPast));
+}
+
+#[test]
+fn the_breach_timer_is_due_just_after_the_earliest_unrecorded_pending_target() {
+    let t = created();
+    assert_eq!(
+        t.timer(TimerKind::SlaBreach),
+        Some(t0() + secs(300) + micro())
+    );
+    // First response met: the resolution's due time is next.
+    assert_eq!(
+        working().timer(TimerKind::SlaBreach),
+        Some(t0() + secs(3600) + micro())
+    );
+    // Held: none; the hold's end schedules it again, moved by the time held.
+    let h = held(t0() + secs(120), None);
+    assert_eq!(h.timer(TimerKind::SlaBreach), None);
+    let back = to(&h, Status::InProgress, None, None, t0() + secs(130)).unwrap();
+    assert_eq!(
+        back.timer(TimerKind::SlaBreach),
+        Some(t0() + secs(3610) + micro())
+    );
+    // Resolved in time: nothing left to breach.
+    let done = to(&working(), Status::Resolved, None, None, t0() + secs(600)).unwrap();
+    assert_eq!(done.timer(TimerKind::SlaBreach), None);
+}
+
+#[test]
+fn a_breach_is_recorded_once_per_target_and_not_before_its_due_time() {
+    let t = created();
+    assert_eq!(
+        fire(&t, TimerKind::SlaBreach, t0() + secs(300)),
+        None,
+        "due, not past"
+    );
+    let Some(Fired::Breached { ticket, events }) =
+        fire(&t, TimerKind::SlaBreach, t0() + secs(300) + micro())
+    else {
+        panic!("the first response has breached");
+    };
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].kind, EventType::SlaBreached);
+    assert_eq!(events[0].payload["data"]["target"], "first_response");
+    assert_eq!(
+        ticket.first_response_breach_notified_at(),
+        Some(t0() + secs(300) + micro())
+    );
+    assert_eq!(ticket.resolution_breach_notified_at(), None);
+    assert_eq!(ticket.version(), t.version(), "a breach is not a change");
+    assert_eq!(fire(&ticket, TimerKind::SlaBreach, t0() + secs(400)), None);
+    assert_eq!(
+        ticket.timer(TimerKind::SlaBreach),
+        Some(t0() + secs(3600) + micro())
+    );
+    // A late timer records both at once.
+    let Some(Fired::Breached { ticket, events }) =
+        fire(&t, TimerKind::SlaBreach, t0() + secs(4000))
+    else {
+        panic!("both have breached");
+    };
+    assert_eq!(events.len(), 2);
+    assert!(ticket.resolution_breach_notified_at().is_some());
+    assert_eq!(ticket.timer(TimerKind::SlaBreach), None);
+}
+
+#[test]
+fn a_late_breach_timer_records_a_target_met_late_but_not_one_met_in_time_or_held() {
+    // Responded after 10 min (due 5), the timer comes later still.
+    let late = to(&created(), Status::InProgress, None, None, t0() + secs(600)).unwrap();
+    let Some(Fired::Breached { events, .. }) = fire(&late, TimerKind::SlaBreach, t0() + secs(700))
+    else {
+        panic!("met late is breached");
+    };
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0].payload["data"]["event_at"],
+        "2026-03-01T12:10:00Z"
+    );
+    assert_eq!(
+        fire(&working(), TimerKind::SlaBreach, t0() + secs(700)),
+        None
+    );
+    // Held at 2 min: the resolution's clock stands still, whenever the timer runs.
+    let h = held(t0() + secs(120), None);
+    assert_eq!(fire(&h, TimerKind::SlaBreach, t0() + secs(7200)), None);
 }

@@ -366,7 +366,7 @@ struct SlaRow {
 struct Columns {
     event: &'static str,
     due: &'static str,
-    /// When its breach was recorded (by the monitor), once.
+    /// When its breach was recorded (by its timer or the monitor), once.
     notified: &'static str,
 }
 
@@ -485,7 +485,8 @@ pub(crate) const TICKET_COLUMNS: &str = "id, org_id, number, title, description,
     first_alert_at, last_alert_at, first_response_due_at, first_responded_at, \
     resolution_due_at, resolved_at, closed_at, held_since, hold_until, held_from, hold_reason, \
     sla_paused_seconds, first_response_warn_at, resolution_warn_at, first_response_warned_at, \
-    resolution_warned_at, created_at, updated_at, version, sla_policy_id, sla_calendar, escalation";
+    resolution_warned_at, first_response_breach_notified_at, resolution_breach_notified_at, \
+    created_at, updated_at, version, sla_policy_id, sla_calendar, escalation";
 
 /// Records one target's breaches at `now` (at most `limit`), inside a transaction.
 async fn record_breaches(

@@ -7,7 +7,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use ticket_domain::timer::fire;
-use ticket_domain::{DueTimer, Escalated, Escalation, Fired, OrgId, Ticket, TicketId, TimerKind};
+use ticket_domain::{
+    DueTimer, Escalated, Escalation, Fired, OrgId, OutboxEvent, Ticket, TicketId, TimerKind,
+};
 
 use crate::error::DbError;
 use crate::prepared::Prepared;
@@ -161,41 +163,22 @@ pub(crate) async fn fire_one(
                 .increment(1);
             next
         }
-        Some(Fired::Warned {
-            ticket: next,
-            events,
-        }) => {
-            let rows: Vec<NewNotificationRow> = events
-                .iter()
-                .map(|e| NewNotificationRow::new(org, e))
-                .collect();
-            let (stamped, evented) = tokio::join!(
-                Prepared(
-                    diesel::update(
-                        tickets::table
-                            .find(next.id().as_uuid())
-                            .filter(tickets::org_id.eq(org.as_uuid()))
-                    )
-                    .set((
-                        tickets::first_response_warned_at.eq(next.first_response_warned_at()),
-                        tickets::resolution_warned_at.eq(next.resolution_warned_at()),
-                    ))
-                )
-                .execute(&mut &*conn),
-                async {
-                    // A target stamped without a warning (already breached) writes no event.
-                    if rows.is_empty() {
-                        return Ok(0);
-                    }
-                    diesel::insert_into(notification_logs::table)
-                        .values(&rows)
-                        .execute(&mut &*conn)
-                        .await
-                },
-            );
-            stamped?;
-            evented?;
-            metrics::counter!("sla_warnings_total").increment(events.len() as u64);
+        Some(
+            Fired::Warned {
+                ticket: next,
+                events,
+            }
+            | Fired::Breached {
+                ticket: next,
+                events,
+            },
+        ) => {
+            store_stamps(conn, org, &next, &events).await?;
+            let counter = match timer.kind {
+                TimerKind::SlaBreach => "sla_breaches_total",
+                _ => "sla_warnings_total",
+            };
+            metrics::counter!(counter).increment(events.len() as u64);
             next
         }
         Some(Fired::Escalated(escalated)) => {
@@ -220,6 +203,49 @@ pub(crate) async fn fire_one(
     kept?;
     dropped?;
     Ok(true)
+}
+
+/// Stores a locked ticket's warning and breach stamps with their events (none for a
+/// target stamped without a warning: already breached).
+async fn store_stamps(
+    conn: &AsyncPgConnection,
+    org: OrgId,
+    next: &Ticket,
+    events: &[OutboxEvent],
+) -> Result<(), DbError> {
+    let rows: Vec<NewNotificationRow> = events
+        .iter()
+        .map(|e| NewNotificationRow::new(org, e))
+        .collect();
+    let (stamped, evented) = tokio::join!(
+        Prepared(
+            diesel::update(
+                tickets::table
+                    .find(next.id().as_uuid())
+                    .filter(tickets::org_id.eq(org.as_uuid()))
+            )
+            .set((
+                tickets::first_response_warned_at.eq(next.first_response_warned_at()),
+                tickets::resolution_warned_at.eq(next.resolution_warned_at()),
+                tickets::first_response_breach_notified_at
+                    .eq(next.first_response_breach_notified_at()),
+                tickets::resolution_breach_notified_at.eq(next.resolution_breach_notified_at()),
+            ))
+        )
+        .execute(&mut &*conn),
+        async {
+            if rows.is_empty() {
+                return Ok(0);
+            }
+            diesel::insert_into(notification_logs::table)
+                .values(&rows)
+                .execute(&mut &*conn)
+                .await
+        },
+    );
+    stamped?;
+    evented?;
+    Ok(())
 }
 
 /// Stores what escalation steps did to a locked ticket, in one pipeline: the ticket's

@@ -257,12 +257,17 @@ async fn an_organization_sees_and_writes_only_its_own_rows() {
     conn.batch_execute(&format!("BEGIN; {};", scoped(acme)))
         .await
         .unwrap();
-    // Each organization has one of everything but comments.
+    // Each organization has one of everything but comments, and its ticket two timers
+    // (its first response's warning and breach).
     for table in TENANT_TABLES {
         let n = count(&mut conn, &format!("SELECT count(*) AS n FROM {table}"))
             .await
             .unwrap();
-        let expected = i64::from(table != "ticket_comments");
+        let expected = match table {
+            "ticket_comments" => 0,
+            "ticket_timers" => 2,
+            _ => 1,
+        };
         assert_eq!(n, expected, "{table}: acme's own rows only");
     }
     let others = count(

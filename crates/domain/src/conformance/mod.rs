@@ -112,6 +112,7 @@ macro_rules! conformance_tests {
                 purge_delivered_deletes_only_sent_events_before_the_cutoff,
                 outbox_list_filters_and_pages,
                 a_warning_timer_is_kept_with_the_ticket_and_fires_once,
+                a_breach_timer_is_kept_with_the_ticket_and_fires_once,
                 a_hold_end_timer_returns_the_ticket_once,
                 a_stale_timer_is_taken_and_changes_nothing,
                 a_late_warning_of_a_breached_target_is_stamped_without_an_event,
@@ -233,6 +234,6 @@ mod tests {
                 behaviours += 1;
             }
         }
-        assert_eq!(behaviours, 49);
+        assert_eq!(behaviours, 50);
     }
 }

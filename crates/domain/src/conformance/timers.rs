@@ -69,6 +69,39 @@ async fn fire_from<R: TicketRepository>(
         .count()
 }
 
+/// Fires `timer` (due now) from four concurrent callers: one takes it, one `kind` event
+/// for the first response goes out, and the ticket's version stays (a stamp is not a
+/// change). The ticket as stored after.
+async fn fires_once_with_a_first_response_event<R, O>(
+    tickets: &R,
+    outbox: &O,
+    ticket: &Ticket,
+    timer: &DueTimer,
+    kind: EventType,
+) -> Ticket
+where
+    R: TicketRepository,
+    O: OutboxRepository,
+{
+    let org = ticket.org_id();
+    let taken = fire_from(tickets, timer, timer.due_at, 4).await;
+    assert_eq!(taken, 1, "four callers at once: the timer fires once");
+    let sent: Vec<_> = events(outbox, org, ticket.id())
+        .await
+        .into_iter()
+        .filter(|e| e.event_type == kind)
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].payload["data"]["target"], "first_response");
+    let stored = find(tickets, org, ticket.id()).await;
+    assert_eq!(
+        stored.version(),
+        ticket.version(),
+        "a stamp is not a change"
+    );
+    stored
+}
+
 pub async fn a_warning_timer_is_kept_with_the_ticket_and_fires_once<R, O>(
     tickets: &R,
     outbox: &O,
@@ -97,22 +130,15 @@ pub async fn a_warning_timer_is_kept_with_the_ticket_and_fires_once<R, O>(
         .expect("the creation stores the warning timer");
     assert_eq!((timer.org, timer.due_at), (org, warn));
 
-    let taken = fire_from(tickets, &timer, warn, 4).await;
-    assert_eq!(taken, 1, "four callers at once: the timer fires once");
-    let warnings: Vec<_> = events(outbox, org, ticket.id())
-        .await
-        .into_iter()
-        .filter(|e| e.event_type == EventType::SlaWarning)
-        .collect();
-    assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert_eq!(warnings[0].payload["data"]["target"], "first_response");
-    let stored = find(tickets, org, ticket.id()).await;
+    let stored = fires_once_with_a_first_response_event(
+        tickets,
+        outbox,
+        &ticket,
+        &timer,
+        EventType::SlaWarning,
+    )
+    .await;
     assert_eq!(stored.first_response_warned_at(), Some(warn));
-    assert_eq!(
-        stored.version(),
-        ticket.version(),
-        "a warning is not a change"
-    );
 
     // The timer moved to the resolution's warning.
     assert!(
@@ -125,6 +151,53 @@ pub async fn a_warning_timer_is_kept_with_the_ticket_and_fires_once<R, O>(
         .await
         .expect("the next warning");
     assert_eq!(moved.due_at, next);
+}
+
+pub async fn a_breach_timer_is_kept_with_the_ticket_and_fires_once<R, O>(
+    tickets: &R,
+    outbox: &O,
+    org: OrgId,
+) where
+    R: TicketRepository,
+    O: OutboxRepository,
+{
+    // High: first response due at 15 min, resolution at 4 h.
+    let ticket = create(tickets, org, alert("breached"), t0()).await;
+    let past = minutes(15) + TimeDelta::microseconds(1);
+    assert!(
+        listed(tickets, ticket.id(), TimerKind::SlaBreach, minutes(15))
+            .await
+            .is_none(),
+        "listed at the due time, when nothing has breached yet"
+    );
+    let timer = listed(tickets, ticket.id(), TimerKind::SlaBreach, past)
+        .await
+        .expect("the creation stores the breach timer");
+    assert_eq!((timer.org, timer.due_at), (org, past));
+
+    let stored = fires_once_with_a_first_response_event(
+        tickets,
+        outbox,
+        &ticket,
+        &timer,
+        EventType::SlaBreached,
+    )
+    .await;
+    assert_eq!(stored.first_response_breach_notified_at(), Some(past));
+    // The breach monitor, run after, finds it recorded.
+    assert_eq!(
+        tickets
+            .record_sla_breaches(minutes(16), 100)
+            .await
+            .expect("record_sla_breaches"),
+        0
+    );
+
+    // The timer moved to the resolution's due time.
+    let next = listed(tickets, ticket.id(), TimerKind::SlaBreach, at(4 * 3600 + 1))
+        .await
+        .expect("the resolution's breach timer");
+    assert_eq!(next.due_at, at(4 * 3600) + TimeDelta::microseconds(1));
 }
 
 pub async fn a_hold_end_timer_returns_the_ticket_once<R, O>(tickets: &R, outbox: &O, org: OrgId)
@@ -230,7 +303,8 @@ where
     R: TicketRepository,
     O: OutboxRepository,
 {
-    // Three warnings due at one instant (12 min), one a minute later.
+    // Three warnings due at one instant (12 min), one a minute later; the four breach
+    // timers of their first responses after them (15 and 16 min).
     for key in ["a", "b", "c"] {
         create(tickets, org, alert(key), t0()).await;
     }
@@ -240,7 +314,9 @@ where
         .due_timers(now, None, 1_000)
         .await
         .expect("due_timers");
-    assert_eq!(all.len(), 4, "{all:?}");
+    assert_eq!(all.len(), 8, "{all:?}");
+    assert!(all[..4].iter().all(|t| t.kind == TimerKind::SlaWarning));
+    assert!(all[4..].iter().all(|t| t.kind == TimerKind::SlaBreach));
     assert!(
         all.windows(2).all(|w| w[0].due_at <= w[1].due_at),
         "earliest first"

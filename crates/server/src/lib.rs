@@ -102,6 +102,32 @@ where
     }
 }
 
+/// Ends an instance at once: its background workers dropped wherever they are (an open
+/// transaction goes with its connection, so PostgreSQL rolls it back, as after a crash)
+/// and its HTTP server stopped without waiting for requests in flight.
+#[derive(Clone)]
+pub struct Killer {
+    server: actix_web::dev::ServerHandle,
+    workers: Vec<tokio::task::AbortHandle>,
+}
+
+impl std::fmt::Debug for Killer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Killer")
+            .field("workers", &self.workers.len())
+            .finish()
+    }
+}
+
+impl Killer {
+    pub async fn kill(&self) {
+        for worker in &self.workers {
+            worker.abort();
+        }
+        self.server.stop(false).await;
+    }
+}
+
 /// The service, bound to its port and ready to run.
 pub struct Application {
     port: u16,
@@ -235,6 +261,14 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// What stops this instance as a crash would, for tests of several instances.
+    pub fn killer(&self) -> Killer {
+        Killer {
+            server: self.server.handle(),
+            workers: self.workers.abort_handles(),
+        }
     }
 
     /// Serves until SIGTERM (graceful: stops accepting, finishes in-flight requests) or

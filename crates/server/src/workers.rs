@@ -67,6 +67,11 @@ impl Workers {
     }
 
     /// Signals every worker to stop and waits for their current rounds to finish.
+    /// Handles that end the workers where they are, mid-round included (see `Killer`).
+    pub fn abort_handles(&self) -> Vec<tokio::task::AbortHandle> {
+        self.handles.iter().map(JoinHandle::abort_handle).collect()
+    }
+
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         for handle in self.handles {

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use awc::http::StatusCode;
+use futures_util::future::join_all;
 use serde_json::{Value, json};
 
 use crate::harness::TestApp;
@@ -330,6 +331,41 @@ async fn steps_fire_in_order_once_each_with_three_instances() {
     assert_eq!(details["severity"], "critical");
     // Nothing ran twice meanwhile.
     assert_eq!(escalations(&a, &quiet_id).await, vec![(1, 1), (2, 1)]);
+}
+
+#[actix_web::test]
+async fn instances_killed_mid_chain_leave_it_to_the_others_and_nothing_doubles() {
+    let a = TestApp::spawn_with(fast).await;
+    let b = TestApp::spawn_on(&a.database_url, fast).await;
+    let c = TestApp::spawn_on(&a.database_url, fast).await;
+    create_policy(&a, &two_steps("Nag")).await;
+    let ids: Vec<String> = join_all([&a, &b, &c, &a, &b, &c].map(|app| async move {
+        app.create(json!({})).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }))
+    .await;
+    // After step 1 (due at 2 s) one instance goes; another just as step 2 (4 s) falls
+    // due, in the middle of its rounds for all we know.
+    sleep(2_500).await;
+    a.killer.kill().await;
+    sleep(1_480).await;
+    b.killer.kill().await;
+    sleep(1_800).await;
+    for id in &ids {
+        assert_eq!(
+            escalations(&c, id).await,
+            vec![(1, 1), (2, 1)],
+            "ticket {id}: each step once, in order"
+        );
+        let details = c.get(&format!("/api/tickets/{id}")).await.body;
+        assert_eq!(
+            details["comments"].as_array().unwrap().len(),
+            1,
+            "step 2's comment once"
+        );
+    }
 }
 
 #[actix_web::test]

@@ -62,6 +62,8 @@ pub struct TestApp {
     pub clock: ShiftedClock,
     /// The database this instance serves; other instances may share it.
     pub database_url: String,
+    /// Ends this instance as a crash would.
+    pub killer: ticket_server::Killer,
     client: awc::Client,
     // Dropped last: the database outlives the requests. `None` on a second instance.
     _db: Option<TestDatabase>,
@@ -94,6 +96,7 @@ impl TestApp {
             .await
             .expect("application starts");
         let base = format!("http://127.0.0.1:{}", app.port());
+        let killer = app.killer();
         actix_web::rt::spawn(app.run_until_stopped());
         let client = awc::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
@@ -102,6 +105,7 @@ impl TestApp {
             base,
             clock,
             database_url: database_url.to_owned(),
+            killer,
             client,
             _db: None,
         }

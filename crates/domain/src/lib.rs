@@ -3,6 +3,7 @@
 pub mod access;
 pub mod actor;
 pub mod assignment;
+pub mod auto_resolve;
 pub mod calendar;
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -28,6 +29,9 @@ pub use assignment::{
     AssignTo, AssignmentPlan, AssignmentRuleRecord, AssignmentRuleSpec, AssignmentRules, Candidate,
     Member, OperatorGroupRecord, OperatorGroupSpec, Strategy,
 };
+pub use auto_resolve::{
+    AutoResolve, AutoResolveRuleRecord, AutoResolveRuleSpec, AutoResolveRules, AutoResolved,
+};
 pub use calendar::BusinessCalendar;
 pub use error::{FieldError, ValidationErrors};
 pub use escalation::{
@@ -48,9 +52,9 @@ pub use policy::{
     SlaPolicySpec, SlaRules,
 };
 pub use ports::{
-    AssignmentConfigRepository, Availability, Clock, ConfigError, DueTimer,
-    EscalationConfigRepository, FixedClock, HealthCheck, OrganizationRepository, RepositoryError,
-    ShiftedClock, SlaConfigRepository, SystemClock, TicketRef, TicketRepository,
+    AssignmentConfigRepository, AutoResolveConfigRepository, Availability, Clock, ConfigError,
+    DueTimer, EscalationConfigRepository, FixedClock, HealthCheck, OrganizationRepository,
+    RepositoryError, ShiftedClock, SlaConfigRepository, SystemClock, TicketRef, TicketRepository,
 };
 pub use query::{Cursor, ListQuery, Page, PageLimit, TargetStats, TicketFilter, TicketStats};
 pub use service::{DetailsView, IngestOutcome, ServiceError, TicketService, TimerRound};

@@ -83,6 +83,10 @@ uuid_id!(
     /// An operator group's identity.
     OperatorGroupId
 );
+uuid_id!(
+    /// An auto-resolve rule's identity.
+    AutoResolveRuleId
+);
 
 impl OrgId {
     /// A fixed id (the default organization's is 1).

@@ -9,6 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::assignment::AssignmentRules;
+use crate::auto_resolve::AutoResolveRules;
 use crate::calendar::{BusinessCalendar, MAX_SPAN};
 use crate::error::{FieldError, ValidationErrors};
 use crate::escalation::EscalationRules;
@@ -212,12 +213,13 @@ pub struct AppliedPolicy {
 }
 
 /// An organization's active rules that shape a new ticket: its SLA policies, escalation
-/// policies and assignment rules, each in order.
+/// policies, assignment rules and auto-resolve rules, each in order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SlaRules {
     policies: Vec<AppliedPolicy>,
     escalations: EscalationRules,
     assignments: AssignmentRules,
+    auto_resolves: AutoResolveRules,
 }
 
 impl SlaRules {
@@ -226,6 +228,7 @@ impl SlaRules {
             policies,
             escalations: EscalationRules::default(),
             assignments: AssignmentRules::default(),
+            auto_resolves: AutoResolveRules::default(),
         }
     }
 
@@ -247,6 +250,16 @@ impl SlaRules {
 
     pub fn assignments(&self) -> &AssignmentRules {
         &self.assignments
+    }
+
+    /// These rules, with these auto-resolve rules (in order).
+    pub fn with_auto_resolves(mut self, auto_resolves: AutoResolveRules) -> Self {
+        self.auto_resolves = auto_resolves;
+        self
+    }
+
+    pub fn auto_resolves(&self) -> &AutoResolveRules {
+        &self.auto_resolves
     }
 
     /// The policy a new ticket takes, with its targets for the ticket's severity: the first

@@ -11,11 +11,12 @@ use crate::access::{OrgRef, Organization};
 use crate::assignment::{
     AssignmentRuleRecord, AssignmentRuleSpec, OperatorGroupRecord, OperatorGroupSpec,
 };
+use crate::auto_resolve::{AutoResolveRuleRecord, AutoResolveRuleSpec};
 use crate::error::ValidationErrors;
 use crate::escalation::{EscalationPolicyRecord, EscalationPolicySpec};
 use crate::model::{
-    AssignmentRuleId, CalendarId, EscalationPolicyId, OperatorGroupId, OrgId, SlaPolicyId,
-    TicketId, TicketNumber, UserId, Visibility,
+    AssignmentRuleId, AutoResolveRuleId, CalendarId, EscalationPolicyId, OperatorGroupId, OrgId,
+    SlaPolicyId, TicketId, TicketNumber, UserId, Visibility,
 };
 use crate::policy::{
     CalendarRecord, CalendarSpec, Removal, SlaPolicyRecord, SlaPolicySpec, SlaRules,
@@ -382,6 +383,51 @@ pub trait EscalationConfigRepository: Send + Sync + 'static {
         expected_version: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<Removal<EscalationPolicyRecord>, ConfigError>;
+}
+
+/// An organization's auto-resolve rules (see [`crate::auto_resolve`]), under the rules of
+/// [`SlaConfigRepository`]: writes bump `version` and honour `expected_version`; removing a
+/// rule that tickets were made under archives it. Active rules reach new tickets through
+/// [`SlaConfigRepository::sla_rules`] (same caching).
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait AutoResolveConfigRepository: Send + Sync + 'static {
+    /// Rules in the order they apply (archived ones too, last, when asked).
+    async fn auto_resolve_rules(
+        &self,
+        org: OrgId,
+        include_archived: bool,
+    ) -> Result<Vec<AutoResolveRuleRecord>, RepositoryError>;
+
+    async fn auto_resolve_rule(
+        &self,
+        org: OrgId,
+        id: AutoResolveRuleId,
+    ) -> Result<Option<AutoResolveRuleRecord>, RepositoryError>;
+
+    async fn create_auto_resolve_rule(
+        &self,
+        org: OrgId,
+        spec: &AutoResolveRuleSpec,
+        now: DateTime<Utc>,
+    ) -> Result<AutoResolveRuleRecord, ConfigError>;
+
+    async fn replace_auto_resolve_rule(
+        &self,
+        org: OrgId,
+        id: AutoResolveRuleId,
+        spec: &AutoResolveRuleSpec,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<AutoResolveRuleRecord, ConfigError>;
+
+    async fn remove_auto_resolve_rule(
+        &self,
+        org: OrgId,
+        id: AutoResolveRuleId,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<Removal<AutoResolveRuleRecord>, ConfigError>;
 }
 
 /// An operator's availability for automatic assignment.

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::actor::Actor;
 use crate::assignment::AssignmentPlan;
+use crate::auto_resolve::AutoResolve;
 use crate::calendar::BusinessCalendar;
 use crate::error::FieldError;
 use crate::escalation::Escalation;
@@ -67,6 +68,8 @@ pub struct Ticket {
     /// The escalation chain copied onto the ticket at creation or its last reopen, with
     /// how far it has run.
     pub(crate) escalation: Option<Arc<Escalation>>,
+    /// The auto-resolve rule copied onto the ticket at creation.
+    pub(crate) auto_resolve: Option<Arc<AutoResolve>>,
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) updated_at: DateTime<Utc>,
     /// Increases on every change; the ETag.
@@ -110,6 +113,7 @@ pub struct TicketRecord {
     pub first_response_breach_notified_at: Option<DateTime<Utc>>,
     pub resolution_breach_notified_at: Option<DateTime<Utc>>,
     pub escalation: Option<Arc<Escalation>>,
+    pub auto_resolve: Option<Arc<AutoResolve>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -157,6 +161,7 @@ impl Ticket {
             first_response_breach_notified_at,
             resolution_breach_notified_at,
             escalation,
+            auto_resolve,
             created_at,
             updated_at,
             version,
@@ -195,6 +200,7 @@ impl Ticket {
             first_response_breach_notified_at,
             resolution_breach_notified_at,
             escalation,
+            auto_resolve,
             created_at,
             updated_at,
             version,
@@ -238,6 +244,7 @@ impl Ticket {
             first_response_breach_notified_at,
             resolution_breach_notified_at,
             escalation,
+            auto_resolve,
             created_at,
             updated_at,
             version,
@@ -313,6 +320,7 @@ impl Ticket {
             first_response_breach_notified_at,
             resolution_breach_notified_at,
             escalation,
+            auto_resolve,
             created_at,
             updated_at,
             version,
@@ -419,6 +427,7 @@ impl TicketDraft {
             .chain_for(&draft.ticket, now)
             .map(Arc::new);
         draft.assignment = rules.assignments().plan_for(&draft.ticket);
+        draft.ticket.auto_resolve = rules.auto_resolves().plan_for(&draft.ticket).map(Arc::new);
         draft
     }
 
@@ -479,6 +488,7 @@ impl TicketDraft {
             first_response_breach_notified_at: None,
             resolution_breach_notified_at: None,
             escalation: None,
+            auto_resolve: None,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -610,6 +620,10 @@ impl Ticket {
     /// The escalation chain the ticket runs, if a policy took it.
     pub fn escalation(&self) -> Option<&Escalation> {
         self.escalation.as_deref()
+    }
+    /// The auto-resolve rule the ticket runs under, if one took it.
+    pub fn auto_resolve(&self) -> Option<&AutoResolve> {
+        self.auto_resolve.as_deref()
     }
     pub fn created_at(&self) -> DateTime<Utc> {
         self.created_at

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use crate::auto_resolve::{AutoResolved, Cause, auto_resolve, quiet_until};
 use crate::escalation::{Escalated, escalate};
 use crate::event::OutboxEvent;
 use crate::lifecycle::release_hold;
@@ -17,12 +18,14 @@ name_enum!(
     /// What a timer does when due: `hold_end` returns a held ticket to where it came
     /// from at `hold_until`; `sla_warning` warns that a pending target's share has elapsed;
     /// `sla_breach` records a target's breach once its due time has passed; `escalation`
-    /// runs the chain's next step.
+    /// runs the chain's next step; `auto_resolve` ends the quiet period of the ticket's
+    /// auto-resolve rule.
     TimerKind {
         HoldEnd = "hold_end",
         SlaWarning = "sla_warning",
         Escalation = "escalation",
         SlaBreach = "sla_breach",
+        AutoResolve = "auto_resolve",
     }
 );
 
@@ -51,6 +54,9 @@ impl Ticket {
             // Resolving stops the chain.
             TimerKind::Escalation if !self.status.is_active() => None,
             TimerKind::Escalation => self.escalation.as_ref().and_then(|e| e.next_due()),
+            // Due at the last alert plus the quiet period as it stands: a merged alert
+            // moves the due time, and a timer that finds an alert came since moves on.
+            TimerKind::AutoResolve => quiet_until(self),
         }
     }
 
@@ -88,6 +94,9 @@ pub enum Fired {
         ticket: Ticket,
         events: Vec<OutboxEvent>,
     },
+    /// The auto-resolve rule's quiet period ended: the ticket resolved, or left with a
+    /// system comment.
+    AutoResolved(AutoResolved),
 }
 
 /// Fires the timer of `kind` on `ticket` at `now`; `None` when nothing is due any more.
@@ -104,6 +113,7 @@ pub fn fire(ticket: &Ticket, kind: TimerKind, now: DateTime<Utc>) -> Option<Fire
         TimerKind::SlaWarning => warn(ticket, now),
         TimerKind::Escalation => escalate(ticket, now).map(Fired::Escalated),
         TimerKind::SlaBreach => breach(ticket, now),
+        TimerKind::AutoResolve => auto_resolve(ticket, Cause::Quiet, now).map(Fired::AutoResolved),
     }
 }
 

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod assignment;
+mod auto_resolve;
 mod error;
 mod filter;
 pub mod migrate;

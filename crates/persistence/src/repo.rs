@@ -486,7 +486,7 @@ pub(crate) const TICKET_COLUMNS: &str = "id, org_id, number, title, description,
     resolution_due_at, resolved_at, closed_at, held_since, hold_until, held_from, hold_reason, \
     sla_paused_seconds, first_response_warn_at, resolution_warn_at, first_response_warned_at, \
     resolution_warned_at, first_response_breach_notified_at, resolution_breach_notified_at, \
-    created_at, updated_at, version, sla_policy_id, sla_calendar, escalation";
+    created_at, updated_at, version, sla_policy_id, sla_calendar, escalation, auto_resolve";
 
 /// Records one target's breaches at `now` (at most `limit`), inside a transaction.
 async fn record_breaches(

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ticket_domain::{
-    Actor, AlertData, AlertRecord, AlertType, BusinessCalendar, CameraId, Comment, CommentBody,
-    CommentId, DedupKey, DeliveryStatus, Description, Escalation, EventType, ExternalId,
-    FieldError, HistoryEntry, Hold, Notification, OrgId, OutboxEvent, ProviderId, Reason, Severity,
-    SlaPolicyId, Status, StoredAlert, Ticket, TicketId, TicketNumber, TicketRecord, Title, UserId,
-    Visibility,
+    Actor, AlertData, AlertRecord, AlertType, AutoResolve, BusinessCalendar, CameraId, Comment,
+    CommentBody, CommentId, DedupKey, DeliveryStatus, Description, Escalation, EventType,
+    ExternalId, FieldError, HistoryEntry, Hold, Notification, OrgId, OutboxEvent, ProviderId,
+    Reason, Severity, SlaPolicyId, Status, StoredAlert, Ticket, TicketId, TicketNumber,
+    TicketRecord, Title, UserId, Visibility,
 };
 use uuid::Uuid;
 
@@ -66,6 +66,7 @@ pub(crate) struct TicketRow {
     sla_policy_id: Option<Uuid>,
     sla_calendar: Option<serde_json::Value>,
     escalation: Option<serde_json::Value>,
+    auto_resolve: Option<serde_json::Value>,
 }
 
 /// The hold of a row: all of its columns or none (the CHECK `held_has_hold` says so too).
@@ -145,6 +146,13 @@ impl TryFrom<TicketRow> for Ticket {
                 .transpose()
                 .map_err(|e| DbError::Corrupt(format!("ticket {}: escalation: {e}", r.id)))?
                 .map(Arc::new),
+            auto_resolve: r
+                .auto_resolve
+                .as_ref()
+                .map(AutoResolve::parse)
+                .transpose()
+                .map_err(|e| DbError::Corrupt(format!("ticket {}: auto_resolve: {e}", r.id)))?
+                .map(Arc::new),
             first_response_warn_at: r.first_response_warn_at,
             resolution_warn_at: r.resolution_warn_at,
             first_response_warned_at: r.first_response_warned_at,
@@ -192,6 +200,7 @@ pub(crate) struct NewTicketRow<'a> {
     sla_policy_id: Option<Uuid>,
     sla_calendar: Option<serde_json::Value>,
     escalation: Option<serde_json::Value>,
+    auto_resolve: Option<serde_json::Value>,
 }
 
 impl<'a> From<&'a Ticket> for NewTicketRow<'a> {
@@ -226,6 +235,7 @@ impl<'a> From<&'a Ticket> for NewTicketRow<'a> {
             sla_policy_id: t.sla_policy_id().map(SlaPolicyId::as_uuid),
             sla_calendar: t.sla_calendar().map(BusinessCalendar::to_json),
             escalation: t.escalation().map(Escalation::to_json),
+            auto_resolve: t.auto_resolve().map(AutoResolve::to_json),
         }
     }
 }

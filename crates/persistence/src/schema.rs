@@ -53,6 +53,7 @@ diesel::table! {
         sla_policy_id -> Nullable<Uuid>,
         sla_calendar -> Nullable<Jsonb>,
         escalation -> Nullable<Jsonb>,
+        auto_resolve -> Nullable<Jsonb>,
     }
 }
 
@@ -138,6 +139,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     business_calendars,
     sla_policies,
     escalation_policies,
+    auto_resolve_rules,
     operator_groups,
     assignment_rules,
     operators,
@@ -179,6 +181,24 @@ diesel::table! {
         org_id -> Uuid,
         user_id -> Text,
         available -> Bool,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    auto_resolve_rules (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        position -> Int4,
+        filter -> Nullable<Jsonb>,
+        quiet_seconds -> Nullable<Int8>,
+        end_event -> Bool,
+        target_status -> Text,
+        only_if_untouched -> Bool,
+        version -> Int8,
+        archived_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
 }

@@ -13,11 +13,12 @@ use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use ticket_domain::{
-    AppliedPolicy, AssignmentRuleRecord, AssignmentRules, BusinessCalendar, CalendarId,
-    CalendarRecord, CalendarSpec, ConfigError, EscalationConfigRepository, EscalationPolicyId,
-    EscalationPolicyRecord, EscalationPolicySpec, EscalationRules, FieldError, Filter, OrgId,
-    Removal, RepositoryError, RuleName, SeverityTargets, SlaConfigRepository, SlaPolicyId,
-    SlaPolicyRecord, SlaPolicySpec, SlaRules, Steps, ValidationErrors,
+    AppliedPolicy, AssignmentRuleRecord, AssignmentRules, AutoResolveRuleRecord, AutoResolveRules,
+    BusinessCalendar, CalendarId, CalendarRecord, CalendarSpec, ConfigError,
+    EscalationConfigRepository, EscalationPolicyId, EscalationPolicyRecord, EscalationPolicySpec,
+    EscalationRules, FieldError, Filter, OrgId, Removal, RepositoryError, RuleName,
+    SeverityTargets, SlaConfigRepository, SlaPolicyId, SlaPolicyRecord, SlaPolicySpec, SlaRules,
+    Steps, ValidationErrors,
 };
 use uuid::Uuid;
 
@@ -405,12 +406,14 @@ impl SlaConfigRepository for PgSlaConfig {
             Ok(rules) => return Ok(rules),
             Err(writes) => writes,
         };
-        let (rows, escalations, assignments): (
+        let (rows, escalations, assignments, auto_resolves): (
             Vec<(PolicyRow, Option<serde_json::Value>)>,
             Vec<EscalationRow>,
             Vec<AssignmentRuleRecord>,
+            Vec<AutoResolveRuleRecord>,
         ) = read_in!(self, org, |c| {
             let assignments = crate::assignment::active_rules(c, org).await?;
+            let auto_resolves = crate::auto_resolve::active_rules(c, org).await?;
             let escalations = escalation_policies::table
                 .filter(escalation_policies::org_id.eq(org.as_uuid()))
                 .filter(escalation_policies::archived_at.is_null())
@@ -445,6 +448,7 @@ impl SlaConfigRepository for PgSlaConfig {
                     .await?,
                 escalations,
                 assignments,
+                auto_resolves,
             ))
         })?;
         // Policies sharing a calendar share one parsed copy.
@@ -481,7 +485,8 @@ impl SlaConfigRepository for PgSlaConfig {
         let rules = Arc::new(
             SlaRules::new(policies)
                 .with_escalations(EscalationRules::new(escalations))
-                .with_assignments(AssignmentRules::new(assignments)),
+                .with_assignments(AssignmentRules::new(assignments))
+                .with_auto_resolves(AutoResolveRules::new(auto_resolves)),
         );
         self.remember(org, writes, &rules);
         Ok(rules)

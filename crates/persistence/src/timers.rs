@@ -8,7 +8,8 @@ use diesel::sql_types::{Array, BigInt, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use ticket_domain::timer::fire;
 use ticket_domain::{
-    DueTimer, Escalated, Escalation, Fired, OrgId, OutboxEvent, Ticket, TicketId, TimerKind,
+    AutoResolve, AutoResolved, DueTimer, Escalated, Escalation, Fired, OrgId, OutboxEvent, Ticket,
+    TicketId, TimerKind,
 };
 
 use crate::error::DbError;
@@ -185,6 +186,25 @@ pub(crate) async fn fire_one(
             store_escalated(conn, org, &ticket, &escalated).await?;
             escalated.ticket
         }
+        Some(Fired::AutoResolved(AutoResolved::Resolved {
+            ticket: next,
+            history,
+            event,
+        })) => {
+            store_transition(conn, org, &next, ticket.version(), &history, &event).await?;
+            metrics::counter!("ticket_transitions_total", "to_status" => history.to_status.as_str())
+                .increment(1);
+            next
+        }
+        Some(Fired::AutoResolved(AutoResolved::Declined {
+            ticket: next,
+            comment,
+            event,
+        })) => {
+            store_declined(conn, org, &next, &comment, &event).await?;
+            metrics::counter!("comments_added_total").increment(1);
+            next
+        }
     };
     // This timer moves to the ticket's next need of its kind, or goes; the others follow
     // the change.
@@ -244,6 +264,47 @@ async fn store_stamps(
         },
     );
     stamped?;
+    evented?;
+    Ok(())
+}
+
+/// Stores an auto-resolve rule's comment on a locked ticket it left open: the ticket's new
+/// version with the rule marked declined, the comment and its event, in one pipeline.
+async fn store_declined(
+    conn: &AsyncPgConnection,
+    org: OrgId,
+    next: &Ticket,
+    comment: &ticket_domain::Comment,
+    event: &OutboxEvent,
+) -> Result<(), DbError> {
+    let (updated, commented, evented) = tokio::join!(
+        Prepared(
+            diesel::update(
+                tickets::table
+                    .find(next.id().as_uuid())
+                    .filter(tickets::org_id.eq(org.as_uuid()))
+            )
+            .set((
+                TicketChanges::from(next),
+                tickets::auto_resolve.eq(next.auto_resolve().map(AutoResolve::to_json)),
+            ))
+        )
+        .execute(&mut &*conn),
+        Prepared(diesel::insert_into(ticket_comments::table).values(CommentRow::new(org, comment)))
+            .execute(&mut &*conn),
+        Prepared(
+            diesel::insert_into(notification_logs::table)
+                .values(NewNotificationRow::new(org, event))
+        )
+        .execute(&mut &*conn),
+    );
+    if updated? != 1 {
+        return Err(DbError::Corrupt(format!(
+            "auto-resolved ticket {} not updated",
+            next.id()
+        )));
+    }
+    commented?;
     evented?;
     Ok(())
 }

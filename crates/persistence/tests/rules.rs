@@ -707,6 +707,10 @@ fn domain_enums() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static st
             names(DeliveryStatus::ALL, DeliveryStatus::as_str),
         ),
         (
+            ("auto_resolve_rules", "target_status"),
+            names(ticket_domain::auto_resolve::TARGET_STATUSES, Status::as_str),
+        ),
+        (
             ("assignment_rules", "strategy"),
             names(
                 ticket_domain::Strategy::ALL,
@@ -796,6 +800,10 @@ async fn enum_checks_allow_exactly_the_domain_values() {
         "INSERT INTO assignment_rules (org_id, id, name, position, strategy, group_id, \
            created_at, updated_at) VALUES ('00000000-0000-0000-0000-000000000001', $1, 'r', 1, \
            'round_robin', $1, now(), now())",
+        "INSERT INTO auto_resolve_rules (org_id, id, name, position, quiet_seconds, end_event, \
+           target_status, only_if_untouched, created_at, updated_at) \
+           VALUES ('00000000-0000-0000-0000-000000000001', $1, 'q', 1, 60, true, 'resolved', \
+           true, now(), now())",
     ];
     for sql in rows {
         diesel::sql_query(sql)

@@ -8,11 +8,12 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Bool, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use ticket_domain::{
-    AlertData, AssignTo, AssignmentConfigRepository, AssignmentRuleSpec, BusinessCalendar,
-    CalendarSpec, CameraId, EscalationConfigRepository, EscalationPolicySpec, ListQuery, Member,
-    NewAlert, OperatorGroupSpec, OrgId, OrgRef, OrgSlug, OrganizationRepository, ProviderId,
-    RuleName, Severity, SeverityTargets, SlaConfigRepository, SlaPolicy, SlaPolicySpec, Steps,
-    Strategy, TicketDraft, TicketRepository, Title, UserId,
+    AlertData, AssignTo, AssignmentConfigRepository, AssignmentRuleSpec,
+    AutoResolveConfigRepository, BusinessCalendar, CalendarSpec, CameraId,
+    EscalationConfigRepository, EscalationPolicySpec, ListQuery, Member, NewAlert,
+    OperatorGroupSpec, OrgId, OrgRef, OrgSlug, OrganizationRepository, ProviderId, RuleName,
+    Severity, SeverityTargets, SlaConfigRepository, SlaPolicy, SlaPolicySpec, Steps, Strategy,
+    TicketDraft, TicketRepository, Title, UserId,
 };
 use ticket_persistence::test_db::TestDatabase;
 use ticket_persistence::{
@@ -20,7 +21,7 @@ use ticket_persistence::{
 };
 use uuid::Uuid;
 
-const TENANT_TABLES: [&str; 13] = [
+const TENANT_TABLES: [&str; 14] = [
     "organizations",
     "tickets",
     "ticket_alerts",
@@ -31,6 +32,7 @@ const TENANT_TABLES: [&str; 13] = [
     "business_calendars",
     "sla_policies",
     "escalation_policies",
+    "auto_resolve_rules",
     "operator_groups",
     "assignment_rules",
     "operators",
@@ -164,6 +166,19 @@ async fn two_organizations(db: &TestDatabase) -> (OrgId, OrgId) {
         sla.set_availability(org, &UserId::parse("alice", "user_id").unwrap(), true, now)
             .await
             .unwrap();
+        sla.create_auto_resolve_rule(
+            org,
+            &ticket_domain::AutoResolveRuleSpec::parse(
+                serde_json::json!({"name": "Nobody's", "quiet_period": 60,
+                    "filter": {"field": "camera_id", "op": "eq", "value": 424242}})
+                .as_object()
+                .unwrap(),
+            )
+            .unwrap(),
+            now,
+        )
+        .await
+        .unwrap();
         ids.push(org);
     }
     (ids[0], ids[1])

@@ -41,6 +41,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod auto_resolve;
 mod escalation;
 mod fixtures;
 mod ingest;
@@ -51,6 +52,7 @@ mod reads;
 mod timers;
 mod writes;
 
+pub use auto_resolve::*;
 pub use escalation::*;
 pub use fixtures::provision;
 pub use ingest::*;
@@ -121,6 +123,8 @@ macro_rules! conformance_tests {
                 a_late_chain_runs_its_due_steps_in_order_at_once,
                 a_skipped_step_stays_skipped_and_resolving_stops_the_chain,
                 a_reopen_stores_a_new_chain_and_its_timer,
+                a_quiet_ticket_is_resolved_once_by_its_rule,
+                a_worked_ticket_gets_one_comment_from_its_rule,
             ];
             one_in_two: [
                 another_organizations_ticket_is_not_found,
@@ -216,6 +220,7 @@ mod tests {
             include_str!("outbox.rs"),
             include_str!("timers.rs"),
             include_str!("escalation.rs"),
+            include_str!("auto_resolve.rs"),
         ];
         let mut behaviours = 0;
         for source in sources {
@@ -234,6 +239,6 @@ mod tests {
                 behaviours += 1;
             }
         }
-        assert_eq!(behaviours, 50);
+        assert_eq!(behaviours, 52);
     }
 }

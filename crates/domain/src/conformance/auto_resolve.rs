@@ -1,0 +1,168 @@
+//! Auto-resolve rules on the timers: the rule stored with its ticket, the quiet period's
+//! timer moving past a later alert, the resolution stored once under concurrent callers
+//! with its history and event, and a ticket an operator worked on left with one comment.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use futures_util::future::join_all;
+
+use super::fixtures::*;
+use crate::auto_resolve::{AutoResolveRuleRecord, AutoResolveRules};
+use crate::event::EventType;
+use crate::model::{AutoResolveRuleId, OrgId, RuleName, Status, Visibility};
+use crate::notification::OutboxRepository;
+use crate::policy::SlaRules;
+use crate::ports::{DueTimer, TicketRef, TicketRepository};
+use crate::sla::SlaPolicy;
+use crate::ticket::{Ticket, TicketDraft};
+use crate::timer::TimerKind;
+
+fn seconds(n: i64) -> DateTime<Utc> {
+    t0() + TimeDelta::seconds(n)
+}
+
+/// Quiet for 3 s: resolved, unless an operator worked on it.
+fn rule() -> AutoResolveRuleRecord {
+    AutoResolveRuleRecord {
+        id: AutoResolveRuleId::from_uuid(uuid::Uuid::from_u128(0xA7)),
+        name: RuleName::parse("suite", "name").expect("a name"),
+        position: 1,
+        filter: None,
+        quiet_period: Some(TimeDelta::seconds(3)),
+        end_event: true,
+        target: Status::Resolved,
+        only_if_untouched: true,
+        version: 1,
+        archived_at: None,
+        created_at: t0(),
+        updated_at: t0(),
+    }
+}
+
+fn draft_at(org: OrgId, key: &str, at: DateTime<Utc>) -> TicketDraft {
+    let rules = SlaRules::default().with_auto_resolves(AutoResolveRules::new(vec![rule()]));
+    TicketDraft::under(org, alert(key), &SlaPolicy::default(), &rules, at)
+}
+
+/// The auto-resolve timer of ticket `id` due at `now`, if listed.
+async fn quiet_timer<R: TicketRepository>(
+    tickets: &R,
+    id: crate::model::TicketId,
+    now: DateTime<Utc>,
+) -> Option<DueTimer> {
+    tickets
+        .due_timers(now, None, 1_000)
+        .await
+        .expect("due_timers")
+        .into_iter()
+        .find(|t| t.ticket_id == id && t.kind == TimerKind::AutoResolve)
+}
+
+/// Fires `timer` at `now` from four concurrent callers; how many took it.
+async fn fire_from_four<R: TicketRepository>(
+    tickets: &R,
+    timer: &DueTimer,
+    now: DateTime<Utc>,
+) -> usize {
+    join_all((0..4).map(|_| tickets.fire_timer(timer, now)))
+        .await
+        .into_iter()
+        .map(|r| r.expect("fire_timer"))
+        .filter(|taken| *taken)
+        .count()
+}
+
+pub async fn a_quiet_ticket_is_resolved_once_by_its_rule<R, O>(tickets: &R, outbox: &O, org: OrgId)
+where
+    R: TicketRepository,
+    O: OutboxRepository,
+{
+    let ticket: Ticket = create_from(tickets, org, draft_at(org, "quiet", t0())).await;
+    assert_eq!(ticket.auto_resolve().map(|r| r.rule_id), Some(rule().id));
+    let timer = quiet_timer(tickets, ticket.id(), seconds(3))
+        .await
+        .expect("the creation stores the quiet period's timer");
+    assert_eq!(timer.due_at, seconds(3));
+    // An alert at 2 s: the timer due at 3 s finds it and moves to 5 s.
+    merge(tickets, org, draft_at(org, "quiet", seconds(2)), seconds(2)).await;
+    assert_eq!(fire_from_four(tickets, &timer, seconds(3)).await, 1);
+    assert_eq!(find(tickets, org, ticket.id()).await.status(), Status::Open);
+    let moved = quiet_timer(tickets, ticket.id(), seconds(5))
+        .await
+        .expect("moved to the new quiet period's end");
+    assert_eq!(moved.due_at, seconds(5));
+
+    assert_eq!(fire_from_four(tickets, &moved, seconds(5)).await, 1);
+    let stored = find(tickets, org, ticket.id()).await;
+    assert_eq!(stored.status(), Status::Resolved);
+    assert_eq!(stored.resolved_at(), Some(seconds(5)));
+    let changes: Vec<_> = events(outbox, org, ticket.id())
+        .await
+        .into_iter()
+        .filter(|e| e.event_type == EventType::StatusChanged)
+        .collect();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].payload["data"]["to_status"], "resolved");
+    let details = tickets
+        .details(org, TicketRef::Id(ticket.id()), None)
+        .await
+        .expect("details")
+        .expect("the ticket");
+    let last = details.history.last().expect("history");
+    assert_eq!(
+        last.actor.as_ref().map(ToString::to_string),
+        Some(format!("system:auto_resolve:{}", rule().id))
+    );
+    assert_eq!(
+        last.reason.as_ref().map(|r| r.as_str().to_owned()),
+        Some("auto_resolved".to_owned())
+    );
+    assert!(
+        quiet_timer(tickets, ticket.id(), seconds(60))
+            .await
+            .is_none(),
+        "done: the timer goes"
+    );
+}
+
+pub async fn a_worked_ticket_gets_one_comment_from_its_rule<R, O>(
+    tickets: &R,
+    outbox: &O,
+    org: OrgId,
+) where
+    R: TicketRepository,
+    O: OutboxRepository,
+{
+    let ticket: Ticket = create_from(tickets, org, draft_at(org, "worked", t0())).await;
+    let (worked, _) = comment(tickets, org, &ticket, Visibility::External, seconds(1)).await;
+    let timer = quiet_timer(tickets, ticket.id(), seconds(3))
+        .await
+        .expect("the quiet period's timer");
+    assert_eq!(fire_from_four(tickets, &timer, seconds(3)).await, 1);
+    let stored = find(tickets, org, ticket.id()).await;
+    assert_eq!(stored.status(), Status::Open);
+    assert_eq!(stored.version(), worked.version() + 1);
+    assert!(stored.auto_resolve().is_some_and(|r| r.declined));
+    let details = tickets
+        .details(org, TicketRef::Id(ticket.id()), None)
+        .await
+        .expect("details")
+        .expect("the ticket");
+    let by_rule: Vec<_> = details
+        .comments
+        .iter()
+        .filter(|c| c.author_id.to_string().starts_with("system:auto_resolve:"))
+        .collect();
+    assert_eq!(by_rule.len(), 1, "{:?}", details.comments);
+    assert_eq!(by_rule[0].visibility, Visibility::Internal);
+    let comments = events(outbox, org, ticket.id())
+        .await
+        .into_iter()
+        .filter(|e| e.event_type == EventType::CommentAdded)
+        .count();
+    assert_eq!(comments, 2, "the operator's and the rule's");
+    assert!(
+        quiet_timer(tickets, ticket.id(), seconds(60))
+            .await
+            .is_none()
+    );
+}

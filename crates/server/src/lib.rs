@@ -18,9 +18,9 @@ use std::sync::Arc;
 use storage::{Ports, Storage};
 use ticket_domain::notification::OutboxPurger;
 use ticket_domain::{
-    AssignmentConfigRepository, Clock, Dispatcher, EscalationConfigRepository, HealthCheck,
-    OrganizationRepository, OutboxRepository, SlaConfigRepository, SlaPolicy, TicketRepository,
-    TicketService,
+    AssignmentConfigRepository, AutoResolveConfigRepository, Clock, Dispatcher,
+    EscalationConfigRepository, HealthCheck, OrganizationRepository, OutboxRepository,
+    SlaConfigRepository, SlaPolicy, TicketRepository, TicketService,
 };
 use ticket_http::outbound::WebhookSender;
 use ticket_http::{AuthMode, Authenticator, ServiceInfo, configure, no_route};
@@ -74,7 +74,11 @@ where
     T: TicketRepository + HealthCheck + Clone,
     O: OutboxRepository,
     G: OrganizationRepository,
-    S: SlaConfigRepository + EscalationConfigRepository + AssignmentConfigRepository + Clone,
+    S: SlaConfigRepository
+        + EscalationConfigRepository
+        + AssignmentConfigRepository
+        + AutoResolveConfigRepository
+        + Clone,
     C: Clock,
 {
     move |cfg| {
@@ -82,6 +86,8 @@ where
             web::Data::from(Arc::new(ports.sla.clone()) as Arc<dyn EscalationConfigRepository>);
         let assignment_config: web::Data<dyn AssignmentConfigRepository> =
             web::Data::from(Arc::new(ports.sla.clone()) as Arc<dyn AssignmentConfigRepository>);
+        let auto_resolve_config: web::Data<dyn AutoResolveConfigRepository> =
+            web::Data::from(Arc::new(ports.sla.clone()) as Arc<dyn AutoResolveConfigRepository>);
         let health: web::Data<dyn HealthCheck> =
             web::Data::from(Arc::new(ports.tickets.clone()) as Arc<dyn HealthCheck>);
         let outbox: web::Data<dyn OutboxRepository> =
@@ -98,6 +104,7 @@ where
             .app_data(sla_config)
             .app_data(escalation_config)
             .app_data(assignment_config)
+            .app_data(auto_resolve_config)
             .configure(configure::<T, C>);
     }
 }

@@ -21,6 +21,7 @@
 
 pub mod assignment;
 pub mod auth;
+pub mod auto_resolve;
 pub mod config;
 pub mod dto;
 pub mod escalation;
@@ -45,5 +46,6 @@ pub fn configure<R: TicketRepository, C: Clock>(cfg: &mut web::ServiceConfig) {
     config::configure::<R, C>(cfg);
     escalation::configure::<R, C>(cfg);
     assignment::configure::<R, C>(cfg);
+    auto_resolve::configure::<R, C>(cfg);
     openapi::configure(cfg);
 }

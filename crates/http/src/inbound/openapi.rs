@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::inbound::assignment;
+use crate::inbound::auto_resolve;
 use crate::inbound::config;
 use crate::inbound::dto::{
     AlertResponse, CommentResponse, HistoryResponse, NotificationResponse, TargetStatsResponse,
@@ -105,6 +106,11 @@ Trailing slashes in paths are ignored.",
         assignment::remove_rule,
         assignment::set_availability,
         assignment::get_availability,
+        auto_resolve::list_rules,
+        auto_resolve::create_rule,
+        auto_resolve::get_rule,
+        auto_resolve::replace_rule,
+        auto_resolve::remove_rule,
         openapi_json,
     ),
     components(
@@ -133,6 +139,9 @@ Trailing slashes in paths are ignored.",
             assignment::OperatorGroupSchema,
             assignment::OperatorGroupListSchema,
             assignment::AssignmentRuleRequestSchema,
+            auto_resolve::AutoResolveRuleRequestSchema,
+            auto_resolve::AutoResolveRuleSchema,
+            auto_resolve::AutoResolveRuleListSchema,
             assignment::AssignmentRuleSchema,
             assignment::AssignmentRuleListSchema,
             assignment::AvailabilityRequestSchema,

@@ -8,6 +8,7 @@ mod harness;
 
 mod assignment;
 mod auth;
+mod auto_resolve;
 mod concurrency;
 mod dedup;
 mod escalation;

@@ -235,7 +235,11 @@ fn a_ticket_an_operator_worked_on_gets_one_comment_instead() {
         comment.author_id,
         Actor::System(worked.auto_resolve().unwrap().actor())
     );
-    assert!(comment.body.as_str().contains("would have been resolved"));
+    assert_eq!(
+        comment.body.as_str(),
+        "Auto-resolve: no alert for 3 s, but an operator has worked on this ticket, so it \
+         stays open; it would have been resolved."
+    );
     assert_eq!(event.kind, EventType::CommentAdded);
     // Once: the rule is done with the ticket, end events included.
     assert_eq!(ticket.timer(TimerKind::AutoResolve), None);
@@ -293,7 +297,21 @@ fn the_rule_on_a_ticket_reads_back_as_written() {
     );
     let rule = t.auto_resolve().unwrap();
     assert_eq!(AutoResolve::parse(&rule.to_json()).unwrap(), *rule);
+    let plain = under(json!({"name": "Ends"}));
+    let rule = plain.auto_resolve().unwrap();
+    assert_eq!(AutoResolve::parse(&rule.to_json()).unwrap(), *rule);
     assert!(AutoResolve::parse(&json!({"rule_id": rule_id(42)})).is_err());
+    let mut zero = rule.to_json();
+    zero["quiet_period"] = json!(0);
+    assert!(
+        AutoResolve::parse(&zero).is_err(),
+        "a quiet period is at least 1 s"
+    );
+    zero["quiet_period"] = json!(1);
+    assert_eq!(
+        AutoResolve::parse(&zero).unwrap().quiet_period,
+        Some(secs(1))
+    );
     assert_eq!(
         RuleName::parse("Quiet", "name").unwrap().as_str(),
         "Quiet",

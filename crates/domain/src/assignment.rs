@@ -193,11 +193,8 @@ pub fn members_to_json(members: &[Member]) -> Value {
 /// Reads back what [`members_to_json`] wrote.
 pub fn members_from_json(raw: &Value) -> Result<Vec<Member>, ValidationErrors> {
     let mut errors = ValidationErrors::default();
-    let members = parse_members(Some(raw), &mut errors);
-    match members {
-        Some(members) if errors.is_empty() => Ok(members),
-        _ => Err(errors),
-    }
+    // `parse_members` answers `Some` only when it found no fault.
+    parse_members(Some(raw), &mut errors).ok_or(errors)
 }
 
 /// A stored operator group.

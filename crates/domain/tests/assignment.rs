@@ -6,7 +6,9 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Value, json};
-use ticket_domain::assignment::{assign, assignment_failed, choose};
+use ticket_domain::assignment::{
+    assign, assignment_failed, choose, members_from_json, members_to_json,
+};
 use ticket_domain::{
     Actor, AlertData, AssignTo, AssignmentRuleId, AssignmentRuleRecord, AssignmentRuleSpec,
     AssignmentRules, CameraId, Candidate, EventType, NewAlert, OperatorGroupId, OperatorGroupSpec,
@@ -249,4 +251,94 @@ fn an_automatic_assignment_is_a_system_change_and_no_first_response() {
     assert_eq!(failed.kind, EventType::AssignmentFailed);
     assert_eq!(failed.payload["data"]["group_id"], json!(group));
     assert_eq!(failed.payload["data"]["reason"], "nobody");
+}
+
+#[test]
+fn members_read_back_as_written_and_a_bad_list_is_refused() {
+    let members = vec![
+        ticket_domain::Member {
+            user_id: user("a"),
+            capacity: Some(2),
+        },
+        ticket_domain::Member {
+            user_id: user("b"),
+            capacity: None,
+        },
+    ];
+    let stored = members_to_json(&members);
+    assert_eq!(
+        stored,
+        json!([{"user_id": "a", "capacity": 2}, {"user_id": "b", "capacity": null}])
+    );
+    assert_eq!(members_from_json(&stored).unwrap(), members);
+    assert!(members_from_json(&json!([{"user_id": "a"}, {"user_id": ""}])).is_err());
+    let too_many: Vec<Value> = (0..=ticket_domain::assignment::MAX_MEMBERS)
+        .map(|i| json!({"user_id": format!("u{i}")}))
+        .collect();
+    assert!(members_from_json(&Value::Array(too_many)).is_err());
+}
+
+#[test]
+fn an_unknown_member_of_a_body_alone_refuses_it() {
+    assert_eq!(
+        fields(OperatorGroupSpec::parse(
+            json!({"name": "Night", "members": [], "colour": "red"})
+                .as_object()
+                .unwrap()
+        )),
+        vec!["colour"]
+    );
+    assert_eq!(
+        fields(rule_spec(
+            json!({"name": "x", "strategy": "fixed", "user_id": "sup", "colour": "red"})
+        )),
+        vec!["colour"]
+    );
+}
+
+#[test]
+fn a_rule_takes_only_the_tickets_its_filter_selects_and_names_its_user() {
+    let sup = AssignTo::User(user("sup"));
+    assert_eq!(sup.user(), Some(&user("sup")));
+    let group = AssignTo::Group {
+        group: OperatorGroupId::from_uuid(uuid::Uuid::from_u128(9)),
+        strategy: Strategy::RoundRobin,
+    };
+    assert_eq!(group.user(), None);
+    let spec = rule_spec(
+        json!({"name": "Critical only", "strategy": "fixed", "user_id": "sup",
+                                "filter": {"field": "severity", "op": "eq", "value": "critical"}}),
+    )
+    .unwrap();
+    let rule = AssignmentRuleRecord {
+        id: AssignmentRuleId::from_uuid(uuid::Uuid::from_u128(6)),
+        name: spec.name,
+        position: 1,
+        filter: spec.filter,
+        target: spec.target,
+        version: 1,
+        archived_at: None,
+        created_at: t0(),
+        updated_at: t0(),
+    };
+    let rules = AssignmentRules::new(vec![rule]);
+    let high = TicketDraft::new(
+        ORG,
+        NewAlert {
+            title: Title::parse("Person in zone", "title").unwrap(),
+            description: None,
+            severity: Severity::High,
+            camera_id: CameraId::parse(3, "camera_id").unwrap(),
+            provider_id: ProviderId::from_uuid(uuid::Uuid::from_u128(1)),
+            alert_type: None,
+            alert_data: AlertData::empty(),
+            occurred_at: None,
+            external_id: None,
+            dedup_key: None,
+        },
+        &SlaPolicy::default(),
+        t0(),
+    )
+    .ticket;
+    assert_eq!(rules.plan_for(&high), None, "a high ticket is not critical");
 }

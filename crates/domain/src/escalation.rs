@@ -531,20 +531,16 @@ pub struct Planned<'a> {
 }
 
 impl Escalation {
-    /// How many steps the whole run has.
-    pub fn len(&self) -> u32 {
+    /// How many steps the whole run has (never 0: a policy has at least one step).
+    pub fn steps_in_run(&self) -> u32 {
         let per_round = self.steps.as_slice().len() as u32;
         per_round * (u32::from(self.repeat) + 1)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Step `index` of the run, or `None` past its end.
     pub fn planned(&self, index: u32) -> Option<Planned<'_>> {
         let steps = self.steps.as_slice();
-        if index >= self.len() {
+        if index >= self.steps_in_run() {
             return None;
         }
         let per_round = steps.len() as u32;
@@ -561,7 +557,7 @@ impl Escalation {
 
     /// The whole run, in order.
     pub fn timeline(&self) -> impl Iterator<Item = Planned<'_>> {
-        (0..self.len()).filter_map(|i| self.planned(i))
+        (0..self.steps_in_run()).filter_map(|i| self.planned(i))
     }
 
     /// When the next step is due, if one is left.

@@ -484,3 +484,73 @@ fn a_duration_too_large_for_time_is_a_fault_not_a_crash() {
         assert_eq!(faults, vec!["steps[0].after"], "{after}");
     }
 }
+
+#[test]
+fn one_unknown_member_alone_refuses_a_body_and_equal_afters_are_in_order() {
+    let step = |extra: Value| {
+        let mut action = json!({"type": "notify", "users": ["alice"]});
+        if let (Some(a), Some(e)) = (action.as_object_mut(), extra.as_object()) {
+            a.extend(e.clone());
+        }
+        json!({"name": "P", "steps": [{"after": 60, "actions": [action]}]})
+    };
+    assert_eq!(
+        spec(step(json!({"colour": "red"}))).unwrap_err(),
+        vec!["steps[0].actions[0].colour"]
+    );
+    let mut body = step(json!({}));
+    body["colour"] = json!("red");
+    assert_eq!(spec(body).unwrap_err(), vec!["colour"]);
+    let crowd: Vec<String> = (0..51).map(|i| format!("u{i}")).collect();
+    assert_eq!(
+        spec(step(json!({"users": crowd}))).unwrap_err(),
+        vec!["steps[0].actions[0].users"]
+    );
+    let same = json!({"name": "P", "steps": [
+        {"after": 60, "actions": [{"type": "notify", "users": ["a"]}]},
+        {"after": "1m", "actions": [{"type": "notify", "users": ["b"]}]}
+    ]});
+    assert!(
+        spec(same).is_ok(),
+        "two steps due at once run in list order"
+    );
+}
+
+#[test]
+fn a_chain_reads_back_as_written_and_counts_its_run() {
+    let t = under(two_steps());
+    let chain = t.escalation().unwrap();
+    assert_eq!(
+        ticket_domain::Escalation::parse(&chain.to_json()).unwrap(),
+        *chain
+    );
+    assert_eq!(chain.steps_in_run(), 2);
+}
+
+#[test]
+fn a_reassign_step_takes_a_ticket_from_another_assignee() {
+    let ticket = under(policy(
+        json!([{"after": 1, "actions": [{"type": "reassign", "assignee_id": "sup"}]}]),
+        0,
+        None,
+    ));
+    let change = StatusChange {
+        target: Status::Assigned,
+        assignee_id: Some(user("ann")),
+        reason: None,
+        hold_until: None,
+    };
+    let (assigned, _) = lifecycle::apply(&ticket, &change, &user("bob"), t0()).unwrap();
+    let Some(Fired::Escalated(out)) = fire(&assigned, TimerKind::Escalation, secs(1)) else {
+        panic!("the step is due");
+    };
+    assert_eq!(out.ticket.assignee_id(), Some(&user("sup")));
+    assert_eq!(out.history.len(), 1);
+    let step = out
+        .events
+        .iter()
+        .find(|e| e.kind == EventType::TicketEscalated)
+        .unwrap();
+    assert_eq!(step.payload["data"]["actions"][0]["assignee_id"], "sup");
+    assert_eq!(step.payload["data"]["actions"][0]["skipped"], Value::Null);
+}

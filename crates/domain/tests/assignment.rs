@@ -168,6 +168,22 @@ fn least_loaded_takes_the_eligible_member_with_fewest_active_tickets() {
     assert!(candidate("x", true, Some(2), 1).eligible());
 }
 
+/// A high-severity alert of camera 3.
+fn high_alert() -> NewAlert {
+    NewAlert {
+        title: Title::parse("Person in zone", "title").unwrap(),
+        description: None,
+        severity: Severity::High,
+        camera_id: CameraId::parse(3, "camera_id").unwrap(),
+        provider_id: ProviderId::from_uuid(uuid::Uuid::from_u128(1)),
+        alert_type: None,
+        alert_data: AlertData::empty(),
+        occurred_at: None,
+        external_id: None,
+        dedup_key: None,
+    }
+}
+
 fn plan_for(target: AssignTo) -> ticket_domain::AssignmentPlan {
     let rule = AssignmentRuleRecord {
         id: AssignmentRuleId::from_uuid(uuid::Uuid::from_u128(5)),
@@ -181,19 +197,7 @@ fn plan_for(target: AssignTo) -> ticket_domain::AssignmentPlan {
         updated_at: t0(),
     };
     let rules = SlaRules::default().with_assignments(AssignmentRules::new(vec![rule]));
-    let alert = NewAlert {
-        title: Title::parse("Person in zone", "title").unwrap(),
-        description: None,
-        severity: Severity::High,
-        camera_id: CameraId::parse(3, "camera_id").unwrap(),
-        provider_id: ProviderId::from_uuid(uuid::Uuid::from_u128(1)),
-        alert_type: None,
-        alert_data: AlertData::empty(),
-        occurred_at: None,
-        external_id: None,
-        dedup_key: None,
-    };
-    TicketDraft::under(ORG, alert, &SlaPolicy::default(), &rules, t0())
+    TicketDraft::under(ORG, high_alert(), &SlaPolicy::default(), &rules, t0())
         .assignment
         .expect("the rule takes the ticket")
 }
@@ -322,23 +326,6 @@ fn a_rule_takes_only_the_tickets_its_filter_selects_and_names_its_user() {
         updated_at: t0(),
     };
     let rules = AssignmentRules::new(vec![rule]);
-    let high = TicketDraft::new(
-        ORG,
-        NewAlert {
-            title: Title::parse("Person in zone", "title").unwrap(),
-            description: None,
-            severity: Severity::High,
-            camera_id: CameraId::parse(3, "camera_id").unwrap(),
-            provider_id: ProviderId::from_uuid(uuid::Uuid::from_u128(1)),
-            alert_type: None,
-            alert_data: AlertData::empty(),
-            occurred_at: None,
-            external_id: None,
-            dedup_key: None,
-        },
-        &SlaPolicy::default(),
-        t0(),
-    )
-    .ticket;
+    let high = TicketDraft::new(ORG, high_alert(), &SlaPolicy::default(), t0()).ticket;
     assert_eq!(rules.plan_for(&high), None, "a high ticket is not critical");
 }

@@ -3,15 +3,15 @@
 //! with its history and event, and a ticket an operator worked on left with one comment.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use futures_util::future::join_all;
 
 use super::fixtures::*;
+use super::timers::{fire_from, listed};
 use crate::auto_resolve::{AutoResolveRuleRecord, AutoResolveRules};
 use crate::event::EventType;
 use crate::model::{AutoResolveRuleId, OrgId, RuleName, Status, Visibility};
 use crate::notification::OutboxRepository;
 use crate::policy::SlaRules;
-use crate::ports::{DueTimer, TicketRef, TicketRepository};
+use crate::ports::{TicketRef, TicketRepository};
 use crate::sla::SlaPolicy;
 use crate::ticket::{Ticket, TicketDraft};
 use crate::timer::TimerKind;
@@ -43,34 +43,6 @@ fn draft_at(org: OrgId, key: &str, at: DateTime<Utc>) -> TicketDraft {
     TicketDraft::under(org, alert(key), &SlaPolicy::default(), &rules, at)
 }
 
-/// The auto-resolve timer of ticket `id` due at `now`, if listed.
-async fn quiet_timer<R: TicketRepository>(
-    tickets: &R,
-    id: crate::model::TicketId,
-    now: DateTime<Utc>,
-) -> Option<DueTimer> {
-    tickets
-        .due_timers(now, None, 1_000)
-        .await
-        .expect("due_timers")
-        .into_iter()
-        .find(|t| t.ticket_id == id && t.kind == TimerKind::AutoResolve)
-}
-
-/// Fires `timer` at `now` from four concurrent callers; how many took it.
-async fn fire_from_four<R: TicketRepository>(
-    tickets: &R,
-    timer: &DueTimer,
-    now: DateTime<Utc>,
-) -> usize {
-    join_all((0..4).map(|_| tickets.fire_timer(timer, now)))
-        .await
-        .into_iter()
-        .map(|r| r.expect("fire_timer"))
-        .filter(|taken| *taken)
-        .count()
-}
-
 pub async fn a_quiet_ticket_is_resolved_once_by_its_rule<R, O>(tickets: &R, outbox: &O, org: OrgId)
 where
     R: TicketRepository,
@@ -78,20 +50,20 @@ where
 {
     let ticket: Ticket = create_from(tickets, org, draft_at(org, "quiet", t0())).await;
     assert_eq!(ticket.auto_resolve().map(|r| r.rule_id), Some(rule().id));
-    let timer = quiet_timer(tickets, ticket.id(), seconds(3))
+    let timer = listed(tickets, ticket.id(), TimerKind::AutoResolve, seconds(3))
         .await
         .expect("the creation stores the quiet period's timer");
     assert_eq!(timer.due_at, seconds(3));
     // An alert at 2 s: the timer due at 3 s finds it and moves to 5 s.
     merge(tickets, org, draft_at(org, "quiet", seconds(2)), seconds(2)).await;
-    assert_eq!(fire_from_four(tickets, &timer, seconds(3)).await, 1);
+    assert_eq!(fire_from(tickets, &timer, seconds(3), 4).await, 1);
     assert_eq!(find(tickets, org, ticket.id()).await.status(), Status::Open);
-    let moved = quiet_timer(tickets, ticket.id(), seconds(5))
+    let moved = listed(tickets, ticket.id(), TimerKind::AutoResolve, seconds(5))
         .await
         .expect("moved to the new quiet period's end");
     assert_eq!(moved.due_at, seconds(5));
 
-    assert_eq!(fire_from_four(tickets, &moved, seconds(5)).await, 1);
+    assert_eq!(fire_from(tickets, &moved, seconds(5), 4).await, 1);
     let stored = find(tickets, org, ticket.id()).await;
     assert_eq!(stored.status(), Status::Resolved);
     assert_eq!(stored.resolved_at(), Some(seconds(5)));
@@ -117,7 +89,7 @@ where
         Some("auto_resolved".to_owned())
     );
     assert!(
-        quiet_timer(tickets, ticket.id(), seconds(60))
+        listed(tickets, ticket.id(), TimerKind::AutoResolve, seconds(60))
             .await
             .is_none(),
         "done: the timer goes"
@@ -134,10 +106,10 @@ pub async fn a_worked_ticket_gets_one_comment_from_its_rule<R, O>(
 {
     let ticket: Ticket = create_from(tickets, org, draft_at(org, "worked", t0())).await;
     let (worked, _) = comment(tickets, org, &ticket, Visibility::External, seconds(1)).await;
-    let timer = quiet_timer(tickets, ticket.id(), seconds(3))
+    let timer = listed(tickets, ticket.id(), TimerKind::AutoResolve, seconds(3))
         .await
         .expect("the quiet period's timer");
-    assert_eq!(fire_from_four(tickets, &timer, seconds(3)).await, 1);
+    assert_eq!(fire_from(tickets, &timer, seconds(3), 4).await, 1);
     let stored = find(tickets, org, ticket.id()).await;
     assert_eq!(stored.status(), Status::Open);
     assert_eq!(stored.version(), worked.version() + 1);
@@ -161,7 +133,7 @@ pub async fn a_worked_ticket_gets_one_comment_from_its_rule<R, O>(
         .count();
     assert_eq!(comments, 2, "the operator's and the rule's");
     assert!(
-        quiet_timer(tickets, ticket.id(), seconds(60))
+        listed(tickets, ticket.id(), TimerKind::AutoResolve, seconds(60))
             .await
             .is_none()
     );

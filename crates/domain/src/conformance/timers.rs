@@ -20,7 +20,7 @@ fn minutes(n: i64) -> DateTime<Utc> {
 }
 
 /// The timer of `kind` of ticket `id` among those due at `now`, if listed.
-async fn listed<R: TicketRepository>(
+pub(super) async fn listed<R: TicketRepository>(
     tickets: &R,
     id: TicketId,
     kind: TimerKind,
@@ -55,7 +55,7 @@ async fn held<R: TicketRepository>(tickets: &R, org: OrgId, until: DateTime<Utc>
 }
 
 /// Fires `timer` at `now` from `callers` concurrent callers; how many took it.
-async fn fire_from<R: TicketRepository>(
+pub(super) async fn fire_from<R: TicketRepository>(
     tickets: &R,
     timer: &DueTimer,
     now: DateTime<Utc>,

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::auto_resolve::{AutoResolved, Cause, auto_resolve};
 use crate::event::OutboxEvent;
 use crate::model::{DedupKey, ExternalId, ProviderId, Status};
 use crate::ticket::{Ticket, TicketDraft};
@@ -79,5 +80,92 @@ pub fn decide(
         None => IngestDecision::Create {
             event: OutboxEvent::ticket_created(&draft.ticket),
         },
+    }
+}
+
+/// A provider's end event (`"event_action": "resolve"`): the incident of an earlier alert
+/// is over. It names the incident by the earlier alert's `external_id`, or by its dedup
+/// key, or both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndEvent {
+    pub provider_id: ProviderId,
+    pub external_id: Option<ExternalId>,
+    pub dedup_key: Option<DedupKey>,
+}
+
+/// What an end event did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ended {
+    /// The ticket's auto-resolve rule moved it to its target status.
+    Resolved(Ticket),
+    /// An operator had worked on the ticket: the rule commented instead and declined.
+    Declined(Ticket),
+    /// The ticket's rule does not act on end events (or it has none, or it declined
+    /// before): the ticket, unchanged.
+    Ignored(Ticket),
+    /// No active ticket for the event: nothing to do (a replayed end event lands here).
+    NothingActive,
+}
+
+/// What to write for an end event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EndDecision {
+    /// Store the rule's outcome; `before` is the ticket as read (under its row lock).
+    Apply {
+        before: Box<Ticket>,
+        outcome: Box<AutoResolved>,
+    },
+    /// Write nothing and answer [`Ended::Ignored`] with the ticket.
+    Ignore(Box<Ticket>),
+    /// Write nothing and answer [`Ended::NothingActive`].
+    NothingActive,
+}
+
+/// Decides what `event` does at `now`, given `by_external`, the ticket of an earlier alert
+/// with the event's (`provider_id`, `external_id`), and `by_key`, the active ticket with
+/// its (`provider_id`, `dedup_key`):
+/// - an earlier alert named by `external_id` says which incident ended: its ticket if still
+///   active, else nothing (a later ticket with the same key is another incident);
+/// - else the active ticket of the key;
+/// - that ticket's rule acts with [`Cause::EndEvent`] ([`auto_resolve`]), or ignores it.
+///
+/// A candidate of another provider, or (for `by_key`) of another key or not active, is
+/// ignored, so a store that over-fetches cannot end the wrong ticket.
+pub fn decide_end(
+    event: &EndEvent,
+    by_external: Option<Ticket>,
+    by_key: Option<Ticket>,
+    now: DateTime<Utc>,
+) -> EndDecision {
+    let provider = |t: &Ticket| t.provider_id() == event.provider_id;
+    let target = match (&event.external_id, by_external.filter(provider)) {
+        (Some(_), Some(earlier)) => Some(earlier),
+        _ => by_key
+            .filter(provider)
+            .filter(|t| event.dedup_key.as_ref() == Some(t.dedup_key())),
+    };
+    let Some(ticket) = target.filter(|t| t.status().is_active()) else {
+        return EndDecision::NothingActive;
+    };
+    match auto_resolve(&ticket, Cause::EndEvent, now) {
+        Some(outcome) => EndDecision::Apply {
+            before: Box::new(ticket),
+            outcome: Box::new(outcome),
+        },
+        None => EndDecision::Ignore(Box::new(ticket)),
+    }
+}
+
+impl EndDecision {
+    /// The answer once the decision is stored.
+    pub fn ended(self) -> Ended {
+        match self {
+            EndDecision::Apply { outcome, .. } => match *outcome {
+                AutoResolved::Resolved { ticket, .. } => Ended::Resolved(ticket),
+                AutoResolved::Declined { ticket, .. } => Ended::Declined(ticket),
+            },
+            EndDecision::Ignore(ticket) => Ended::Ignored(*ticket),
+            EndDecision::NothingActive => Ended::NothingActive,
+        }
     }
 }

@@ -40,7 +40,7 @@ pub use escalation::{
 };
 pub use event::{EventType, OutboxEvent};
 pub use filter::Filter;
-pub use ingest::{IngestDecision, IngestLookup, decide};
+pub use ingest::{EndDecision, EndEvent, Ended, IngestDecision, IngestLookup, decide, decide_end};
 pub use lifecycle::{AssigneeRule, StatusChange, TransitionError};
 pub use model::*;
 pub use notification::{

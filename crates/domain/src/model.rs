@@ -275,7 +275,28 @@ impl DedupKey {
         alert_type: Option<&AlertType>,
         title: &Title,
     ) -> Self {
-        let kind = alert_type.map_or(title.as_str(), AlertType::as_str);
+        Self::of_kind(
+            provider,
+            camera,
+            alert_type.map_or(title.as_str(), AlertType::as_str),
+        )
+    }
+
+    /// [`DedupKey::derive`] from whichever of the alert type and the title is known (an
+    /// end event may carry either); `None` with neither.
+    pub fn try_derive(
+        provider: ProviderId,
+        camera: CameraId,
+        alert_type: Option<&AlertType>,
+        title: Option<&Title>,
+    ) -> Option<Self> {
+        let kind = alert_type
+            .map(AlertType::as_str)
+            .or(title.map(Title::as_str))?;
+        Some(Self::of_kind(provider, camera, kind))
+    }
+
+    fn of_kind(provider: ProviderId, camera: CameraId, kind: &str) -> Self {
         Self(format!(
             "{provider}/{camera}/{}",
             kind.trim().to_lowercase()

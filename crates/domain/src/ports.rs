@@ -14,6 +14,7 @@ use crate::assignment::{
 use crate::auto_resolve::{AutoResolveRuleRecord, AutoResolveRuleSpec};
 use crate::error::ValidationErrors;
 use crate::escalation::{EscalationPolicyRecord, EscalationPolicySpec};
+use crate::ingest::{EndEvent, Ended};
 use crate::model::{
     AssignmentRuleId, AutoResolveRuleId, CalendarId, EscalationPolicyId, OperatorGroupId, OrgId,
     SlaPolicyId, TicketId, TicketNumber, UserId, Visibility,
@@ -100,6 +101,20 @@ pub trait TicketRepository: Send + Sync + 'static {
         draft: TicketDraft,
         now: DateTime<Utc>,
     ) -> Result<Ingested, RepositoryError>;
+
+    /// Takes in a provider's end event. MUST, atomically, with the ticket it acts on
+    /// locked against concurrent writers (so concurrent or replayed end events, merges and
+    /// timers act one after the other): find the ticket of an earlier alert with the
+    /// event's (`provider_id`, `external_id`) when it names one, and the active ticket with
+    /// its (`provider_id`, `dedup_key`) when it names one; apply [`crate::decide_end`]; store
+    /// what it decides as a timer stores its [`crate::AutoResolved`] (ticket, history row
+    /// or comment, event, timers); and return [`crate::EndDecision::ended`].
+    async fn end_event(
+        &self,
+        org: OrgId,
+        event: &EndEvent,
+        now: DateTime<Utc>,
+    ) -> Result<Ended, RepositoryError>;
 
     /// The ticket, or `None`.
     async fn find(&self, org: OrgId, ticket: TicketRef) -> Result<Option<Ticket>, RepositoryError>;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::access::{Caller, Forbidden};
+use crate::ingest::{EndEvent, Ended};
 use crate::lifecycle::{self, StatusChange, TransitionError};
 use crate::model::{CommentBody, OrgId, UserId, Visibility};
 use crate::policy::SlaRules;
@@ -121,6 +122,24 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
             Ingested::Replayed(t) => (IngestOutcome::Replayed, t),
         };
         Ok((outcome, TicketView::at(ticket, now)))
+    }
+
+    /// Takes in a provider's end event (see [`TicketRepository::end_event`]): what it did,
+    /// and the ticket it acted on or left as it was, as readers see it.
+    pub async fn end_event(
+        &self,
+        org: OrgId,
+        event: &EndEvent,
+    ) -> Result<(Ended, Option<TicketView>), ServiceError> {
+        let now = self.clock.now();
+        let ended = self.repo.end_event(org, event, now).await?;
+        let view = match &ended {
+            Ended::Resolved(t) | Ended::Declined(t) | Ended::Ignored(t) => {
+                Some(TicketView::at(t.clone(), now))
+            }
+            Ended::NothingActive => None,
+        };
+        Ok((ended, view))
     }
 
     pub async fn details(

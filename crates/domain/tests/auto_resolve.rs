@@ -10,9 +10,9 @@ use ticket_domain::auto_resolve::{Cause, auto_resolve, quiet_until};
 use ticket_domain::timer::fire;
 use ticket_domain::{
     Actor, AlertData, AutoResolve, AutoResolveRuleId, AutoResolveRuleRecord, AutoResolveRuleSpec,
-    AutoResolveRules, AutoResolved, CameraId, CommentBody, EventType, Fired, NewAlert, OrgId,
-    ProviderId, RuleName, Severity, SlaPolicy, SlaRules, Status, Ticket, TicketDraft, TimerKind,
-    Title, UserId, Visibility,
+    AutoResolveRules, AutoResolved, CameraId, CommentBody, DedupKey, EndDecision, EndEvent, Ended,
+    EventType, ExternalId, Fired, NewAlert, OrgId, ProviderId, RuleName, Severity, SlaPolicy,
+    SlaRules, Status, Ticket, TicketDraft, TimerKind, Title, UserId, Visibility, decide_end,
 };
 
 const ORG: OrgId = OrgId::from_u128(7);
@@ -316,5 +316,150 @@ fn the_rule_on_a_ticket_reads_back_as_written() {
         RuleName::parse("Quiet", "name").unwrap().as_str(),
         "Quiet",
         "names are kept as written"
+    );
+}
+
+fn end(external: Option<&str>, key: Option<&str>) -> EndEvent {
+    EndEvent {
+        provider_id: ProviderId::from_uuid(uuid::Uuid::from_u128(1)),
+        external_id: external.map(|e| ExternalId::parse(e, "external_id").unwrap()),
+        dedup_key: key.map(|k| DedupKey::parse(k, "dedup_key").unwrap()),
+    }
+}
+
+#[test]
+fn an_end_event_finds_its_ticket_by_the_earlier_alert_else_by_its_key() {
+    let t = under(json!({"name": "Ends"}));
+    let key = t.dedup_key().as_str().to_owned();
+    let at = t0() + secs(5);
+    let resolved = |d: EndDecision| match d {
+        EndDecision::Apply { before, outcome } => match *outcome {
+            AutoResolved::Resolved { ticket, .. } => (*before, ticket),
+            other => panic!("resolved, not {other:?}"),
+        },
+        other => panic!("resolved, not {other:?}"),
+    };
+
+    // By its key.
+    let (before, after) = resolved(decide_end(
+        &end(None, Some(&key)),
+        None,
+        Some(t.clone()),
+        at,
+    ));
+    assert_eq!(before, t);
+    assert_eq!(after.status(), Status::Resolved);
+    assert_eq!(
+        decide_end(&end(None, Some(&key)), None, Some(t.clone()), at).ended(),
+        Ended::Resolved(after.clone())
+    );
+    // By the earlier alert's external id, whatever the key says.
+    let (_, by_id) = resolved(decide_end(
+        &end(Some("a-1"), Some("other")),
+        Some(t.clone()),
+        None,
+        at,
+    ));
+    assert_eq!(by_id.id(), t.id());
+    // An external id that names no earlier alert: the key decides.
+    resolved(decide_end(
+        &end(Some("end-9"), Some(&key)),
+        None,
+        Some(t.clone()),
+        at,
+    ));
+
+    // The earlier alert's ticket is over: nothing, though another is active for the key.
+    let fresh = under(json!({"name": "Ends"}));
+    assert_eq!(
+        decide_end(
+            &end(Some("a-1"), Some(&key)),
+            Some(after.clone()),
+            Some(fresh),
+            at
+        ),
+        EndDecision::NothingActive
+    );
+    // Nothing at all, or a replay once resolved.
+    assert_eq!(
+        decide_end(&end(None, Some(&key)), None, None, at),
+        EndDecision::NothingActive
+    );
+    assert_eq!(
+        decide_end(&end(None, Some(&key)), None, Some(after), at).ended(),
+        Ended::NothingActive
+    );
+    // A store that over-fetched: another key, another provider.
+    assert_eq!(
+        decide_end(&end(None, Some("other")), None, Some(t.clone()), at),
+        EndDecision::NothingActive
+    );
+    assert_eq!(
+        decide_end(&end(None, None), None, Some(t.clone()), at),
+        EndDecision::NothingActive,
+        "no key named"
+    );
+    let mut foreign = end(Some("a-1"), Some(&key));
+    foreign.provider_id = ProviderId::from_uuid(uuid::Uuid::from_u128(2));
+    assert_eq!(
+        decide_end(&foreign, Some(t.clone()), Some(t.clone()), at),
+        EndDecision::NothingActive
+    );
+}
+
+#[test]
+fn an_end_event_the_rule_does_not_take_leaves_the_ticket() {
+    let key = |t: &Ticket| t.dedup_key().as_str().to_owned();
+    let at = t0() + secs(5);
+    let quiet_only = under(json!({"name": "Quiet", "quiet_period": 60, "end_event": false}));
+    let decision = decide_end(
+        &end(None, Some(&key(&quiet_only))),
+        None,
+        Some(quiet_only.clone()),
+        at,
+    );
+    assert_eq!(decision, EndDecision::Ignore(Box::new(quiet_only.clone())));
+    assert_eq!(decision.ended(), Ended::Ignored(quiet_only));
+
+    // No rule at all.
+    let plain = TicketDraft::new(ORG, alert(Severity::High), &SlaPolicy::default(), t0()).ticket;
+    assert_eq!(
+        decide_end(
+            &end(None, Some(&key(&plain))),
+            None,
+            Some(plain.clone()),
+            at
+        )
+        .ended(),
+        Ended::Ignored(plain)
+    );
+
+    // Worked on: the rule comments once, then ignores the next end event.
+    let t = under(json!({"name": "Ends"}));
+    let (worked, _) = t.add_comment(
+        UserId::parse("ann", "user").unwrap(),
+        CommentBody::parse("on it", "body").unwrap(),
+        Visibility::Internal,
+        t0() + secs(1),
+    );
+    let decision = decide_end(&end(None, Some(&key(&t))), None, Some(worked.clone()), at);
+    let EndDecision::Apply { outcome, .. } = decision.clone() else {
+        panic!("declined, not {decision:?}");
+    };
+    let AutoResolved::Declined {
+        ticket, comment, ..
+    } = *outcome
+    else {
+        panic!("declined, not {outcome:?}");
+    };
+    assert_eq!(
+        comment.body.as_str(),
+        "Auto-resolve: the provider sent an end event, but an operator has worked on this \
+         ticket, so it stays open; it would have been resolved."
+    );
+    assert_eq!(decision.ended(), Ended::Declined(ticket.clone()));
+    assert_eq!(
+        decide_end(&end(None, Some(&key(&t))), None, Some(ticket.clone()), at),
+        EndDecision::Ignore(Box::new(ticket))
     );
 }

@@ -347,6 +347,26 @@ fn derived_dedup_key_falls_back_to_the_title() {
 }
 
 #[test]
+fn an_end_event_derives_the_key_its_alert_got() {
+    let p = provider(1);
+    let intrusion = alert_type("Intrusion");
+    let t = title("Person at gate");
+    assert_eq!(
+        DedupKey::try_derive(p, cam(3), Some(&intrusion), None),
+        Some(DedupKey::derive(p, cam(3), Some(&intrusion), &t))
+    );
+    assert_eq!(
+        DedupKey::try_derive(p, cam(3), Some(&intrusion), Some(&title("Car"))),
+        Some(DedupKey::derive(p, cam(3), Some(&intrusion), &t))
+    );
+    assert_eq!(
+        DedupKey::try_derive(p, cam(3), None, Some(&t)),
+        Some(DedupKey::derive(p, cam(3), None, &t))
+    );
+    assert_eq!(DedupKey::try_derive(p, cam(3), None, None), None);
+}
+
+#[test]
 fn derived_dedup_key_ignores_case() {
     let p = provider(1);
     let lower = alert_type("intrusion");

@@ -7,10 +7,11 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Double, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use ticket_domain::{
-    CameraId, Comment, Cursor, DueTimer, Escalation, HealthCheck, HistoryEntry, IngestDecision,
-    Ingested, ListQuery, OrgId, OutboxEvent, Page, ProviderId, RepositoryError, Severity,
-    SlaTarget, Status, StoredAlert, TargetStats, Ticket, TicketDetails, TicketDraft, TicketFilter,
-    TicketRef, TicketRepository, TicketStats, Visibility, decide,
+    AutoResolved, CameraId, Comment, Cursor, DueTimer, EndDecision, EndEvent, Ended, Escalation,
+    HealthCheck, HistoryEntry, IngestDecision, Ingested, ListQuery, OrgId, OutboxEvent, Page,
+    ProviderId, RepositoryError, Severity, SlaTarget, Status, StoredAlert, TargetStats, Ticket,
+    TicketDetails, TicketDraft, TicketFilter, TicketRef, TicketRepository, TicketStats, Visibility,
+    decide, decide_end,
 };
 use uuid::Uuid;
 
@@ -297,6 +298,80 @@ async fn ingest_once(
             Ok(Ingested::Created(created))
         }
     }
+}
+
+/// One end event, inside a transaction (see the port's contract): both lookups, locked,
+/// in the pipeline that scopes the transaction, then what [`decide_end`] decides, stored as
+/// a timer stores the same outcome.
+async fn end_once(
+    conn: &mut AsyncPgConnection,
+    org: OrgId,
+    event: &EndEvent,
+    now: DateTime<Utc>,
+) -> Result<EndDecision, DbError> {
+    let active_statuses: Vec<&str> = Status::ACTIVE.iter().map(|s| s.as_str()).collect();
+    let by_external = async {
+        let Some(external_id) = &event.external_id else {
+            return Ok(None);
+        };
+        Prepared(
+            diesel::sql_query(format!(
+                "SELECT {TICKET_COLUMNS} FROM tickets WHERE org_id = $1 AND id = \
+                   (SELECT ticket_id FROM ticket_alerts \
+                    WHERE org_id = $1 AND provider_id = $2 AND external_id = $3) \
+                 FOR UPDATE"
+            ))
+            .bind::<diesel::sql_types::Uuid, _>(org.as_uuid())
+            .bind::<diesel::sql_types::Uuid, _>(event.provider_id.as_uuid())
+            .bind::<Text, _>(external_id.as_str()),
+        )
+        .get_result::<TicketRow>(&mut &*conn)
+        .await
+        .optional()
+    };
+    let by_key = async {
+        let Some(key) = &event.dedup_key else {
+            return Ok(None);
+        };
+        tickets::table
+            .filter(tickets::org_id.eq(org.as_uuid()))
+            .filter(tickets::provider_id.eq(event.provider_id.as_uuid()))
+            .filter(tickets::dedup_key.eq(key.as_str()))
+            .filter(tickets::status.eq_any(&active_statuses))
+            .select(TicketRow::as_select())
+            .for_update()
+            .first::<TicketRow>(&mut &*conn)
+            .await
+            .optional()
+    };
+    let (scoped, by_external, by_key) = tokio::join!(set_org(conn, org), by_external, by_key);
+    scoped?;
+    let by_external = by_external?.map(Ticket::try_from).transpose()?;
+    let by_key = by_key?.map(Ticket::try_from).transpose()?;
+    let decision = decide_end(event, by_external, by_key, now);
+    if let EndDecision::Apply { before, outcome } = &decision {
+        let (stored, timed) = match outcome.as_ref() {
+            AutoResolved::Resolved {
+                ticket,
+                history,
+                event,
+            } => tokio::join!(
+                store_transition(conn, org, ticket, before.version(), history, event),
+                timers::keep(conn, ticket),
+            ),
+            AutoResolved::Declined {
+                ticket,
+                comment,
+                event,
+            } => tokio::join!(
+                timers::store_declined(conn, org, ticket, comment, event),
+                timers::keep(conn, ticket),
+            ),
+        };
+        stored?;
+        timed?;
+    }
+    Ok(decision)
 }
 
 /// The filter as one sub-filter per (status, severity) pair when it names several of either,
@@ -682,6 +757,34 @@ impl TicketRepository for PgTicketRepository {
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+
+    async fn end_event(
+        &self,
+        org: OrgId,
+        event: &EndEvent,
+        now: DateTime<Utc>,
+    ) -> Result<Ended, RepositoryError> {
+        let mut conn = self.conn().await?;
+        let decision = conn
+            .transaction(async |c| end_once(c, org, event, now).await)
+            .await?;
+        let ended = decision.ended();
+        let outcome = match &ended {
+            Ended::Resolved(t) => {
+                metrics::counter!("ticket_transitions_total", "to_status" => t.status().as_str())
+                    .increment(1);
+                "resolved"
+            }
+            Ended::Declined(_) => {
+                metrics::counter!("comments_added_total").increment(1);
+                "declined"
+            }
+            Ended::Ignored(_) => "ignored",
+            Ended::NothingActive => "nothing_active",
+        };
+        metrics::counter!("end_events_total", "outcome" => outcome).increment(1);
+        Ok(ended)
     }
 
     async fn find(&self, org: OrgId, ticket: TicketRef) -> Result<Option<Ticket>, RepositoryError> {

@@ -270,7 +270,7 @@ async fn store_stamps(
 
 /// Stores an auto-resolve rule's comment on a locked ticket it left open: the ticket's new
 /// version with the rule marked declined, the comment and its event, in one pipeline.
-async fn store_declined(
+pub(crate) async fn store_declined(
     conn: &AsyncPgConnection,
     org: OrgId,
     next: &Ticket,

@@ -3,17 +3,19 @@
 //! with its history and event, and a ticket an operator worked on left with one comment.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use futures_util::future::join_all;
 
 use super::fixtures::*;
 use super::timers::{fire_from, listed};
 use crate::auto_resolve::{AutoResolveRuleRecord, AutoResolveRules};
 use crate::event::EventType;
-use crate::model::{AutoResolveRuleId, OrgId, RuleName, Status, Visibility};
+use crate::ingest::{EndEvent, Ended};
+use crate::model::{AutoResolveRuleId, ExternalId, OrgId, RuleName, Status, Visibility};
 use crate::notification::OutboxRepository;
 use crate::policy::SlaRules;
 use crate::ports::{TicketRef, TicketRepository};
 use crate::sla::SlaPolicy;
-use crate::ticket::{Ticket, TicketDraft};
+use crate::ticket::{NewAlert, Ticket, TicketDraft};
 use crate::timer::TimerKind;
 
 fn seconds(n: i64) -> DateTime<Utc> {
@@ -136,5 +138,66 @@ pub async fn a_worked_ticket_gets_one_comment_from_its_rule<R, O>(
         listed(tickets, ticket.id(), TimerKind::AutoResolve, seconds(60))
             .await
             .is_none()
+    );
+}
+
+pub async fn concurrent_end_events_resolve_once<R, O>(tickets: &R, outbox: &O, org: OrgId)
+where
+    R: TicketRepository,
+    O: OutboxRepository,
+{
+    let external_id = ExternalId::parse("ends-1", "external_id").expect("an id");
+    let rules = SlaRules::default().with_auto_resolves(AutoResolveRules::new(vec![rule()]));
+    let first = NewAlert {
+        external_id: Some(external_id.clone()),
+        ..alert("ends")
+    };
+    let draft = TicketDraft::under(org, first, &SlaPolicy::default(), &rules, t0());
+    let ticket: Ticket = create_from(tickets, org, draft).await;
+    let by_key = EndEvent {
+        provider_id: ticket.provider_id(),
+        external_id: None,
+        dedup_key: Some(ticket.dedup_key().clone()),
+    };
+    // The first alert's external id names the same incident.
+    let by_alert = EndEvent {
+        external_id: Some(external_id),
+        dedup_key: None,
+        ..by_key.clone()
+    };
+    let events_sent = [&by_key, &by_alert, &by_key, &by_alert];
+    let results = join_all(
+        events_sent
+            .iter()
+            .map(|e| tickets.end_event(org, e, seconds(1))),
+    )
+    .await;
+    let mut resolved = 0;
+    for result in results {
+        match result.expect("an end event") {
+            Ended::Resolved(t) => {
+                assert_eq!(t.id(), ticket.id());
+                assert_eq!(t.status(), Status::Resolved);
+                resolved += 1;
+            }
+            Ended::NothingActive => {}
+            other => panic!("resolved or nothing active, not {other:?}"),
+        }
+    }
+    assert_eq!(resolved, 1, "one of four concurrent end events acts");
+    let stored = find(tickets, org, ticket.id()).await;
+    assert_eq!(stored.status(), Status::Resolved);
+    assert_eq!(stored.version(), ticket.version() + 1);
+    let changes = events(outbox, org, ticket.id())
+        .await
+        .into_iter()
+        .filter(|e| e.event_type == EventType::StatusChanged)
+        .count();
+    assert_eq!(changes, 1);
+    // Another organization's end event does not find it.
+    let other = OrgId::from_u128(0xE17D);
+    assert_eq!(
+        tickets.end_event(other, &by_key, seconds(2)).await.ok(),
+        Some(Ended::NothingActive)
     );
 }

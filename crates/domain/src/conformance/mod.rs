@@ -125,6 +125,7 @@ macro_rules! conformance_tests {
                 a_reopen_stores_a_new_chain_and_its_timer,
                 a_quiet_ticket_is_resolved_once_by_its_rule,
                 a_worked_ticket_gets_one_comment_from_its_rule,
+                concurrent_end_events_resolve_once,
             ];
             one_in_two: [
                 another_organizations_ticket_is_not_found,
@@ -239,6 +240,6 @@ mod tests {
                 behaviours += 1;
             }
         }
-        assert_eq!(behaviours, 52);
+        assert_eq!(behaviours, 53);
     }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ticket_domain::{
-    AlertData, AlertType, CameraId, Comment, CommentBody, Cursor, DedupKey, Description,
+    AlertData, AlertType, CameraId, Comment, CommentBody, Cursor, DedupKey, Description, EndEvent,
     ExternalId, FieldError, Filter, HistoryEntry, ListQuery, NewAlert, PageLimit, ProviderId,
     Reason, Severity, SlaState, Status, StatusChange, TargetStats, TargetView, TicketFilter,
     TicketStats, TicketView, Title, UserId, ValidationErrors, Visibility,
@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, SchemaType, Type};
 use uuid::Uuid;
 
-use crate::inbound::extract::parse_time;
+use crate::inbound::extract::{parse_json, parse_time};
 use crate::inbound::problem::ApiError;
 use crate::inbound::rules;
 use crate::inbound::schemas::{
@@ -39,6 +39,15 @@ fn json_has_nul(value: &Value) -> bool {
 /// A JSON value as an integer, as JSON Schema counts them (`42`, `42.0`).
 fn integral(value: &Value) -> Option<i64> {
     json_integer(value).ok()
+}
+
+/// [`json_integer`] for an optional field (`null` is absent).
+fn optional_json_integer<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    struct Integer(#[serde(deserialize_with = "json_integer")] i64);
+    Ok(Option::<Integer>::deserialize(deserializer)?.map(|i| i.0))
 }
 
 /// A JSON integer as JSON Schema counts them: `42`, and also `42.0` or `4.2e1`.
@@ -130,6 +139,160 @@ pub struct CreateTicketRequest {
     #[serde(default)]
     #[schema(value_type = Option<DedupKeySchema>)]
     dedup_key: Option<String>,
+    /// `trigger` (the default): an alert. `resolve` makes the body an end event instead
+    /// (see `EndEventRequest`).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = "^trigger$")]
+    #[allow(dead_code)]
+    event_action: Option<Value>,
+}
+
+/// What `POST /api/tickets` was sent: an alert, or (`"event_action": "resolve"`) an end
+/// event.
+#[derive(Debug)]
+pub enum Incoming {
+    Alert(NewAlert),
+    End(EndEvent),
+}
+
+/// Only `event_action`, read first to tell an end event from an alert; serde skips the
+/// rest without building it.
+#[derive(Debug, Deserialize)]
+struct EventAction {
+    #[serde(default)]
+    event_action: Option<Value>,
+}
+
+/// Reads the body of `POST /api/tickets`.
+pub fn parse_incoming(body: &[u8]) -> Result<Incoming, ApiError> {
+    // A body that is not an object is reported by the full parse below.
+    let action = serde_json::from_slice::<EventAction>(body)
+        .ok()
+        .and_then(|a| a.event_action);
+    match action {
+        None | Some(Value::Null) => {}
+        Some(Value::String(a)) if a == "trigger" => {}
+        Some(Value::String(a)) if a == "resolve" => {
+            return parse_json::<EndEventRequest>(body)?
+                .parse()
+                .map(Incoming::End);
+        }
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "event_action",
+                "must be trigger (an alert, the default) or resolve (an end event)",
+            ));
+        }
+    }
+    parse_json::<CreateTicketRequest>(body)?
+        .parse()
+        .map(Incoming::Alert)
+}
+
+/// `POST /api/tickets` with `"event_action": "resolve"`: the provider says the incident of
+/// an earlier alert is over. It names the incident by that alert's `external_id`, or by
+/// its dedup key: `dedup_key`, else derived from `camera_id` and `alert_type` (or else
+/// `title`) as for an alert, so an alert's own body with `event_action` added names its
+/// incident. Other alert fields are ignored. Unknown fields are ignored.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(examples(json!({
+    "event_action": "resolve",
+    "provider_id": "6f1c2b9e-8a4d-4c1e-9f0a-3b5d7e9c1a24",
+    "dedup_key": "dock-2-intrusion"
+})))]
+pub struct EndEventRequest {
+    #[schema(value_type = String, pattern = "^resolve$")]
+    #[allow(dead_code)]
+    event_action: String,
+    /// The analytics provider that sent the alert.
+    #[schema(value_type = uuid::Uuid)]
+    provider_id: String,
+    /// The `external_id` of an alert of the incident.
+    #[serde(default)]
+    #[schema(value_type = Option<ExternalIdSchema>)]
+    external_id: Option<String>,
+    /// The incident's dedup key.
+    #[serde(default)]
+    #[schema(value_type = Option<DedupKeySchema>)]
+    dedup_key: Option<String>,
+    /// With `alert_type` or `title`: the dedup key an alert without one would get.
+    #[serde(default, deserialize_with = "optional_json_integer")]
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
+    camera_id: Option<i64>,
+    #[serde(default)]
+    #[schema(value_type = Option<AlertTypeSchema>)]
+    alert_type: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<TitleSchema>)]
+    title: Option<String>,
+}
+
+impl EndEventRequest {
+    /// Parses every field given, reporting all the invalid ones at once; an event that
+    /// names no incident is a 422 on `dedup_key`.
+    pub fn parse(self) -> Result<EndEvent, ApiError> {
+        let mut errors = ValidationErrors::default();
+        let provider_id = errors.collect(ProviderId::parse(&self.provider_id, "provider_id"));
+        let external_id = errors.collect(optional(self.external_id.as_deref(), |e| {
+            ExternalId::parse(e, "external_id")
+        }));
+        let dedup_key = errors.collect(optional(self.dedup_key.as_deref(), |k| {
+            DedupKey::parse(k, "dedup_key")
+        }));
+        let camera_id = errors.collect(
+            self.camera_id
+                .map(|c| CameraId::parse(c, "camera_id"))
+                .transpose(),
+        );
+        let alert_type = errors.collect(optional(self.alert_type.as_deref(), |t| {
+            AlertType::parse(t, "alert_type")
+        }));
+        let title = errors.collect(optional(self.title.as_deref(), |t| {
+            Title::parse(t, "title")
+        }));
+        let (Some(provider_id), Some(external_id), Some(dedup_key)) =
+            (provider_id, external_id, dedup_key)
+        else {
+            return Err(ApiError::Invalid(errors));
+        };
+        let derived = camera_id.flatten().and_then(|camera| {
+            DedupKey::try_derive(
+                provider_id,
+                camera,
+                alert_type.flatten().as_ref(),
+                title.flatten().as_ref(),
+            )
+        });
+        if !errors.is_empty() {
+            return Err(ApiError::Invalid(errors));
+        }
+        let dedup_key = dedup_key.or(derived);
+        if external_id.is_none() && dedup_key.is_none() {
+            return Err(ApiError::invalid(
+                "dedup_key",
+                "an end event names its incident: dedup_key, or external_id, or camera_id \
+                 with alert_type or title",
+            ));
+        }
+        Ok(EndEvent {
+            provider_id,
+            external_id,
+            dedup_key,
+        })
+    }
+}
+
+/// What an end event did: `resolved` (the ticket's auto-resolve rule resolved or closed it),
+/// `declined` (an operator had worked on it: the rule left it open with a system comment),
+/// `ignored` (the ticket's rule, if any, takes no end events, or declined before), or
+/// `nothing_active` (no active ticket for the incident; a replayed end event lands here).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EndEventResponse<'a> {
+    #[schema(value_type = String, pattern = "^(resolved|declined|ignored|nothing_active)$")]
+    pub outcome: &'static str,
+    /// The ticket the event acted on or left as it was; `null` with `nothing_active`.
+    #[schema(value_type = Option<TicketResponse>)]
+    pub ticket: Option<TicketResponse<'a>>,
 }
 
 impl CreateTicketRequest {

@@ -36,10 +36,10 @@ use crate::inbound::routes;
 use crate::inbound::schemas::{
     ActorSchema, AlertDataSchema, AlertPageSchema, AlertTypeSchema, CommentBodySchema,
     DedupKeySchema, DeliveryStatusSchema, DescriptionSchema, ETagSchema, EventTypeSchema,
-    ExternalIdSchema, IdCursorSchema, IfMatchSchema, JsonValueSchema, NotificationPageSchema,
-    OrgRefSchema, PageLimitSchema, ReasonSchema, SeveritySchema, StatusChangeSchema, StatusSchema,
-    TicketCursorSchema, TicketLocationSchema, TicketPageSchema, TicketRefSchema, TitleSchema,
-    UserIdSchema, VisibilitySchema,
+    ExternalIdSchema, IdCursorSchema, IfMatchSchema, IncomingOkSchema, IncomingSchema,
+    JsonValueSchema, NotificationPageSchema, OrgRefSchema, PageLimitSchema, ReasonSchema,
+    SeveritySchema, StatusChangeSchema, StatusSchema, TicketCursorSchema, TicketLocationSchema,
+    TicketPageSchema, TicketRefSchema, TitleSchema, UserIdSchema, VisibilitySchema,
 };
 use crate::inbound::schemas::{FilterSchema, SearchRequestSchema};
 
@@ -120,6 +120,11 @@ Trailing slashes in paths are ignored.",
             Problem,
             InvalidField,
             StatusChangeSchema,
+            IncomingSchema,
+            IncomingOkSchema,
+            crate::inbound::dto::CreateTicketRequest,
+            crate::inbound::dto::EndEventRequest,
+            crate::inbound::dto::EndEventResponse,
             FilterSchema,
             SearchRequestSchema,
             config::CalendarRequestSchema,

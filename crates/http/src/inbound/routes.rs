@@ -3,18 +3,20 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use ticket_domain::{
-    Action, Clock, HealthCheck, IngestOutcome, OrganizationRepository, OutboxRepository,
-    SlaConfigRepository, TicketId, TicketNumber, TicketRef, TicketRepository, TicketService,
+    Action, Clock, EndEvent, Ended, HealthCheck, IngestOutcome, OrgId, OrganizationRepository,
+    OutboxRepository, SlaConfigRepository, TicketId, TicketNumber, TicketRef, TicketRepository,
+    TicketService,
 };
 
 use crate::inbound::auth::caller_allowed;
 use crate::inbound::dto::SearchRequest;
+use crate::inbound::dto::parse_incoming;
 use crate::inbound::dto::{
-    AlertResponse, CommentRequest, CommentResponse, CreateTicketRequest, HealthResponse,
+    AlertResponse, CommentRequest, CommentResponse, EndEventResponse, HealthResponse, Incoming,
     NotificationResponse, OrganizationPatch, OrganizationResponse, PageResponse, ReadyResponse,
     StatsResponse, StatusChangeRequest, TicketDetailsResponse, TicketResponse,
 };
-use crate::inbound::extract::{etag, if_match, query_pairs, read_json};
+use crate::inbound::extract::{etag, if_match, query_pairs, read_body, read_json};
 use crate::inbound::problem::{
     ApiError, Conflict, InternalError, MalformedRequest, MissingActor, NotPermitted,
     PayloadTooLarge, ServiceUnavailable, TicketNotFound, ValidationError,
@@ -26,9 +28,9 @@ use crate::inbound::rules;
 use crate::inbound::schemas::SearchRequestSchema;
 use crate::inbound::schemas::{
     ActorSchema, AlertPageSchema, DeliveryStatusSchema, ETagSchema, IdCursorSchema, IfMatchSchema,
-    NotificationPageSchema, OrgRefSchema, PageLimitSchema, SeveritySchema, StatusChangeSchema,
-    StatusSchema, TicketCursorSchema, TicketLocationSchema, TicketPageSchema, TicketRefSchema,
-    UserIdSchema, VisibilitySchema,
+    IncomingOkSchema, IncomingSchema, NotificationPageSchema, OrgRefSchema, PageLimitSchema,
+    SeveritySchema, StatusChangeSchema, StatusSchema, TicketCursorSchema, TicketLocationSchema,
+    TicketPageSchema, TicketRefSchema, UserIdSchema, VisibilitySchema,
 };
 
 type Service<R, C> = web::Data<TicketService<R, C>>;
@@ -187,7 +189,15 @@ fn create_ticket_description() -> String {
          2. **Merge**: a ticket with the same (`provider_id`, `dedup_key`) is {}: the alert \
          joins it (`alert_count` + 1, `last_alert_at` moved, severity raised if higher, due \
          times unchanged): 200.\n\
-         3. **Create**: otherwise a new `open` ticket: 201.",
+         3. **Create**: otherwise a new `open` ticket: 201.\n\n\
+         With `\"event_action\": \"resolve\"` the body is an **end event** \
+         (`EndEventRequest`): the provider says an incident is over. It names the incident \
+         by an earlier alert's `external_id` (that alert's ticket, if still active), else by \
+         its dedup key (the active ticket with it). The ticket's auto-resolve rule, when it \
+         takes end events, resolves it (or closes it) at once, or, if an operator has worked \
+         on it and the rule acts only on untouched tickets, leaves it with a system comment. \
+         Always 200 with `{{outcome, ticket}}` (`EndEventResponse`): an end event for \
+         nothing active, a replayed one included, changes nothing and is no error.",
         rules::active_statuses()
     )
 }
@@ -200,13 +210,13 @@ fn create_ticket_description() -> String {
     path = "/api/tickets",
     tag = "tickets",
     description = create_ticket_description(),
-    request_body = CreateTicketRequest,
+    request_body = IncomingSchema,
     responses(
         (status = 201, description = "A new ticket", body = TicketResponse, headers(
             ("Location" = TicketLocationSchema, description = "The new ticket"),
             ("ETag" = ETagSchema, description = "The ticket's version"),
         )),
-        (status = 200, description = "The alert was merged into an active ticket, or replayed", body = TicketResponse, headers(
+        (status = 200, description = "The alert was merged into an active ticket, or replayed (a `TicketResponse`); or what an end event did (an `EndEventResponse`)", body = IncomingOkSchema, headers(
             ("Content-Location" = TicketLocationSchema, description = "The ticket"),
             ("ETag" = ETagSchema, description = "The ticket's version"),
         )),
@@ -225,7 +235,13 @@ pub(crate) async fn create_ticket<R: TicketRepository, C: Clock>(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller_allowed(&req, orgs.as_ref(), Action::PostAlert).await?;
-    let alert = read_json::<CreateTicketRequest>(payload).await?.parse()?;
+    let alert = match parse_incoming(&read_body(payload).await?)? {
+        Incoming::Alert(alert) => alert,
+        Incoming::End(event) => {
+            caller.require_post_alert(event.provider_id)?;
+            return end_event(&service, caller.org, &event).await;
+        }
+    };
     caller.require_post_alert(alert.provider_id)?;
     let rules = sla.sla_rules(caller.org).await?;
     let (outcome, view) = service.ingest_under(caller.org, alert, &rules).await?;
@@ -245,6 +261,34 @@ pub(crate) async fn create_ticket<R: TicketRepository, C: Clock>(
     Ok(response
         .insert_header((header::ETAG, etag(version)))
         .json(TicketResponse::from(&view)))
+}
+
+/// Answers an end event: 200 with what it did and the ticket, if any.
+async fn end_event<R: TicketRepository, C: Clock>(
+    service: &Service<R, C>,
+    org: OrgId,
+    event: &EndEvent,
+) -> Result<HttpResponse, ApiError> {
+    let (ended, view) = service.end_event(org, event).await?;
+    let outcome = match ended {
+        Ended::Resolved(_) => "resolved",
+        Ended::Declined(_) => "declined",
+        Ended::Ignored(_) => "ignored",
+        Ended::NothingActive => "nothing_active",
+    };
+    let mut response = HttpResponse::Ok();
+    if let Some(v) = &view {
+        response
+            .insert_header((
+                header::CONTENT_LOCATION,
+                ticket_location(v.ticket.id().as_uuid()),
+            ))
+            .insert_header((header::ETAG, etag(v.ticket.version())));
+    }
+    Ok(response.json(EndEventResponse {
+        outcome,
+        ticket: view.as_ref().map(TicketResponse::from),
+    }))
 }
 
 /// List tickets

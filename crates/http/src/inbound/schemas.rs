@@ -497,6 +497,56 @@ impl ToSchema for StatusChangeSchema {
     }
 }
 
+/// A `oneOf` over named schemas, with a description.
+fn one_of(description: &str, names: &[&str]) -> RefOr<Schema> {
+    let mut builder = utoipa::openapi::schema::OneOfBuilder::new().description(Some(description));
+    for name in names {
+        builder = builder.item(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(*name)));
+    }
+    RefOr::T(Schema::OneOf(builder.build()))
+}
+
+/// The body of `POST /api/tickets`: an alert, or an end event.
+#[derive(Debug)]
+pub struct IncomingSchema;
+
+impl PartialSchema for IncomingSchema {
+    fn schema() -> RefOr<Schema> {
+        one_of(
+            "An alert (`event_action` absent or `trigger`), or an end event \
+             (`\"event_action\": \"resolve\"`).",
+            &["CreateTicketRequest", "EndEventRequest"],
+        )
+    }
+}
+
+impl ToSchema for IncomingSchema {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("IncomingRequest")
+    }
+}
+
+/// The 200 answer of `POST /api/tickets`: the ticket an alert was merged into or replayed
+/// from, or what an end event did.
+#[derive(Debug)]
+pub struct IncomingOkSchema;
+
+impl PartialSchema for IncomingOkSchema {
+    fn schema() -> RefOr<Schema> {
+        one_of(
+            "For an alert, the ticket it was merged into or replayed from; for an end event, \
+             what it did.",
+            &["TicketResponse", "EndEventResponse"],
+        )
+    }
+}
+
+impl ToSchema for IncomingOkSchema {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("IncomingOk")
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Pages.
 

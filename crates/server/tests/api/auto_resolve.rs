@@ -204,3 +204,180 @@ async fn a_ticket_an_operator_commented_on_stays_open_with_a_system_comment() {
     let details = app.get(&format!("/api/tickets/{id}")).await.body;
     assert_eq!(details["comments"].as_array().unwrap().len(), 2);
 }
+
+/// An end event naming its incident by `key`.
+async fn end_by_key(app: &TestApp, key: &str) -> crate::harness::Reply {
+    let provider = alert(json!({}))["provider_id"].clone();
+    let body = json!({"event_action": "resolve", "provider_id": provider, "dedup_key": key});
+    app.post("/api/tickets", None, &body).await
+}
+
+/// `body` as an end event.
+fn end_event(mut body: Value) -> Value {
+    body["event_action"] = json!("resolve");
+    body
+}
+
+#[actix_web::test]
+async fn an_end_event_resolves_its_ticket_once_and_a_replay_changes_nothing() {
+    let app = TestApp::spawn().await;
+    create_rule(&app, &json!({"name": "Ends"})).await;
+    // By the dedup key the alert itself named.
+    let keyed = alert(json!({"dedup_key": "gate-7-open"}));
+    let created = app.post("/api/tickets", None, &keyed).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let provider = keyed["provider_id"].clone();
+    let ended = end_by_key(&app, "gate-7-open").await;
+    assert_eq!(ended.status, StatusCode::OK, "{}", ended.body);
+    assert_eq!(ended.body["outcome"], "resolved");
+    assert_eq!(ended.body["ticket"]["id"], id.as_str());
+    assert_eq!(ended.body["ticket"]["status"], "resolved");
+    let details = app.get(&format!("/api/tickets/{id}")).await.body;
+    assert_eq!(details["status"], "resolved");
+    let last = details["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["reason"], "auto_resolved");
+    assert!(
+        last["actor"]
+            .as_str()
+            .unwrap()
+            .starts_with("system:auto_resolve:")
+    );
+    // Replayed: nothing active, nothing written.
+    let replayed = end_by_key(&app, "gate-7-open").await;
+    assert_eq!(replayed.status, StatusCode::OK, "{}", replayed.body);
+    assert_eq!(
+        replayed.body,
+        json!({"outcome": "nothing_active", "ticket": null})
+    );
+    let again = app.get(&format!("/api/tickets/{id}")).await.body;
+    assert_eq!(again["version"], details["version"]);
+    assert_eq!(status_changes(&app, &id).await.len(), 1);
+
+    // The alert's own body with event_action added names its incident by the derived key;
+    // by its external_id, the earlier alert's ticket.
+    let plain = alert(json!({"camera_id": 71, "external_id": "evt-71"}));
+    let made = app.post("/api/tickets", None, &plain).await;
+    assert_eq!(made.status, StatusCode::CREATED);
+    let by_body = app
+        .post("/api/tickets", None, &end_event(plain.clone()))
+        .await;
+    assert_eq!(by_body.body["outcome"], "resolved", "{}", by_body.body);
+    assert_eq!(by_body.body["ticket"]["id"], made.body["id"]);
+    let other = alert(json!({"camera_id": 72, "external_id": "evt-72"}));
+    let made = app.post("/api/tickets", None, &other).await;
+    let by_id = app
+        .post(
+            "/api/tickets",
+            None,
+            &json!({"event_action": "resolve", "provider_id": provider,
+                    "external_id": "evt-72"}),
+        )
+        .await;
+    assert_eq!(by_id.body["outcome"], "resolved", "{}", by_id.body);
+    assert_eq!(by_id.body["ticket"]["id"], made.body["id"]);
+
+    // Another organization's end event finds nothing.
+    app.post("/api/tickets", None, &alert(json!({"dedup_key": "gate-8"})))
+        .await;
+    let foreign = app
+        .with_headers(
+            "POST",
+            "/api/tickets",
+            &[("X-Org-Id", "globex")],
+            Some(&json!({"event_action": "resolve", "provider_id": provider,
+                         "dedup_key": "gate-8"})),
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::OK, "{}", foreign.body);
+    assert_eq!(foreign.body["outcome"], "nothing_active");
+}
+
+#[actix_web::test]
+async fn an_end_event_is_validated_and_only_a_rule_that_takes_it_acts() {
+    let app = TestApp::spawn().await;
+    let provider = alert(json!({}))["provider_id"].clone();
+    for (body, field) in [
+        (
+            json!({"event_action": "stop", "provider_id": provider}),
+            "event_action",
+        ),
+        (
+            json!({"event_action": "resolve", "provider_id": provider}),
+            "dedup_key",
+        ),
+        (
+            json!({"event_action": "resolve", "dedup_key": "k"}),
+            "provider_id",
+        ),
+        (
+            json!({"event_action": "resolve", "provider_id": provider, "camera_id": -1,
+                   "title": "x"}),
+            "camera_id",
+        ),
+    ] {
+        let reply = app.post("/api/tickets", None, &body).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(reply.body["errors"][0]["field"], field, "{}", reply.body);
+    }
+    // Nothing at all: 200, no ticket.
+    let none = end_by_key(&app, "none").await;
+    assert_eq!(none.status, StatusCode::OK);
+    assert_eq!(
+        none.body,
+        json!({"outcome": "nothing_active", "ticket": null})
+    );
+
+    // A ticket without a rule, and one whose rule takes no end events: left as they are.
+    let bare = app.create(json!({"dedup_key": "bare"})).await;
+    let ignored = end_by_key(&app, "bare").await;
+    assert_eq!(ignored.body["outcome"], "ignored", "{}", ignored.body);
+    assert_eq!(ignored.body["ticket"]["status"], "open");
+    assert_eq!(ignored.body["ticket"]["version"], bare["version"]);
+    create_rule(
+        &app,
+        &json!({"name": "Quiet only", "quiet_period": "1h", "end_event": false, "position": 5}),
+    )
+    .await;
+    app.create(json!({"dedup_key": "quiet"})).await;
+    let ignored = end_by_key(&app, "quiet").await;
+    assert_eq!(ignored.body["outcome"], "ignored", "{}", ignored.body);
+
+    // Worked on, under a rule that acts on untouched tickets only: one system comment.
+    create_rule(&app, &json!({"name": "Ends", "position": 1})).await;
+    let worked = app.create(json!({"dedup_key": "worked"})).await;
+    let id = worked["id"].as_str().unwrap();
+    app.post(
+        &format!("/api/tickets/{id}/comments"),
+        Some("ann"),
+        &json!({"body": "guard sent"}),
+    )
+    .await;
+    let end = json!({"event_action": "resolve", "provider_id": provider, "dedup_key": "worked"});
+    let declined = app.post("/api/tickets", None, &end).await;
+    assert_eq!(declined.body["outcome"], "declined", "{}", declined.body);
+    assert_eq!(declined.body["ticket"]["status"], "open");
+    let again = app.post("/api/tickets", None, &end).await;
+    assert_eq!(again.body["outcome"], "ignored");
+    let details = app.get(&format!("/api/tickets/{id}")).await.body;
+    assert_eq!(details["comments"].as_array().unwrap().len(), 2);
+
+    // A provider may end only its own incidents.
+    let stranger = app
+        .with_headers(
+            "POST",
+            "/api/tickets",
+            &[
+                ("X-Roles", "provider"),
+                ("X-Provider-Id", "00000000-0000-0000-0000-000000000009"),
+            ],
+            Some(&end),
+        )
+        .await;
+    assert_eq!(stranger.status, StatusCode::FORBIDDEN, "{}", stranger.body);
+}

@@ -282,11 +282,12 @@ impl Cause {
 /// What a rule does to a ticket: every row and event to store with it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AutoResolved {
-    /// Moved to the rule's target status by the rule's actor, reason [`REASON`].
+    /// Moved to the rule's target status by the rule's actor, reason [`REASON`]. No event
+    /// while the ticket is flapping and one went out less than its interval ago.
     Resolved {
         ticket: Ticket,
         history: HistoryEntry,
-        event: OutboxEvent,
+        event: Option<OutboxEvent>,
     },
     /// Worked on by an operator: left as it is, with one internal system comment; the
     /// rule is marked declined on the ticket.
@@ -363,8 +364,13 @@ pub fn auto_resolve(ticket: &Ticket, cause: Cause, now: DateTime<Utc>) -> Option
         reason: Reason::parse(REASON, "reason").ok(),
         hold_until: None,
     };
-    let (next, history) = lifecycle::apply_as(ticket, &change, actor, now).ok()?;
-    let event = OutboxEvent::status_changed(&next, &history);
+    let (mut next, history) = lifecycle::apply_as(ticket, &change, actor, now).ok()?;
+    let event = if next.automatic_events_muted(now) {
+        None
+    } else {
+        next.automatic_events_sent(now);
+        Some(OutboxEvent::status_changed(&next, &history))
+    };
     Some(AutoResolved::Resolved {
         ticket: next,
         history,

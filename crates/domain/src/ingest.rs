@@ -3,10 +3,11 @@
 //! with the same (`provider_id`, `external_id`) and the active ticket with the same
 //! (`provider_id`, `dedup_key`); [`decide`] says what to write.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::auto_resolve::{AutoResolved, Cause, auto_resolve};
 use crate::event::OutboxEvent;
+use crate::flapping::{Reopened, flap_reopen};
 use crate::model::{DedupKey, ExternalId, ProviderId, Status};
 use crate::ticket::{Ticket, TicketDraft};
 
@@ -19,6 +20,9 @@ pub struct IngestLookup<'a> {
     pub dedup_key: &'a DedupKey,
     /// A ticket in one of these statuses takes the alert ([`Status::ACTIVE`]).
     pub active_statuses: &'static [Status],
+    /// Without an active ticket, one resolved by an auto-resolve rule after this time is
+    /// reopened ([`crate::flapping`]); `None`: never.
+    pub reopen_resolved_after: Option<DateTime<Utc>>,
 }
 
 /// What to write for one alert.
@@ -30,6 +34,9 @@ pub enum IngestDecision {
     /// Fold the alert into the active ticket: store `ticket` (the merged state), the
     /// draft's alert under the ticket's id, and `event`.
     Merge { ticket: Ticket, event: OutboxEvent },
+    /// Reopen the ticket an auto-resolve rule resolved a moment ago (flapping): store the
+    /// reopened ticket, the draft's alert under its id, the history row and the events.
+    Reopen(Box<Reopened>),
     /// Open the draft's ticket: store it, its first alert, its creation history row and
     /// `event`.
     Create { event: OutboxEvent },
@@ -37,25 +44,32 @@ pub enum IngestDecision {
 
 impl TicketDraft {
     /// What the store must look up for this draft.
-    pub fn lookup(&self) -> IngestLookup<'_> {
+    pub fn lookup(&self, now: DateTime<Utc>) -> IngestLookup<'_> {
+        let window = self.flap.reopen_window;
         IngestLookup {
             provider_id: self.ticket.provider_id(),
             external_id: self.alert.external_id.as_ref(),
             dedup_key: self.ticket.dedup_key(),
             active_statuses: Status::ACTIVE,
+            reopen_resolved_after: (window > TimeDelta::zero())
+                .then(|| now.checked_sub_signed(window))
+                .flatten(),
         }
     }
 }
 
 /// Decides what `draft` does at `now`, given `earlier`, the ticket of an earlier alert with
 /// the same (`provider_id`, `external_id`), and `candidate`, the ticket the store found for
-/// the draft's (`provider_id`, `dedup_key`) among active statuses:
+/// the draft's (`provider_id`, `dedup_key`): the active one, else the one an auto-resolve
+/// rule resolved most recently within the window ([`IngestLookup`]):
 /// - a replay wins over everything (providers retry; a retry never changes anything);
 /// - else an active ticket of the same incident takes the alert ([`Ticket::merge_alert`]);
+/// - else a ticket of the incident resolved automatically within the organization's
+///   reopen window is reopened with it ([`flap_reopen`]);
 /// - else the draft becomes a new ticket.
 ///
-/// A candidate that is not active or not of the draft's incident is ignored, so a store
-/// that over-fetches cannot merge into the wrong ticket.
+/// A candidate of another incident, or neither active nor reopenable, is ignored, so a
+/// store that over-fetches cannot merge into the wrong ticket.
 pub fn decide(
     draft: &TicketDraft,
     earlier: Option<Ticket>,
@@ -66,17 +80,27 @@ pub fn decide(
         return IngestDecision::Replay(ticket);
     }
     let same_incident = |t: &Ticket| {
-        t.status().is_active()
-            && t.org_id() == draft.ticket.org_id()
+        t.org_id() == draft.ticket.org_id()
             && t.provider_id() == draft.ticket.provider_id()
             && t.dedup_key() == draft.ticket.dedup_key()
     };
     match candidate.filter(same_incident) {
-        Some(active) => {
+        Some(active) if active.status().is_active() => {
             let ticket = active.merge_alert(&draft.alert, now);
             let event = OutboxEvent::alert_merged(&ticket, &draft.alert);
             IngestDecision::Merge { ticket, event }
         }
+        Some(resolved) => match flap_reopen(&resolved, &draft.alert, &draft.flap, now) {
+            Some(mut reopened) => {
+                // A reopen starts the chain of the escalation policy that selects the
+                // incident now: the draft's, made for the same incident at the same time.
+                reopened.ticket.escalation = draft.ticket.escalation.clone();
+                IngestDecision::Reopen(Box::new(reopened))
+            }
+            None => IngestDecision::Create {
+                event: OutboxEvent::ticket_created(&draft.ticket),
+            },
+        },
         None => IngestDecision::Create {
             event: OutboxEvent::ticket_created(&draft.ticket),
         },

@@ -11,6 +11,7 @@ pub mod error;
 pub mod escalation;
 pub mod event;
 pub mod filter;
+pub mod flapping;
 pub mod ingest;
 pub mod lifecycle;
 pub mod model;
@@ -40,6 +41,7 @@ pub use escalation::{
 };
 pub use event::{EventType, OutboxEvent};
 pub use filter::Filter;
+pub use flapping::{FlapPolicy, Flapping, Reopened};
 pub use ingest::{EndDecision, EndEvent, Ended, IngestDecision, IngestLookup, decide, decide_end};
 pub use lifecycle::{AssigneeRule, StatusChange, TransitionError};
 pub use model::*;
@@ -56,7 +58,9 @@ pub use ports::{
     DueTimer, EscalationConfigRepository, FixedClock, HealthCheck, OrganizationRepository,
     RepositoryError, ShiftedClock, SlaConfigRepository, SystemClock, TicketRef, TicketRepository,
 };
-pub use query::{Cursor, ListQuery, Page, PageLimit, TargetStats, TicketFilter, TicketStats};
+pub use query::{
+    Cursor, ListQuery, Page, PageLimit, ResolutionCounts, TargetStats, TicketFilter, TicketStats,
+};
 pub use service::{DetailsView, IngestOutcome, ServiceError, TicketService, TimerRound};
 pub use sla::{
     DEFAULT_WARN_PERCENT, DueTimes, SlaPolicy, SlaState, SlaStatus, SlaTarget, SlaTargets,

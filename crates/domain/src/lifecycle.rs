@@ -221,10 +221,15 @@ pub fn apply_as(
         // status sets it.
         if !from.is_resolution() {
             next.resolved_at = Some(now);
+            next.resolved_by = Some(actor.clone());
         }
     } else {
         // A reopen: the SLA due times stay where they are.
         next.resolved_at = None;
+        next.resolved_by = None;
+        if from.is_resolution() {
+            next.reopen_count = next.reopen_count.saturating_add(1);
+        }
     }
     if to == Status::Closed {
         next.closed_at = Some(now);

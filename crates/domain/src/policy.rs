@@ -14,6 +14,7 @@ use crate::calendar::{BusinessCalendar, MAX_SPAN};
 use crate::error::{FieldError, ValidationErrors};
 use crate::escalation::EscalationRules;
 use crate::filter::Filter;
+use crate::flapping::FlapPolicy;
 use crate::model::{CalendarId, RuleName, Severity, SlaPolicyId};
 use crate::sla::{DueTimes, SlaTargets};
 use crate::ticket::Ticket;
@@ -220,6 +221,7 @@ pub struct SlaRules {
     escalations: EscalationRules,
     assignments: AssignmentRules,
     auto_resolves: AutoResolveRules,
+    flapping: FlapPolicy,
 }
 
 impl SlaRules {
@@ -229,7 +231,18 @@ impl SlaRules {
             escalations: EscalationRules::default(),
             assignments: AssignmentRules::default(),
             auto_resolves: AutoResolveRules::default(),
+            flapping: FlapPolicy::default(),
         }
+    }
+
+    /// These rules, with the organization's treatment of flapping alerts.
+    pub fn with_flapping(mut self, flapping: FlapPolicy) -> Self {
+        self.flapping = flapping;
+        self
+    }
+
+    pub fn flapping(&self) -> &FlapPolicy {
+        &self.flapping
     }
 
     /// These rules, with these escalation policies (in order).

@@ -144,6 +144,17 @@ pub struct TicketStats {
     pub by_camera: BTreeMap<CameraId, i64>,
     pub first_response: TargetStats,
     pub resolution: TargetStats,
+    pub resolutions: ResolutionCounts,
+}
+
+/// The matching tickets in a resolution status (`resolved`, `closed`, `false_positive`), by
+/// who put them there ([`crate::Ticket::resolved_automatically`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResolutionCounts {
+    /// By a user (or before who resolved was recorded).
+    pub by_operators: i64,
+    /// By a rule (an auto-resolve rule).
+    pub automatic: i64,
 }
 
 #[cfg(test)]

@@ -60,6 +60,8 @@ pub enum IngestOutcome {
     Created,
     Merged,
     Replayed,
+    /// It reopened the ticket an auto-resolve rule had just resolved (flapping).
+    Reopened,
 }
 
 /// What one round of [`TicketService::run_timers`] did.
@@ -120,6 +122,7 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
             Ingested::Created(t) => (IngestOutcome::Created, t),
             Ingested::Merged(t) => (IngestOutcome::Merged, t),
             Ingested::Replayed(t) => (IngestOutcome::Replayed, t),
+            Ingested::Reopened(t) => (IngestOutcome::Reopened, t),
         };
         Ok((outcome, TicketView::at(ticket, now)))
     }

@@ -12,6 +12,7 @@ use crate::auto_resolve::AutoResolve;
 use crate::calendar::BusinessCalendar;
 use crate::error::FieldError;
 use crate::escalation::Escalation;
+use crate::flapping::{FlapPolicy, Flapping};
 use crate::model::{
     AlertData, AlertType, CameraId, CommentBody, CommentId, DedupKey, Description, ExternalId,
     OrgId, ProviderId, Reason, Severity, SlaPolicyId, Status, TicketId, TicketNumber, Title,
@@ -70,6 +71,13 @@ pub struct Ticket {
     pub(crate) escalation: Option<Arc<Escalation>>,
     /// The auto-resolve rule copied onto the ticket at creation.
     pub(crate) auto_resolve: Option<Arc<AutoResolve>>,
+    /// How often it was reopened (by a user or by a flapping alert).
+    pub(crate) reopen_count: i32,
+    /// Who moved it to a resolution status, while it is in one; `None` on a ticket
+    /// resolved before this was recorded.
+    pub(crate) resolved_by: Option<Actor>,
+    /// Set once it has been reopened by alerts often enough (see [`crate::flapping`]).
+    pub(crate) flapping: Option<Flapping>,
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) updated_at: DateTime<Utc>,
     /// Increases on every change; the ETag.
@@ -114,6 +122,9 @@ pub struct TicketRecord {
     pub resolution_breach_notified_at: Option<DateTime<Utc>>,
     pub escalation: Option<Arc<Escalation>>,
     pub auto_resolve: Option<Arc<AutoResolve>>,
+    pub reopen_count: i32,
+    pub resolved_by: Option<Actor>,
+    pub flapping: Option<Flapping>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -162,6 +173,9 @@ impl Ticket {
             resolution_breach_notified_at,
             escalation,
             auto_resolve,
+            reopen_count,
+            resolved_by,
+            flapping,
             created_at,
             updated_at,
             version,
@@ -201,6 +215,9 @@ impl Ticket {
             resolution_breach_notified_at,
             escalation,
             auto_resolve,
+            reopen_count,
+            resolved_by,
+            flapping,
             created_at,
             updated_at,
             version,
@@ -245,6 +262,9 @@ impl Ticket {
             resolution_breach_notified_at,
             escalation,
             auto_resolve,
+            reopen_count,
+            resolved_by,
+            flapping,
             created_at,
             updated_at,
             version,
@@ -286,6 +306,15 @@ impl Ticket {
         if sla_paused_seconds < 0 {
             return broken("sla_paused_seconds", "must not be negative");
         }
+        if reopen_count < 0 {
+            return broken("reopen_count", "must not be negative");
+        }
+        if resolved_by.is_some() && !status.is_resolution() {
+            return broken(
+                "resolved_by",
+                "only a resolved, closed or false positive ticket has it",
+            );
+        }
         Ok(Ticket {
             id,
             org_id,
@@ -321,6 +350,9 @@ impl Ticket {
             resolution_breach_notified_at,
             escalation,
             auto_resolve,
+            reopen_count,
+            resolved_by,
+            flapping,
             created_at,
             updated_at,
             version,
@@ -387,6 +419,9 @@ pub struct TicketDraft {
     /// The assignment rule that takes the new ticket, for the store to apply in the
     /// creation's transaction (see [`crate::assignment`]).
     pub assignment: Option<AssignmentPlan>,
+    /// How the organization treats an alert for a ticket resolved automatically a moment
+    /// ago ([`crate::flapping`]).
+    pub flap: FlapPolicy,
 }
 
 impl TicketDraft {
@@ -428,6 +463,7 @@ impl TicketDraft {
             .map(Arc::new);
         draft.assignment = rules.assignments().plan_for(&draft.ticket);
         draft.ticket.auto_resolve = rules.auto_resolves().plan_for(&draft.ticket).map(Arc::new);
+        draft.flap = *rules.flapping();
         draft
     }
 
@@ -489,6 +525,9 @@ impl TicketDraft {
             resolution_breach_notified_at: None,
             escalation: None,
             auto_resolve: None,
+            reopen_count: 0,
+            resolved_by: None,
+            flapping: None,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -497,6 +536,7 @@ impl TicketDraft {
             ticket,
             alert: record,
             assignment: None,
+            flap: FlapPolicy::default(),
         }
     }
 
@@ -625,6 +665,35 @@ impl Ticket {
     pub fn auto_resolve(&self) -> Option<&AutoResolve> {
         self.auto_resolve.as_deref()
     }
+    pub fn reopen_count(&self) -> i32 {
+        self.reopen_count
+    }
+    /// Who resolved it, while it is resolved (see the field).
+    pub fn resolved_by(&self) -> Option<&Actor> {
+        self.resolved_by.as_ref()
+    }
+    /// Whether a rule, not a user, resolved it; `None` while it is not resolved.
+    pub fn resolved_automatically(&self) -> Option<bool> {
+        self.resolved_at
+            .map(|_| matches!(self.resolved_by, Some(Actor::System(_))))
+    }
+    pub fn flapping(&self) -> Option<&Flapping> {
+        self.flapping.as_ref()
+    }
+
+    /// Whether an automatic event of this ticket at `now` must stay unsent: it is flapping
+    /// and one went out less than its interval ago.
+    pub fn automatic_events_muted(&self, now: DateTime<Utc>) -> bool {
+        self.flapping.is_some_and(|f| f.mutes(now))
+    }
+
+    /// Records that an automatic event of this ticket went out at `now` (for a flapping
+    /// ticket's interval; nothing otherwise).
+    pub(crate) fn automatic_events_sent(&mut self, now: DateTime<Utc>) {
+        if let Some(f) = &mut self.flapping {
+            f.notified_at = Some(now);
+        }
+    }
     pub fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
@@ -642,12 +711,18 @@ impl Ticket {
     /// `last_alert_at`, and a severity that can only go up. Due times stay where they are.
     pub fn merge_alert(&self, alert: &AlertRecord, now: DateTime<Utc>) -> Ticket {
         let mut merged = self.clone();
-        merged.alert_count = self.alert_count.saturating_add(1);
-        merged.first_alert_at = self.first_alert_at.min(alert.occurred_at);
-        merged.last_alert_at = self.last_alert_at.max(alert.occurred_at);
-        merged.severity = self.severity.max(alert.severity);
+        merged.absorb(alert);
         merged.touch(now);
         merged
+    }
+
+    /// What a merged alert changes: the count, the alert times (never back), the severity
+    /// (never lower). Not a change of its own: the caller's change carries it.
+    pub(crate) fn absorb(&mut self, alert: &AlertRecord) {
+        self.alert_count = self.alert_count.saturating_add(1);
+        self.first_alert_at = self.first_alert_at.min(alert.occurred_at);
+        self.last_alert_at = self.last_alert_at.max(alert.occurred_at);
+        self.severity = self.severity.max(alert.severity);
     }
 
     /// Records a comment by `author`: a user comment is a first response.
@@ -754,6 +829,8 @@ pub enum Ingested {
     Merged(Ticket),
     /// The same (`provider_id`, `external_id`) was sent before: its ticket, unchanged.
     Replayed(Ticket),
+    /// The alert reopened the ticket an auto-resolve rule had just resolved (flapping).
+    Reopened(Ticket),
 }
 
 /// A ticket with its comments and history, oldest first.

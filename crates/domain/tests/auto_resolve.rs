@@ -194,7 +194,7 @@ fn the_quiet_period_runs_from_the_last_alert() {
         history.actor.unwrap().to_string(),
         format!("system:auto_resolve:{}", rule_id(42))
     );
-    assert_eq!(event.kind, EventType::StatusChanged);
+    assert_eq!(event.expect("an event").kind, EventType::StatusChanged);
     assert_eq!(ticket.timer(TimerKind::AutoResolve), None, "done");
     assert_eq!(fire(&ticket, TimerKind::AutoResolve, t0() + secs(60)), None);
 }

@@ -7,9 +7,9 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use serde_json::{Value, json};
 use ticket_domain::{
     Actor, AlertData, CameraId, Comment, CommentBody, CommentId, DedupKey, EventType, ExternalId,
-    HistoryEntry, Hold, IngestDecision, NewAlert, OrgId, Organization, OutboxEvent, ProviderId,
-    Reason, Severity, SlaPolicy, SlaTarget, Status, SystemActor, SystemKind, Ticket, TicketDraft,
-    TicketId, TicketNumber, Title, UserId, Visibility, decide,
+    FlapPolicy, HistoryEntry, Hold, IngestDecision, NewAlert, OrgId, Organization, OutboxEvent,
+    ProviderId, Reason, Severity, SlaPolicy, SlaTarget, Status, SystemActor, SystemKind, Ticket,
+    TicketDraft, TicketId, TicketNumber, Title, UserId, Visibility, decide,
 };
 
 /// The organization of the drafts and tickets below (not the default one).
@@ -105,14 +105,27 @@ fn the_lookup_names_the_drafts_incident_and_the_active_statuses() {
         &SlaPolicy::default(),
         t0(),
     );
-    let lookup = draft.lookup();
+    let lookup = draft.lookup(t0());
     assert_eq!(lookup.provider_id, provider(1));
     assert_eq!(lookup.external_id.map(|e| e.as_str()), Some("ext-1"));
     assert_eq!(lookup.dedup_key.as_str(), "gate-7");
     assert_eq!(lookup.active_statuses, Status::ACTIVE);
+    // The default reopen window: ten minutes.
+    assert_eq!(
+        lookup.reopen_resolved_after,
+        Some(t0() - TimeDelta::minutes(10))
+    );
     let plain = draft_at(Severity::High, t0());
-    assert_eq!(plain.lookup().external_id, None);
-    assert_eq!(plain.lookup().dedup_key, plain.ticket.dedup_key());
+    assert_eq!(plain.lookup(t0()).external_id, None);
+    assert_eq!(plain.lookup(t0()).dedup_key, plain.ticket.dedup_key());
+    let never = TicketDraft {
+        flap: FlapPolicy {
+            reopen_window: TimeDelta::zero(),
+            ..FlapPolicy::default()
+        },
+        ..plain
+    };
+    assert_eq!(never.lookup(t0()).reopen_resolved_after, None);
 }
 
 #[test]

@@ -17,6 +17,7 @@ use crate::error::{DbError, pool_error};
 use crate::pool::PgPool;
 use crate::repo::set_org;
 use crate::schema::organizations;
+use crate::sla_config::PgSlaConfig;
 
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = organizations, check_for_backend(diesel::pg::Pg))]
@@ -54,6 +55,9 @@ struct Provisioned {
 pub struct PgOrganizations {
     pool: PgPool,
     ids: Arc<RwLock<HashMap<OrgRef, OrgId>>>,
+    /// The rules cache that holds what the settings say (flapping), dropped on a write so
+    /// this instance's next alert sees it.
+    rules: Option<PgSlaConfig>,
 }
 
 impl std::fmt::Debug for PgOrganizations {
@@ -67,7 +71,15 @@ impl PgOrganizations {
         Self {
             pool,
             ids: Arc::default(),
+            rules: None,
         }
+    }
+
+    /// These organizations, dropping `rules`' cached copy of an organization's settings
+    /// when they change.
+    pub fn with_rules_cache(mut self, rules: PgSlaConfig) -> Self {
+        self.rules = Some(rules);
+        self
     }
 
     fn cached(&self, org: &OrgRef) -> Option<OrgId> {
@@ -175,6 +187,9 @@ impl OrganizationRepository for PgOrganizations {
                 Ok::<_, DbError>(row.optional()?)
             })
             .await?;
+        if let Some(rules) = &self.rules {
+            rules.forget(org);
+        }
         Ok(row.map(Organization::try_from).transpose()?)
     }
 }

@@ -9,9 +9,9 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use ticket_domain::{
     AutoResolved, CameraId, Comment, Cursor, DueTimer, EndDecision, EndEvent, Ended, Escalation,
     HealthCheck, HistoryEntry, IngestDecision, Ingested, ListQuery, OrgId, OutboxEvent, Page,
-    ProviderId, RepositoryError, Severity, SlaTarget, Status, StoredAlert, TargetStats, Ticket,
-    TicketDetails, TicketDraft, TicketFilter, TicketRef, TicketRepository, TicketStats, Visibility,
-    decide, decide_end,
+    ProviderId, Reopened, RepositoryError, ResolutionCounts, Severity, SlaTarget, Status,
+    StoredAlert, TargetStats, Ticket, TicketDetails, TicketDraft, TicketFilter, TicketRef,
+    TicketRepository, TicketStats, Visibility, decide, decide_end,
 };
 use uuid::Uuid;
 
@@ -139,7 +139,7 @@ async fn ingest_once(
     draft: &TicketDraft,
     now: DateTime<Utc>,
 ) -> Result<Ingested, DbError> {
-    let lookup = draft.lookup();
+    let lookup = draft.lookup(now);
     let active_statuses: Vec<&str> = lookup.active_statuses.iter().map(|s| s.as_str()).collect();
     // Locked, so concurrent merges into one ticket serialise and each counts.
     let active = tickets::table
@@ -167,7 +167,31 @@ async fn ingest_once(
         ),
     )
     .execute(&mut &*conn);
-    let (earlier, active) = match lookup.external_id {
+    // Without an active ticket, the incident's latest automatic resolution within the
+    // reopen window (flapping): one more statement in the same pipeline, on a small
+    // partial index (000054).
+    let resolved = async {
+        let Some(after) = lookup.reopen_resolved_after else {
+            return Ok(None);
+        };
+        Prepared(
+            diesel::sql_query(format!(
+                "SELECT {TICKET_COLUMNS} FROM tickets \
+                 WHERE org_id = $1 AND provider_id = $2 AND dedup_key = $3 \
+                   AND status = 'resolved' AND resolved_by LIKE 'system:auto\\_resolve:%' \
+                   AND resolved_at > $4 \
+                 ORDER BY resolved_at DESC LIMIT 1 FOR UPDATE"
+            ))
+            .bind::<diesel::sql_types::Uuid, _>(org.as_uuid())
+            .bind::<diesel::sql_types::Uuid, _>(lookup.provider_id.as_uuid())
+            .bind::<Text, _>(lookup.dedup_key.as_str())
+            .bind::<Timestamptz, _>(after),
+        )
+        .get_result::<TicketRow>(&mut &*conn)
+        .await
+        .optional()
+    };
+    let (earlier, active, resolved) = match lookup.external_id {
         Some(external_id) => {
             let earlier = ticket_alerts::table
                 .inner_join(tickets::table)
@@ -176,24 +200,25 @@ async fn ingest_once(
                 .filter(ticket_alerts::external_id.eq(external_id.as_str()))
                 .select(TicketRow::as_select())
                 .first::<TicketRow>(&mut &*conn);
-            let (scoped, locked, earlier, active) =
-                tokio::join!(set_org(conn, org), incident, earlier, active);
+            let (scoped, locked, earlier, active, resolved) =
+                tokio::join!(set_org(conn, org), incident, earlier, active, resolved);
             scoped?;
             locked?;
-            (earlier.optional()?, active.optional()?)
+            (earlier.optional()?, active.optional()?, resolved?)
         }
         None => {
-            let (scoped, locked, active) = tokio::join!(set_org(conn, org), incident, active);
+            let (scoped, locked, active, resolved) =
+                tokio::join!(set_org(conn, org), incident, active, resolved);
             scoped?;
             locked?;
-            (None, active.optional()?)
+            (None, active.optional()?, resolved?)
         }
     };
     let earlier = earlier.map(Ticket::try_from).transpose()?;
-    let active = active.map(Ticket::try_from).transpose()?;
+    let candidate = active.or(resolved).map(Ticket::try_from).transpose()?;
     let alert = &draft.alert;
 
-    match decide(draft, earlier, active, now) {
+    match decide(draft, earlier, candidate, now) {
         IngestDecision::Replay(ticket) => Ok(Ingested::Replayed(ticket)),
         IngestDecision::Merge { ticket, event } => {
             let (updated, stored, evented) = tokio::join!(
@@ -224,6 +249,30 @@ async fn ingest_once(
             stored?;
             evented?;
             Ok(Ingested::Merged(ticket))
+        }
+        IngestDecision::Reopen(reopened) => {
+            let Reopened {
+                ticket,
+                history,
+                events,
+            } = *reopened;
+            let before = ticket.version() - 1;
+            let (stored, kept, timed) = tokio::join!(
+                store_transition(conn, org, &ticket, before, &history, &events),
+                Prepared(
+                    diesel::insert_into(ticket_alerts::table).values(NewAlertRow::new(
+                        org,
+                        alert,
+                        ticket.id()
+                    ))
+                )
+                .execute(&mut &*conn),
+                timers::keep(conn, &ticket),
+            );
+            stored?;
+            kept?;
+            timed?;
+            Ok(Ingested::Reopened(ticket))
         }
         IngestDecision::Create { event } => {
             // An assignment rule assigns it in this transaction (one or two more round
@@ -356,7 +405,14 @@ async fn end_once(
                 history,
                 event,
             } => tokio::join!(
-                store_transition(conn, org, ticket, before.version(), history, event),
+                store_transition(
+                    conn,
+                    org,
+                    ticket,
+                    before.version(),
+                    history,
+                    event.as_slice()
+                ),
                 timers::keep(conn, ticket),
             ),
             AutoResolved::Declined {
@@ -435,7 +491,18 @@ struct SlaRow {
     res_mean: Option<f64>,
     #[diesel(sql_type = Nullable<Array<Double>>)]
     res_pct: Option<Vec<f64>>,
+    #[diesel(sql_type = BigInt)]
+    resolved_by_operators: i64,
+    #[diesel(sql_type = BigInt)]
+    resolved_automatically: i64,
 }
+
+/// Tickets in a resolution status by who put them there: `Ticket::resolved_automatically`
+/// (a system actor) in SQL. `resolved_at` is set exactly while the status is a resolution.
+pub(crate) const RESOLVED_BY_SQL: &str = "count(*) FILTER (WHERE resolved_at IS NOT NULL AND resolved_by LIKE 'system:%') \
+       AS resolved_automatically, \
+     count(*) FILTER (WHERE resolved_at IS NOT NULL \
+       AND (resolved_by IS NULL OR resolved_by NOT LIKE 'system:%')) AS resolved_by_operators";
 
 /// The columns of one SLA target.
 struct Columns {
@@ -501,7 +568,7 @@ pub(crate) async fn store_transition(
     ticket: &Ticket,
     expected_version: i64,
     entry: &HistoryEntry,
-    event: &OutboxEvent,
+    events: &[OutboxEvent],
 ) -> Result<(), DbError> {
     // A reopen starts a new escalation chain; other changes leave the chain to the timers
     // that run it (see `TicketChanges`).
@@ -538,11 +605,29 @@ pub(crate) async fn store_transition(
             diesel::insert_into(ticket_state_history::table).values(NewHistoryRow::new(org, entry))
         )
         .execute(&mut &*conn),
-        Prepared(
-            diesel::insert_into(notification_logs::table)
-                .values(NewNotificationRow::new(org, event))
-        )
-        .execute(&mut &*conn),
+        async {
+            match events {
+                [] => Ok(0),
+                [event] => {
+                    Prepared(
+                        diesel::insert_into(notification_logs::table)
+                            .values(NewNotificationRow::new(org, event)),
+                    )
+                    .execute(&mut &*conn)
+                    .await
+                }
+                _ => {
+                    let rows: Vec<NewNotificationRow> = events
+                        .iter()
+                        .map(|e| NewNotificationRow::new(org, e))
+                        .collect();
+                    diesel::insert_into(notification_logs::table)
+                        .values(&rows)
+                        .execute(&mut &*conn)
+                        .await
+                }
+            }
+        },
     );
     if updated.map_err(DbError::from_update)? != 1 {
         return Err(DbError::VersionConflict);
@@ -561,7 +646,8 @@ pub(crate) const TICKET_COLUMNS: &str = "id, org_id, number, title, description,
     resolution_due_at, resolved_at, closed_at, held_since, hold_until, held_from, hold_reason, \
     sla_paused_seconds, first_response_warn_at, resolution_warn_at, first_response_warned_at, \
     resolution_warned_at, first_response_breach_notified_at, resolution_breach_notified_at, \
-    created_at, updated_at, version, sla_policy_id, sla_calendar, escalation, auto_resolve";
+    created_at, updated_at, version, sla_policy_id, sla_calendar, escalation, auto_resolve, reopen_count, resolved_by, \
+    flapping";
 
 /// Records one target's breaches at `now` (at most `limit`), inside a transaction.
 async fn record_breaches(
@@ -658,7 +744,7 @@ async fn stats_in(
     let mut sla_conditions = Conditions::from_filter(org, filter, now);
     let now_p = sla_conditions.bind(Bind::Timestamp(now));
     let sla_sql = format!(
-        "SELECT {}, {} FROM tickets {}",
+        "SELECT {}, {}, {RESOLVED_BY_SQL} FROM tickets {}",
         target_sql("fr", SlaTarget::FirstResponse, &now_p),
         target_sql("res", SlaTarget::Resolution, &now_p),
         sla_conditions.where_sql()
@@ -715,6 +801,10 @@ async fn stats_in(
         p90_seconds: percentile(&sla.res_pct, 1),
     }
     .with_compliance();
+    stats.resolutions = ResolutionCounts {
+        by_operators: sla.resolved_by_operators,
+        automatic: sla.resolved_automatically,
+    };
     Ok(stats)
 }
 
@@ -743,6 +833,7 @@ impl TicketRepository for PgTicketRepository {
                         Ingested::Created(_) => "tickets_created_total",
                         Ingested::Merged(_) => "alerts_merged_total",
                         Ingested::Replayed(_) => "alerts_replayed_total",
+                        Ingested::Reopened(_) => "flap_reopens_total",
                     };
                     metrics::counter!(counter).increment(1);
                     // A new ticket an assignment rule assigned made one transition more.
@@ -956,7 +1047,14 @@ impl TicketRepository for PgTicketRepository {
             // rows written after it are rolled back with the transaction.
             let (scoped, stored, timed) = tokio::join!(
                 set_org(c, org),
-                store_transition(c, org, ticket, expected_version, entry, &changed_event),
+                store_transition(
+                    c,
+                    org,
+                    ticket,
+                    expected_version,
+                    entry,
+                    std::slice::from_ref(&changed_event)
+                ),
                 timers::keep(c, ticket),
             );
             scoped?;

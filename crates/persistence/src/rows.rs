@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use ticket_domain::{
     Actor, AlertData, AlertRecord, AlertType, AutoResolve, BusinessCalendar, CameraId, Comment,
     CommentBody, CommentId, DedupKey, DeliveryStatus, Description, Escalation, EventType,
-    ExternalId, FieldError, HistoryEntry, Hold, Notification, OrgId, OutboxEvent, ProviderId,
-    Reason, Severity, SlaPolicyId, Status, StoredAlert, Ticket, TicketId, TicketNumber,
+    ExternalId, FieldError, Flapping, HistoryEntry, Hold, Notification, OrgId, OutboxEvent,
+    ProviderId, Reason, Severity, SlaPolicyId, Status, StoredAlert, Ticket, TicketId, TicketNumber,
     TicketRecord, Title, UserId, Visibility,
 };
 use uuid::Uuid;
@@ -67,6 +67,9 @@ pub(crate) struct TicketRow {
     sla_calendar: Option<serde_json::Value>,
     escalation: Option<serde_json::Value>,
     auto_resolve: Option<serde_json::Value>,
+    reopen_count: i32,
+    resolved_by: Option<String>,
+    flapping: Option<serde_json::Value>,
 }
 
 /// The hold of a row: all of its columns or none (the CHECK `held_has_hold` says so too).
@@ -153,6 +156,18 @@ impl TryFrom<TicketRow> for Ticket {
                 .transpose()
                 .map_err(|e| DbError::Corrupt(format!("ticket {}: auto_resolve: {e}", r.id)))?
                 .map(Arc::new),
+            reopen_count: r.reopen_count,
+            resolved_by: r
+                .resolved_by
+                .map(|a| Actor::parse(&a, "resolved_by"))
+                .transpose()
+                .map_err(corrupt)?,
+            flapping: r
+                .flapping
+                .as_ref()
+                .map(Flapping::parse)
+                .transpose()
+                .map_err(corrupt)?,
             first_response_warn_at: r.first_response_warn_at,
             resolution_warn_at: r.resolution_warn_at,
             first_response_warned_at: r.first_response_warned_at,
@@ -201,6 +216,7 @@ pub(crate) struct NewTicketRow<'a> {
     sla_calendar: Option<serde_json::Value>,
     escalation: Option<serde_json::Value>,
     auto_resolve: Option<serde_json::Value>,
+    reopen_count: i32,
 }
 
 impl<'a> From<&'a Ticket> for NewTicketRow<'a> {
@@ -236,6 +252,7 @@ impl<'a> From<&'a Ticket> for NewTicketRow<'a> {
             sla_calendar: t.sla_calendar().map(BusinessCalendar::to_json),
             escalation: t.escalation().map(Escalation::to_json),
             auto_resolve: t.auto_resolve().map(AutoResolve::to_json),
+            reopen_count: t.reopen_count(),
         }
     }
 }
@@ -265,6 +282,9 @@ pub(crate) struct TicketChanges<'a> {
     sla_paused_seconds: i64,
     first_response_warn_at: Option<DateTime<Utc>>,
     resolution_warn_at: Option<DateTime<Utc>>,
+    reopen_count: i32,
+    resolved_by: Option<String>,
+    flapping: Option<serde_json::Value>,
     updated_at: DateTime<Utc>,
     version: i64,
 }
@@ -290,6 +310,9 @@ impl<'a> From<&'a Ticket> for TicketChanges<'a> {
             sla_paused_seconds: t.sla_paused_seconds(),
             first_response_warn_at: t.first_response_warn_at(),
             resolution_warn_at: t.resolution_warn_at(),
+            reopen_count: t.reopen_count(),
+            resolved_by: t.resolved_by().map(ToString::to_string),
+            flapping: t.flapping().map(Flapping::to_json),
             updated_at: t.updated_at(),
             version: t.version(),
         }

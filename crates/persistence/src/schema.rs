@@ -54,6 +54,9 @@ diesel::table! {
         sla_calendar -> Nullable<Jsonb>,
         escalation -> Nullable<Jsonb>,
         auto_resolve -> Nullable<Jsonb>,
+        reopen_count -> Int4,
+        resolved_by -> Nullable<Text>,
+        flapping -> Nullable<Jsonb>,
     }
 }
 

@@ -16,7 +16,7 @@ use ticket_domain::{
     AppliedPolicy, AssignmentRuleRecord, AssignmentRules, AutoResolveRuleRecord, AutoResolveRules,
     BusinessCalendar, CalendarId, CalendarRecord, CalendarSpec, ConfigError,
     EscalationConfigRepository, EscalationPolicyId, EscalationPolicyRecord, EscalationPolicySpec,
-    EscalationRules, FieldError, Filter, OrgId, Removal, RepositoryError, RuleName,
+    EscalationRules, FieldError, Filter, FlapPolicy, OrgId, Removal, RepositoryError, RuleName,
     SeverityTargets, SlaConfigRepository, SlaPolicyId, SlaPolicyRecord, SlaPolicySpec, SlaRules,
     Steps, ValidationErrors,
 };
@@ -25,7 +25,9 @@ use uuid::Uuid;
 use crate::error::{DbError, pool_error};
 use crate::pool::PgPool;
 use crate::repo::set_org;
-use crate::schema::{business_calendars, escalation_policies, sla_policies, tickets};
+use crate::schema::{
+    business_calendars, escalation_policies, organizations, sla_policies, tickets,
+};
 
 /// How long an instance applies the policies it read before reading them again: an edit
 /// made through another instance reaches new tickets within this time (one made through
@@ -406,14 +408,21 @@ impl SlaConfigRepository for PgSlaConfig {
             Ok(rules) => return Ok(rules),
             Err(writes) => writes,
         };
-        let (rows, escalations, assignments, auto_resolves): (
+        let (rows, escalations, assignments, auto_resolves, settings): (
             Vec<(PolicyRow, Option<serde_json::Value>)>,
             Vec<EscalationRow>,
             Vec<AssignmentRuleRecord>,
             Vec<AutoResolveRuleRecord>,
+            Option<serde_json::Value>,
         ) = read_in!(self, org, |c| {
             let assignments = crate::assignment::active_rules(c, org).await?;
             let auto_resolves = crate::auto_resolve::active_rules(c, org).await?;
+            let settings = organizations::table
+                .find(org.as_uuid())
+                .select(organizations::settings)
+                .first::<serde_json::Value>(c)
+                .await
+                .optional()?;
             let escalations = escalation_policies::table
                 .filter(escalation_policies::org_id.eq(org.as_uuid()))
                 .filter(escalation_policies::archived_at.is_null())
@@ -449,6 +458,7 @@ impl SlaConfigRepository for PgSlaConfig {
                 escalations,
                 assignments,
                 auto_resolves,
+                settings,
             ))
         })?;
         // Policies sharing a calendar share one parsed copy.
@@ -486,7 +496,13 @@ impl SlaConfigRepository for PgSlaConfig {
             SlaRules::new(policies)
                 .with_escalations(EscalationRules::new(escalations))
                 .with_assignments(AssignmentRules::new(assignments))
-                .with_auto_resolves(AutoResolveRules::new(auto_resolves)),
+                .with_auto_resolves(AutoResolveRules::new(auto_resolves))
+                .with_flapping(
+                    settings
+                        .as_ref()
+                        .map(FlapPolicy::of_settings)
+                        .unwrap_or_default(),
+                ),
         );
         self.remember(org, writes, &rules);
         Ok(rules)

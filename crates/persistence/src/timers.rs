@@ -159,7 +159,15 @@ pub(crate) async fn fire_one(
             event,
         }) => {
             // Stored as a user's change is; the row is locked, so its version holds.
-            store_transition(conn, org, &next, ticket.version(), &history, &event).await?;
+            store_transition(
+                conn,
+                org,
+                &next,
+                ticket.version(),
+                &history,
+                std::slice::from_ref(&event),
+            )
+            .await?;
             metrics::counter!("ticket_transitions_total", "to_status" => history.to_status.as_str())
                 .increment(1);
             next
@@ -191,7 +199,15 @@ pub(crate) async fn fire_one(
             history,
             event,
         })) => {
-            store_transition(conn, org, &next, ticket.version(), &history, &event).await?;
+            store_transition(
+                conn,
+                org,
+                &next,
+                ticket.version(),
+                &history,
+                event.as_slice(),
+            )
+            .await?;
             metrics::counter!("ticket_transitions_total", "to_status" => history.to_status.as_str())
                 .increment(1);
             next

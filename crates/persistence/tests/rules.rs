@@ -8,6 +8,8 @@
 //!   (time held left out), is restated by the statistics' durations.
 //! * [`Status::is_active`] is restated by the partial unique index `tickets_org_active_key`;
 //!   ingest must merge a repeated alert into exactly the tickets it names active.
+//! * [`ticket_domain::flapping::reopens`] is restated by ingest's lookup of a ticket to
+//!   reopen, and `Ticket::resolved_automatically` by the statistics' split of resolutions.
 //! * The enum CHECK constraints restate the domain's lists of values (`Status::ALL`, ...),
 //!   and `resolution_has_resolved_at` restates [`Status::is_resolution`].
 //!
@@ -27,6 +29,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 /// The organization the raw rows go to: the column's default.
 const ORG: OrgId = Organization::DEFAULT_ID;
 
+use ticket_domain::flapping::{self, FlapPolicy};
 use ticket_domain::{
     AlertData, CameraId, CommentBody, DedupKey, DeliveryStatus, EventType, Ingested, ListQuery,
     NewAlert, OrgId, Organization, ProviderId, Severity, SlaPolicy, SlaState, SlaTarget, Status,
@@ -597,6 +600,22 @@ fn neutral_seed(status: Status, camera: i64) -> Seed {
     }
 }
 
+/// Another alert of `seed`'s incident.
+fn repeated(seed: &Seed) -> NewAlert {
+    NewAlert {
+        title: Title::parse("Repeated alert", "title").unwrap(),
+        description: None,
+        severity: Severity::High,
+        camera_id: CameraId::parse(seed.camera, "camera_id").unwrap(),
+        provider_id: ProviderId::from_uuid(PROVIDER),
+        alert_type: None,
+        alert_data: AlertData::empty(),
+        occurred_at: None,
+        external_id: None,
+        dedup_key: Some(DedupKey::parse(&seed.dedup_key(), "dedup_key").unwrap()),
+    }
+}
+
 /// The statuses the active dedup index holds, and those ingest merges a repeated alert
 /// into, are exactly those `Status::is_active` names.
 #[tokio::test]
@@ -642,19 +661,7 @@ async fn active_statuses_agree_with_is_active() {
     for (i, &status) in Status::ALL.iter().enumerate() {
         let seed = neutral_seed(status, i as i64);
         let id = insert_ticket(&mut conn, &seed).await;
-        let alert = NewAlert {
-            title: Title::parse("Repeated alert", "title").unwrap(),
-            description: None,
-            severity: Severity::High,
-            camera_id: CameraId::parse(seed.camera, "camera_id").unwrap(),
-            provider_id: ProviderId::from_uuid(PROVIDER),
-            alert_type: None,
-            alert_data: AlertData::empty(),
-            occurred_at: None,
-            external_id: None,
-            dedup_key: Some(DedupKey::parse(&seed.dedup_key(), "dedup_key").unwrap()),
-        };
-        let draft = TicketDraft::new(ORG, alert, &SlaPolicy::default(), now);
+        let draft = TicketDraft::new(ORG, repeated(&seed), &SlaPolicy::default(), now);
         let merged = match fx.repo.ingest(ORG, draft, now).await {
             Ok(Ingested::Merged(ticket)) => ticket.id().as_uuid() == id,
             Ok(Ingested::Created(_)) => false,
@@ -1008,4 +1015,141 @@ async fn stats_durations_agree_with_elapsed_seconds() {
             "camera {camera}"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Flapping and who resolved
+// ---------------------------------------------------------------------------------------
+
+/// Ingest's lookup of a ticket to reopen (`tickets_auto_resolved_key_idx` and the query
+/// over it) restates `flapping::reopens`; the statistics' split of resolutions restates
+/// `Ticket::resolved_automatically`. One table of tickets, each judged by both.
+#[tokio::test]
+async fn flap_reopen_and_resolution_split_agree_with_the_domain() {
+    let fx = fixture().await;
+    let mut conn = fx.repo.pool().get().await.unwrap();
+    let now = Utc::now();
+    let policy = FlapPolicy {
+        reopen_window: TimeDelta::seconds(60),
+        ..FlapPolicy::default()
+    };
+    let rule = "system:auto_resolve:0190a1b2-c3d4-7000-8000-00000000000a";
+    let ago = |micros: i64| now - TimeDelta::microseconds(micros);
+    let cases: Vec<(&str, Status, Option<&str>, DateTime<Utc>)> = vec![
+        (
+            "by a rule, 30 s ago",
+            Status::Resolved,
+            Some(rule),
+            ago(30_000_000),
+        ),
+        (
+            "by a rule, just inside",
+            Status::Resolved,
+            Some(rule),
+            ago(59_999_999),
+        ),
+        (
+            "by a rule, the window's end",
+            Status::Resolved,
+            Some(rule),
+            ago(60_000_000),
+        ),
+        (
+            "by a rule, after",
+            Status::Resolved,
+            Some(rule),
+            ago(61_000_000),
+        ),
+        ("by a user", Status::Resolved, Some("ann"), ago(30_000_000)),
+        ("unrecorded", Status::Resolved, None, ago(30_000_000)),
+        (
+            "by escalation",
+            Status::Resolved,
+            Some("system:escalation:x"),
+            ago(1),
+        ),
+        (
+            "closed after a rule",
+            Status::Closed,
+            Some(rule),
+            ago(30_000_000),
+        ),
+        (
+            "false positive by a rule",
+            Status::FalsePositive,
+            Some(rule),
+            ago(30_000_000),
+        ),
+        (
+            "false positive by a user",
+            Status::FalsePositive,
+            Some("ann"),
+            ago(1),
+        ),
+        ("closed by a user", Status::Closed, Some("ann"), ago(1)),
+    ];
+    let mut wrong = Vec::new();
+    for (i, (label, status, by, at)) in cases.iter().enumerate() {
+        let seed = neutral_seed(*status, 9_000 + i as i64);
+        let id = insert_ticket(&mut conn, &seed).await;
+        diesel::sql_query("UPDATE tickets SET resolved_by = $1, resolved_at = $2 WHERE id = $3")
+            .bind::<Nullable<Text>, _>(*by)
+            .bind::<Timestamptz, _>(*at)
+            .bind::<diesel::sql_types::Uuid, _>(id)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let stored = fx
+            .repo
+            .find(ORG, TicketRef::Id(TicketId::from_uuid(id)))
+            .await
+            .unwrap()
+            .unwrap();
+        let expected = flapping::reopens(&stored, &policy, now);
+        let mut draft = TicketDraft::new(ORG, repeated(&seed), &SlaPolicy::default(), now);
+        draft.flap = policy;
+        let reopened = match fx.repo.ingest(ORG, draft, now).await.unwrap() {
+            Ingested::Reopened(t) => t.id().as_uuid() == id,
+            Ingested::Created(_) => false,
+            other => panic!("{label}: {other:?}"),
+        };
+        if reopened != expected {
+            wrong.push(format!("{label}: reopened {reopened}, domain {expected}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+
+    // The split of resolutions, over every ticket now stored.
+    let page = fx
+        .repo
+        .list(
+            ORG,
+            &ListQuery {
+                limit: ticket_domain::PageLimit::parse(500, "limit").unwrap(),
+                ..ListQuery::default()
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let automatic = page
+        .items
+        .iter()
+        .filter(|t| t.resolved_automatically() == Some(true))
+        .count() as i64;
+    let by_operators = page
+        .items
+        .iter()
+        .filter(|t| t.resolved_automatically() == Some(false))
+        .count() as i64;
+    let stats = fx
+        .repo
+        .stats(ORG, &TicketFilter::default(), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        (stats.resolutions.automatic, stats.resolutions.by_operators),
+        (automatic, by_operators)
+    );
+    assert!(automatic > 0 && by_operators > 0, "both kinds are counted");
 }

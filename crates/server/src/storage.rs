@@ -39,7 +39,7 @@ fn postgres(pool: PgPool, sla: &PgSlaConfig) -> PgPorts {
         tickets: PgTicketRepository::new(pool.clone()),
         outbox: PgOutbox::new(pool.clone()),
         sla: sla.on_pool(pool.clone()),
-        orgs: PgOrganizations::new(pool),
+        orgs: PgOrganizations::new(pool).with_rules_cache(sla.clone()),
     }
 }
 

@@ -15,7 +15,7 @@ use crate::notification::OutboxRepository;
 use crate::policy::SlaRules;
 use crate::ports::{TicketRef, TicketRepository};
 use crate::sla::SlaPolicy;
-use crate::ticket::{NewAlert, Ticket, TicketDraft};
+use crate::ticket::{Ingested, NewAlert, Ticket, TicketDraft};
 use crate::timer::TimerKind;
 
 fn seconds(n: i64) -> DateTime<Utc> {
@@ -200,4 +200,52 @@ where
         tickets.end_event(other, &by_key, seconds(2)).await.ok(),
         Some(Ended::NothingActive)
     );
+}
+
+pub async fn a_burst_after_an_automatic_resolution_reopens_the_ticket_once<R, O>(
+    tickets: &R,
+    outbox: &O,
+    org: OrgId,
+) where
+    R: TicketRepository,
+    O: OutboxRepository,
+{
+    let ticket: Ticket = create_from(tickets, org, draft_at(org, "flaps", t0())).await;
+    let ended = EndEvent {
+        provider_id: ticket.provider_id(),
+        external_id: None,
+        dedup_key: Some(ticket.dedup_key().clone()),
+    };
+    let resolved = tickets.end_event(org, &ended, seconds(1)).await;
+    assert!(matches!(resolved, Ok(Ended::Resolved(_))), "{resolved:?}");
+    // Eight identical alerts at once, 2 s later: one reopens, the others join it.
+    let burst = join_all(
+        (0..8).map(|_| tickets.ingest(org, draft_at(org, "flaps", seconds(2)), seconds(2))),
+    )
+    .await;
+    let (mut reopened, mut merged) = (0, 0);
+    for result in burst {
+        match result.expect("an alert") {
+            Ingested::Reopened(t) => {
+                assert_eq!(t.id(), ticket.id());
+                reopened += 1;
+            }
+            Ingested::Merged(t) => {
+                assert_eq!(t.id(), ticket.id());
+                merged += 1;
+            }
+            other => panic!("reopened or merged, not {other:?}"),
+        }
+    }
+    assert_eq!((reopened, merged), (1, 7));
+    let stored = find(tickets, org, ticket.id()).await;
+    assert_eq!(stored.status(), Status::Open);
+    assert_eq!(stored.reopen_count(), 1);
+    assert_eq!(stored.alert_count(), 9);
+    let changes = events(outbox, org, ticket.id())
+        .await
+        .into_iter()
+        .filter(|e| e.event_type == EventType::StatusChanged)
+        .count();
+    assert_eq!(changes, 2, "the resolution and the one reopen");
 }

@@ -126,6 +126,7 @@ macro_rules! conformance_tests {
                 a_quiet_ticket_is_resolved_once_by_its_rule,
                 a_worked_ticket_gets_one_comment_from_its_rule,
                 concurrent_end_events_resolve_once,
+                a_burst_after_an_automatic_resolution_reopens_the_ticket_once,
             ];
             one_in_two: [
                 another_organizations_ticket_is_not_found,
@@ -240,6 +241,6 @@ mod tests {
                 behaviours += 1;
             }
         }
-        assert_eq!(behaviours, 53);
+        assert_eq!(behaviours, 54);
     }
 }

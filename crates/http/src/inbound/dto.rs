@@ -471,6 +471,17 @@ pub struct TicketResponse<'a> {
     #[schema(schema_with = resolved_at_schema)]
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Who moved it to `resolved`, `closed` or `false_positive`, while it is there: a user,
+    /// or `system:auto_resolve:<rule id>`; `null` on a ticket resolved before this was
+    /// recorded.
+    #[schema(value_type = Option<String>)]
+    pub resolved_by: Option<String>,
+    /// How often it was reopened, by a user or by an alert after an automatic resolution.
+    #[schema(minimum = 0)]
+    pub reopen_count: i32,
+    /// Set once alerts have reopened it often enough: its automatic events (reopen,
+    /// auto-resolution) then go out at most once per `event_interval_seconds`.
+    pub flapping: Option<FlappingResponse>,
     /// The first response came after its due time, or has not come and the due time has
     /// passed (evaluated when the response is built).
     pub first_response_breached: bool,
@@ -485,6 +496,17 @@ pub struct TicketResponse<'a> {
     /// Starts at 1, +1 per change; the `ETag`.
     #[schema(minimum = 1)]
     pub version: i64,
+}
+
+/// A flapping ticket's state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FlappingResponse {
+    /// When it reached the organization's threshold.
+    pub since: DateTime<Utc>,
+    #[schema(minimum = 1)]
+    pub event_interval_seconds: i64,
+    /// When its last automatic event went out.
+    pub notified_at: Option<DateTime<Utc>>,
 }
 
 /// A ticket's hold.
@@ -583,6 +605,13 @@ impl<'a> From<&'a TicketView> for TicketResponse<'a> {
             resolution_due_at: t.resolution_due_at(),
             resolved_at: t.resolved_at(),
             closed_at: t.closed_at(),
+            resolved_by: t.resolved_by().map(ToString::to_string),
+            reopen_count: t.reopen_count(),
+            flapping: t.flapping().map(|f| FlappingResponse {
+                since: f.since,
+                event_interval_seconds: f.event_interval.num_seconds(),
+                notified_at: f.notified_at,
+            }),
             first_response_breached: view.sla.first_response.is_breached(),
             resolution_breached: view.sla.resolution.is_breached(),
             hold: t.hold().map(|h| HoldResponse {
@@ -754,6 +783,20 @@ pub struct StatsResponse {
     #[schema(schema_with = counts_by_camera)]
     pub by_camera: BTreeMap<String, i64>,
     pub sla: SlaStatsResponse,
+    /// The matching tickets in `resolved`, `closed` or `false_positive`, by who put them
+    /// there.
+    pub resolutions: ResolutionsResponse,
+}
+
+/// Resolutions by operators and by rules.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResolutionsResponse {
+    /// By a user (tickets resolved before who resolved was recorded count here).
+    #[schema(minimum = 0)]
+    pub by_operators: i64,
+    /// By an auto-resolve rule.
+    #[schema(minimum = 0)]
+    pub automatic: i64,
 }
 
 impl From<TicketStats> for StatsResponse {
@@ -777,6 +820,10 @@ impl From<TicketStats> for StatsResponse {
             sla: SlaStatsResponse {
                 first_response: s.first_response.into(),
                 resolution: s.resolution.into(),
+            },
+            resolutions: ResolutionsResponse {
+                by_operators: s.resolutions.by_operators,
+                automatic: s.resolutions.automatic,
             },
         }
     }
@@ -1003,6 +1050,12 @@ impl OrganizationPatch {
                     "settings",
                     format!("must be at most {MAX_SETTINGS_BYTES} bytes of JSON"),
                 ));
+                None
+            } else if let Err(faults) = ticket_domain::FlapPolicy::parse(&v) {
+                // The members the service reads are checked as any rule's body is.
+                for fault in faults.0 {
+                    errors.push(fault);
+                }
                 None
             } else {
                 Some(v)

@@ -252,7 +252,7 @@ pub(crate) async fn create_ticket<R: TicketRepository, C: Clock>(
             r.insert_header((header::LOCATION, ticket_location(id)));
             r
         }
-        IngestOutcome::Merged | IngestOutcome::Replayed => {
+        IngestOutcome::Merged | IngestOutcome::Replayed | IngestOutcome::Reopened => {
             let mut r = HttpResponse::Ok();
             r.insert_header((header::CONTENT_LOCATION, ticket_location(id)));
             r

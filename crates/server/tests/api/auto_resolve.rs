@@ -381,3 +381,114 @@ async fn an_end_event_is_validated_and_only_a_rule_that_takes_it_acts() {
         .await;
     assert_eq!(stranger.status, StatusCode::FORBIDDEN, "{}", stranger.body);
 }
+
+#[actix_web::test]
+async fn an_alert_after_an_automatic_resolution_reopens_the_ticket_within_the_window() {
+    let app = TestApp::spawn().await;
+    create_rule(&app, &json!({"name": "Ends"})).await;
+    let settings = app
+        .as_admin(
+            "PATCH",
+            "/api/organization",
+            Some(&json!({"settings": {"flapping": {"reopen_window": "60s", "threshold": 2}}})),
+        )
+        .await;
+    assert_eq!(settings.status, StatusCode::OK, "{}", settings.body);
+    let bad = app
+        .as_admin(
+            "PATCH",
+            "/api/organization",
+            Some(&json!({"settings": {"flapping": {"threshold": 0}}})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        bad.body["errors"][0]["field"],
+        "settings.flapping.threshold"
+    );
+
+    let gate = alert(json!({"dedup_key": "gate-3"}));
+    let created = app.post("/api/tickets", None, &gate).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.body["reopen_count"], 0);
+    assert_eq!(end_by_key(&app, "gate-3").await.body["outcome"], "resolved");
+    let resolved = app.get(&format!("/api/tickets/{id}")).await.body;
+    assert!(
+        resolved["resolved_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("system:auto_resolve:")
+    );
+
+    // Within the window: the same ticket, reopened, 200.
+    app.clock.advance(TimeDelta::seconds(30));
+    let again = app.post("/api/tickets", None, &gate).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(again.body["id"], id.as_str());
+    assert_eq!(again.body["status"], "open");
+    assert_eq!(again.body["reopen_count"], 1);
+    assert_eq!(again.body["alert_count"], 2);
+    assert_eq!(again.body["resolved_by"], Value::Null);
+    let details = app.get(&format!("/api/tickets/{id}")).await.body;
+    let last = details["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["reason"], "flap_reopen");
+    assert_eq!(last["actor"], "system:flapping:reopen");
+
+    // Second cycle: at the threshold (2) it flaps.
+    end_by_key(&app, "gate-3").await;
+    let flapping = app.post("/api/tickets", None, &gate).await;
+    assert_eq!(flapping.body["id"], id.as_str());
+    assert_eq!(flapping.body["reopen_count"], 2);
+    assert!(
+        flapping.body["flapping"]["since"].is_string(),
+        "{}",
+        flapping.body
+    );
+    // Third cycle within the interval (5 min by default): resolved and reopened silently.
+    let before = app.events_of(&id).await.len();
+    end_by_key(&app, "gate-3").await;
+    let third = app.post("/api/tickets", None, &gate).await;
+    assert_eq!(third.body["reopen_count"], 3);
+    assert_eq!(app.events_of(&id).await.len(), before, "rate-limited");
+
+    // After the window: a new ticket.
+    end_by_key(&app, "gate-3").await;
+    app.clock.advance(TimeDelta::seconds(61));
+    let later = app.post("/api/tickets", None, &gate).await;
+    assert_eq!(later.status, StatusCode::CREATED, "{}", later.body);
+    assert_ne!(later.body["id"], id.as_str());
+    let later_id = later.body["id"].as_str().unwrap().to_owned();
+
+    // A user's false positive is never reopened.
+    let marked = app
+        .patch(
+            &format!("/api/tickets/{later_id}/status"),
+            Some("ann"),
+            &json!({"status": "false_positive"}),
+        )
+        .await;
+    assert_eq!(marked.status, StatusCode::OK, "{}", marked.body);
+    assert_eq!(marked.body["resolved_by"], "ann");
+    let after_user = app.post("/api/tickets", None, &gate).await;
+    assert_eq!(
+        after_user.status,
+        StatusCode::CREATED,
+        "{}",
+        after_user.body
+    );
+
+    // Statistics tell the rule's resolutions from the operators'.
+    let stats = app.get("/api/tickets/stats").await;
+    assert_eq!(
+        stats.body["resolutions"],
+        json!({"by_operators": 1, "automatic": 1}),
+        "{}",
+        stats.body
+    );
+}

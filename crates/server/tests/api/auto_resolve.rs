@@ -492,3 +492,107 @@ async fn an_alert_after_an_automatic_resolution_reopens_the_ticket_within_the_wi
         stats.body
     );
 }
+
+/// Every alert of ticket `id`, oldest first.
+async fn alerts_of(app: &TestApp, id: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/tickets/{id}/alerts?limit=500&cursor={c}"),
+            None => format!("/api/tickets/{id}/alerts?limit=500"),
+        };
+        let page = app.get(&path).await.body;
+        all.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    all.reverse();
+    all
+}
+
+fn time(v: &Value) -> chrono::DateTime<chrono::Utc> {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+#[actix_web::test]
+async fn an_alert_storm_on_three_instances_never_resolves_before_the_quiet_period() {
+    let a = TestApp::spawn_with(fast).await;
+    let b = TestApp::spawn_on(&a.database_url, fast).await;
+    let c = TestApp::spawn_on(&a.database_url, fast).await;
+    create_rule(&a, &json!({"name": "Quiet 2 s", "quiet_period": 2})).await;
+    // 200 alerts of two incidents over about 10 s, in five bursts of 40 sent round the three
+    // instances: within a burst the alerts come every 10 ms, between bursts the incidents
+    // fall quiet for 2.4 s, long enough for the rule to resolve them and for the next
+    // burst to find them just resolved.
+    let apps = [&a, &b, &c];
+    let mut sent = 0;
+    for burst in 0..5 {
+        let posts = (0..40).map(|i| {
+            let app = apps[(burst * 40 + i) % 3];
+            let key = if i % 2 == 0 { "storm-a" } else { "storm-b" };
+            async move {
+                sleep(10 * i as u64).await;
+                app.post("/api/tickets", None, &alert(json!({"dedup_key": key})))
+                    .await
+            }
+        });
+        for reply in futures_util::future::join_all(posts).await {
+            assert!(reply.status.is_success(), "{}", reply.body);
+            sent += 1;
+        }
+        sleep(2_400).await;
+    }
+    assert_eq!(sent, 200);
+    sleep(600).await;
+
+    let page = a.get("/api/tickets?limit=500").await.body;
+    let tickets = page["items"].as_array().unwrap().clone();
+    let (mut alerts_seen, mut resolutions) = (0, 0);
+    for key in ["storm-a", "storm-b"] {
+        let of_key: Vec<&Value> = tickets.iter().filter(|t| t["dedup_key"] == key).collect();
+        let active = of_key
+            .iter()
+            .filter(|t| {
+                ["open", "assigned", "in_progress", "on_hold"]
+                    .contains(&t["status"].as_str().unwrap())
+            })
+            .count();
+        assert!(active <= 1, "{key}: {active} active tickets");
+        for ticket in of_key {
+            let id = ticket["id"].as_str().unwrap();
+            let details = a.get(&format!("/api/tickets/{id}")).await.body;
+            let alerts = alerts_of(&a, id).await;
+            alerts_seen += alerts.len();
+            if !details["resolved_at"].is_null() {
+                assert!(
+                    time(&details["resolved_at"]) >= time(&details["last_alert_at"]),
+                    "{id}: resolved at {} before its last alert {}",
+                    details["resolved_at"],
+                    details["last_alert_at"]
+                );
+            }
+            // Each automatic resolution came a quiet period after every alert before it.
+            for row in details["history"].as_array().unwrap() {
+                if row["reason"] != "auto_resolved" {
+                    continue;
+                }
+                resolutions += 1;
+                let at = time(&row["changed_at"]);
+                for alert in &alerts {
+                    if time(&alert["received_at"]) < at {
+                        assert!(
+                            time(&alert["occurred_at"]) + TimeDelta::seconds(2) <= at,
+                            "{id}: resolved at {at} within 2 s of the alert {alert}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(alerts_seen, 200, "every alert kept once");
+    // The quiet gaps let the rule act (each later burst then reopened what it resolved).
+    assert!(resolutions >= 2, "{resolutions} automatic resolutions");
+}

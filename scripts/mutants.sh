@@ -31,6 +31,7 @@ files=(
   --file crates/domain/src/escalation.rs
   --file crates/domain/src/assignment.rs
   --file crates/domain/src/auto_resolve.rs
+  --file crates/domain/src/flapping.rs
 )
 for arg in "$@"; do
   # A --file given on the command line replaces the default set.

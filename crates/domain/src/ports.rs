@@ -86,6 +86,10 @@ pub trait TicketRepository: Send + Sync + 'static {
     /// - else merge the alert into the active ticket with the same (`provider_id`,
     ///   `dedup_key`) with [`Ticket::merge_alert`], keep the alert, write an
     ///   `alert_merged` event and return [`Ingested::Merged`];
+    /// - else, when the draft's reopen window is open ([`TicketDraft::lookup`]), reopen the
+    ///   ticket of that key an auto-resolve rule resolved most recently within it
+    ///   ([`crate::flapping::flap_reopen`]: ticket, alert, history row, events, timers) and
+    ///   return [`Ingested::Reopened`];
     /// - else insert `draft` (ticket, first alert, creation history row,
     ///   `ticket_created` event) and return [`Ingested::Created`] with its number set;
     ///   with an [`crate::assignment::AssignmentPlan`], in the same transaction, assign it

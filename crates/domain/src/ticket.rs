@@ -309,12 +309,9 @@ impl Ticket {
         if reopen_count < 0 {
             return broken("reopen_count", "must not be negative");
         }
-        if resolved_by.is_some() && !status.is_resolution() {
-            return broken(
-                "resolved_by",
-                "only a resolved, closed or false positive ticket has it",
-            );
-        }
+        // Kept only while resolved: a store may hold a stale one on a reopened ticket (a
+        // previous release reopened without clearing it).
+        let resolved_by = resolved_by.filter(|_| status.is_resolution());
         Ok(Ticket {
             id,
             org_id,

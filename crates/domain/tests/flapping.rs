@@ -349,3 +349,15 @@ fn at_the_threshold_a_ticket_flaps_and_its_automatic_events_are_rate_limited() {
     assert_eq!(Flapping::parse(&f.to_json()), Ok(f));
     assert!(Flapping::parse(&json!({"since": "x"})).is_err());
 }
+
+#[test]
+fn a_stale_resolved_by_on_an_active_ticket_is_not_read() {
+    // The previous release reopened tickets without clearing it.
+    let resolved = auto_resolved(secs(5));
+    let mut record = resolved.into_record();
+    record.status = Status::Open;
+    record.resolved_at = None;
+    let reopened = Ticket::restore(record).unwrap();
+    assert_eq!(reopened.resolved_by(), None);
+    assert_eq!(reopened.resolved_automatically(), None);
+}

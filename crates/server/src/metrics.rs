@@ -4,7 +4,9 @@
 //! |---|---|---|
 //! | `http_requests_total` | counter | `method`, `route`, `status` |
 //! | `http_request_duration_seconds` | histogram | `method`, `route` |
-//! | `tickets_created_total`, `alerts_merged_total`, `alerts_replayed_total` | counter | |
+//! | `tickets_created_total`, `alerts_merged_total`, `alerts_replayed_total`, `flap_reopens_total` | counter | |
+//! | `end_events_total` | counter | `outcome` (`resolved`, `declined`, `ignored`, `nothing_active`) |
+//! | `escalation_steps_total` | counter | (one per `ticket_escalated` event) |
 //! | `ticket_transitions_total` | counter | `to_status` |
 //! | `comments_added_total` | counter | |
 //! | `sla_breaches_total` | counter | |

@@ -228,7 +228,7 @@ impl BusinessCalendar {
 
 /// A local time as an instant: its first occurrence when it happens twice, the end of the
 /// gap when a DST change skips it.
-fn resolve(zone: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+pub(crate) fn resolve(zone: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
     match zone.from_local_datetime(&local) {
         LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.with_timezone(&Utc)),
         // Gaps last minutes to hours (never a day): the first minute after it.
@@ -241,7 +241,7 @@ fn resolve(zone: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
     }
 }
 
-fn parse_time_zone(value: &Value) -> Result<Tz, FieldError> {
+pub(crate) fn parse_time_zone(value: &Value) -> Result<Tz, FieldError> {
     value
         .as_str()
         .and_then(|name| Tz::from_str(name).ok())

@@ -21,6 +21,7 @@ pub mod ports;
 pub mod query;
 pub mod service;
 pub mod sla;
+pub mod suppression;
 pub mod ticket;
 pub mod timer;
 

@@ -57,7 +57,8 @@ pub use policy::{
 pub use ports::{
     AssignmentConfigRepository, AutoResolveConfigRepository, Availability, Clock, ConfigError,
     DueTimer, EscalationConfigRepository, FixedClock, HealthCheck, OrganizationRepository,
-    RepositoryError, ShiftedClock, SlaConfigRepository, SystemClock, TicketRef, TicketRepository,
+    RepositoryError, ShiftedClock, SlaConfigRepository, SuppressionWindowRepository, SystemClock,
+    TicketRef, TicketRepository,
 };
 pub use query::{
     Cursor, ListQuery, Page, PageLimit, ResolutionCounts, TargetStats, TicketFilter, TicketStats,

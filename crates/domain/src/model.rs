@@ -87,6 +87,10 @@ uuid_id!(
     /// An auto-resolve rule's identity.
     AutoResolveRuleId
 );
+uuid_id!(
+    /// A suppression window's identity.
+    SuppressionWindowId
+);
 
 impl OrgId {
     /// A fixed id (the default organization's is 1).

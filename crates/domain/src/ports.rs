@@ -17,12 +17,13 @@ use crate::escalation::{EscalationPolicyRecord, EscalationPolicySpec};
 use crate::ingest::{EndEvent, Ended};
 use crate::model::{
     AssignmentRuleId, AutoResolveRuleId, CalendarId, EscalationPolicyId, OperatorGroupId, OrgId,
-    SlaPolicyId, TicketId, TicketNumber, UserId, Visibility,
+    SlaPolicyId, SuppressionWindowId, TicketId, TicketNumber, UserId, Visibility,
 };
 use crate::policy::{
     CalendarRecord, CalendarSpec, Removal, SlaPolicyRecord, SlaPolicySpec, SlaRules,
 };
 use crate::query::{ListQuery, Page, TicketFilter, TicketStats};
+use crate::suppression::{WindowRecord, WindowSpec};
 use crate::ticket::{
     Comment, HistoryEntry, Ingested, StoredAlert, Ticket, TicketDetails, TicketDraft,
 };
@@ -447,6 +448,39 @@ pub trait AutoResolveConfigRepository: Send + Sync + 'static {
         expected_version: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<Removal<AutoResolveRuleRecord>, ConfigError>;
+}
+
+/// Storage of an organization's suppression windows. Windows are never edited: a wrong
+/// one is cancelled and another made.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait SuppressionWindowRepository: Send + Sync + 'static {
+    /// Every window, newest first.
+    async fn suppression_windows(&self, org: OrgId) -> Result<Vec<WindowRecord>, RepositoryError>;
+
+    async fn suppression_window(
+        &self,
+        org: OrgId,
+        id: SuppressionWindowId,
+    ) -> Result<Option<WindowRecord>, RepositoryError>;
+
+    async fn create_suppression_window(
+        &self,
+        org: OrgId,
+        spec: &WindowSpec,
+        created_by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<WindowRecord, ConfigError>;
+
+    /// Ends the window at `now` (version + 1); a window already cancelled is returned as
+    /// it is. MUST refuse a stale `expected_version` ([`ConfigError::VersionConflict`]).
+    async fn cancel_suppression_window(
+        &self,
+        org: OrgId,
+        id: SuppressionWindowId,
+        expected_version: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<WindowRecord, ConfigError>;
 }
 
 /// An operator's availability for automatic assignment.

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::calendar::{parse_time_zone, resolve};
 use crate::error::{FieldError, ValidationErrors};
 use crate::filter::Filter;
-use crate::model::name_enum;
+use crate::model::{SuppressionWindowId, name_enum};
 use crate::policy::parse_span;
 
 name_enum!(
@@ -416,4 +416,36 @@ fn parse_until(value: &str) -> Option<DateTime<Utc>> {
 /// A weekday's RRULE name.
 pub fn day_name(day: Weekday) -> &'static str {
     DAYS[day.num_days_from_monday() as usize]
+}
+
+/// A stored window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowRecord {
+    pub id: SuppressionWindowId,
+    pub spec: WindowSpec,
+    /// Who created it (the caller's user id, or `provider:<id>`/a system name).
+    pub created_by: String,
+    /// When a user ended it early.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl WindowRecord {
+    pub fn state(&self, at: DateTime<Utc>) -> WindowState {
+        self.spec.state(self.cancelled_at, at)
+    }
+
+    /// The occurrence running at `at`, else the next one; none once cancelled or over.
+    pub fn current_or_next(&self, at: DateTime<Utc>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        if self.cancelled_at.is_some_and(|c| c <= at) {
+            return None;
+        }
+        self.spec.occurrence_at(at).or_else(|| {
+            self.spec
+                .next_start_after(at)
+                .map(|start| (start, start + self.spec.duration))
+        })
+    }
 }

@@ -13,6 +13,7 @@ mod repo;
 mod rows;
 pub mod schema;
 mod sla_config;
+mod suppression;
 #[cfg(feature = "test-db")]
 pub mod test_db;
 mod timers;

@@ -143,6 +143,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sla_policies,
     escalation_policies,
     auto_resolve_rules,
+    suppression_windows,
     operator_groups,
     assignment_rules,
     operators,
@@ -247,6 +248,25 @@ diesel::table! {
         warn_percent -> Nullable<Int2>,
         version -> Int8,
         archived_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    suppression_windows (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        reason -> Text,
+        filter -> Nullable<Jsonb>,
+        mode -> Text,
+        starts_at -> Timestamptz,
+        duration_seconds -> Int8,
+        rrule -> Nullable<Text>,
+        time_zone -> Nullable<Text>,
+        created_by -> Text,
+        cancelled_at -> Nullable<Timestamptz>,
+        version -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }

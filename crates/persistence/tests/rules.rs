@@ -718,6 +718,13 @@ fn domain_enums() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static st
             names(ticket_domain::auto_resolve::TARGET_STATUSES, Status::as_str),
         ),
         (
+            ("suppression_windows", "mode"),
+            names(
+                ticket_domain::suppression::Mode::ALL,
+                ticket_domain::suppression::Mode::as_str,
+            ),
+        ),
+        (
             ("assignment_rules", "strategy"),
             names(
                 ticket_domain::Strategy::ALL,
@@ -811,6 +818,10 @@ async fn enum_checks_allow_exactly_the_domain_values() {
            target_status, only_if_untouched, created_at, updated_at) \
            VALUES ('00000000-0000-0000-0000-000000000001', $1, 'q', 1, 60, true, 'resolved', \
            true, now(), now())",
+        "INSERT INTO suppression_windows (org_id, id, reason, mode, starts_at, \
+           duration_seconds, created_by, created_at, updated_at) \
+           VALUES ('00000000-0000-0000-0000-000000000001', $1, 'r', 'drop', now(), 60, 'op', \
+           now(), now())",
     ];
     for sql in rows {
         diesel::sql_query(sql)

@@ -13,7 +13,7 @@ use ticket_domain::{
     EscalationConfigRepository, EscalationPolicySpec, ListQuery, Member, NewAlert,
     OperatorGroupSpec, OrgId, OrgRef, OrgSlug, OrganizationRepository, ProviderId, RuleName,
     Severity, SeverityTargets, SlaConfigRepository, SlaPolicy, SlaPolicySpec, Steps, Strategy,
-    TicketDraft, TicketRepository, Title, UserId,
+    SuppressionWindowRepository, TicketDraft, TicketRepository, Title, UserId,
 };
 use ticket_persistence::test_db::TestDatabase;
 use ticket_persistence::{
@@ -21,7 +21,7 @@ use ticket_persistence::{
 };
 use uuid::Uuid;
 
-const TENANT_TABLES: [&str; 14] = [
+const TENANT_TABLES: [&str; 15] = [
     "organizations",
     "tickets",
     "ticket_alerts",
@@ -33,6 +33,7 @@ const TENANT_TABLES: [&str; 14] = [
     "sla_policies",
     "escalation_policies",
     "auto_resolve_rules",
+    "suppression_windows",
     "operator_groups",
     "assignment_rules",
     "operators",
@@ -175,6 +176,20 @@ async fn two_organizations(db: &TestDatabase) -> (OrgId, OrgId) {
                 .unwrap(),
             )
             .unwrap(),
+            now,
+        )
+        .await
+        .unwrap();
+        sla.create_suppression_window(
+            org,
+            &ticket_domain::suppression::WindowSpec::parse(
+                serde_json::json!({"reason": "Nobody's", "starts_at": "2020-01-01T00:00:00Z",
+                    "duration": 60})
+                .as_object()
+                .unwrap(),
+            )
+            .unwrap(),
+            "root",
             now,
         )
         .await

@@ -20,7 +20,7 @@ use ticket_domain::notification::OutboxPurger;
 use ticket_domain::{
     AssignmentConfigRepository, AutoResolveConfigRepository, Clock, Dispatcher,
     EscalationConfigRepository, HealthCheck, OrganizationRepository, OutboxRepository,
-    SlaConfigRepository, SlaPolicy, TicketRepository, TicketService,
+    SlaConfigRepository, SlaPolicy, SuppressionWindowRepository, TicketRepository, TicketService,
 };
 use ticket_http::outbound::WebhookSender;
 use ticket_http::{AuthMode, Authenticator, ServiceInfo, configure, no_route};
@@ -78,6 +78,7 @@ where
         + EscalationConfigRepository
         + AssignmentConfigRepository
         + AutoResolveConfigRepository
+        + SuppressionWindowRepository
         + Clone,
     C: Clock,
 {
@@ -88,6 +89,8 @@ where
             web::Data::from(Arc::new(ports.sla.clone()) as Arc<dyn AssignmentConfigRepository>);
         let auto_resolve_config: web::Data<dyn AutoResolveConfigRepository> =
             web::Data::from(Arc::new(ports.sla.clone()) as Arc<dyn AutoResolveConfigRepository>);
+        let windows: web::Data<dyn SuppressionWindowRepository> =
+            web::Data::from(Arc::new(ports.sla.clone()) as Arc<dyn SuppressionWindowRepository>);
         let health: web::Data<dyn HealthCheck> =
             web::Data::from(Arc::new(ports.tickets.clone()) as Arc<dyn HealthCheck>);
         let outbox: web::Data<dyn OutboxRepository> =
@@ -105,6 +108,7 @@ where
             .app_data(escalation_config)
             .app_data(assignment_config)
             .app_data(auto_resolve_config)
+            .app_data(windows)
             .configure(configure::<T, C>);
     }
 }

@@ -194,36 +194,27 @@ pub fn parse_incoming(body: &[u8]) -> Result<Incoming, ApiError> {
 /// its dedup key: `dedup_key`, else derived from `camera_id` and `alert_type` (or else
 /// `title`) as for an alert, so an alert's own body with `event_action` added names its
 /// incident. Other alert fields are ignored. Unknown fields are ignored.
-#[derive(Debug, Deserialize, ToSchema)]
-#[schema(examples(json!({
-    "event_action": "resolve",
-    "provider_id": "6f1c2b9e-8a4d-4c1e-9f0a-3b5d7e9c1a24",
-    "dedup_key": "dock-2-intrusion"
-})))]
+///
+/// Its schema, which says that one of these must name the incident, is written out as
+/// [`EndEventRequestSchema`].
+#[derive(Debug, Deserialize)]
 pub struct EndEventRequest {
-    #[schema(value_type = String, pattern = "^resolve$")]
     #[allow(dead_code)]
     event_action: String,
     /// The analytics provider that sent the alert.
-    #[schema(value_type = uuid::Uuid)]
     provider_id: String,
     /// The `external_id` of an alert of the incident.
     #[serde(default)]
-    #[schema(value_type = Option<ExternalIdSchema>)]
     external_id: Option<String>,
     /// The incident's dedup key.
     #[serde(default)]
-    #[schema(value_type = Option<DedupKeySchema>)]
     dedup_key: Option<String>,
     /// With `alert_type` or `title`: the dedup key an alert without one would get.
     #[serde(default, deserialize_with = "optional_json_integer")]
-    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
     camera_id: Option<i64>,
     #[serde(default)]
-    #[schema(value_type = Option<AlertTypeSchema>)]
     alert_type: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Option<TitleSchema>)]
     title: Option<String>,
 }
 

@@ -35,6 +35,7 @@ pub mod query;
 pub mod routes;
 pub mod rules;
 pub mod schemas;
+pub mod suppression;
 
 use actix_web::web;
 use ticket_domain::{Clock, TicketRepository};
@@ -47,5 +48,6 @@ pub fn configure<R: TicketRepository, C: Clock>(cfg: &mut web::ServiceConfig) {
     escalation::configure::<R, C>(cfg);
     assignment::configure::<R, C>(cfg);
     auto_resolve::configure::<R, C>(cfg);
+    suppression::configure::<R, C>(cfg);
     openapi::configure(cfg);
 }

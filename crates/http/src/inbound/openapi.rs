@@ -42,6 +42,7 @@ use crate::inbound::schemas::{
     TicketPageSchema, TicketRefSchema, TitleSchema, UserIdSchema, VisibilitySchema,
 };
 use crate::inbound::schemas::{FilterSchema, SearchRequestSchema};
+use crate::inbound::suppression;
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/api/openapi.json";
@@ -111,6 +112,11 @@ Trailing slashes in paths are ignored.",
         auto_resolve::get_rule,
         auto_resolve::replace_rule,
         auto_resolve::remove_rule,
+        suppression::list_windows,
+        suppression::create_window,
+        suppression::preview,
+        suppression::get_window,
+        suppression::cancel_window,
         openapi_json,
     ),
     components(
@@ -123,7 +129,7 @@ Trailing slashes in paths are ignored.",
             IncomingSchema,
             IncomingOkSchema,
             crate::inbound::dto::CreateTicketRequest,
-            crate::inbound::dto::EndEventRequest,
+            crate::inbound::schemas::EndEventRequestSchema,
             crate::inbound::dto::EndEventResponse,
             FilterSchema,
             SearchRequestSchema,
@@ -147,6 +153,10 @@ Trailing slashes in paths are ignored.",
             auto_resolve::AutoResolveRuleRequestSchema,
             auto_resolve::AutoResolveRuleSchema,
             auto_resolve::AutoResolveRuleListSchema,
+            suppression::SuppressionWindowRequestSchema,
+            suppression::SuppressionWindowSchema,
+            suppression::SuppressionWindowListSchema,
+            suppression::SuppressionPreviewSchema,
             assignment::AssignmentRuleSchema,
             assignment::AssignmentRuleListSchema,
             assignment::AvailabilityRequestSchema,

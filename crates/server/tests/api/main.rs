@@ -19,5 +19,6 @@ mod operations;
 mod organizations;
 mod search;
 mod sla_policies;
+mod suppression;
 mod tickets;
 mod workers;

@@ -11,7 +11,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Utc, Weekday};
 use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
 
-use crate::calendar::{parse_time_zone, resolve};
+use crate::calendar::{MAX_SPAN, parse_time_zone, resolve};
 use crate::error::{FieldError, ValidationErrors};
 use crate::filter::Filter;
 use crate::model::{SuppressionWindowId, name_enum};
@@ -139,9 +139,19 @@ impl WindowSpec {
                 None
             }
             (Some(end), None) => match (errors.collect(time(Some(end), "ends_at")), starts_at) {
-                (Some(end), Some(start)) if end > start => Some(end - start),
+                (Some(end), Some(start))
+                    if end - start >= TimeDelta::seconds(1)
+                        && end - start <= MAX_SPAN
+                        && (end - start).subsec_nanos() == 0 =>
+                {
+                    Some(end - start)
+                }
                 (Some(_), Some(_)) => {
-                    errors.push(FieldError::new("ends_at", "must be after starts_at"));
+                    errors.push(FieldError::new(
+                        "ends_at",
+                        "must be a whole number of seconds after starts_at, from 1 second to \
+                         366 days",
+                    ));
                     None
                 }
                 _ => None,
@@ -291,7 +301,8 @@ const DAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 impl Recurrence {
     /// Reads `{"rrule": "FREQ=WEEKLY;BYDAY=MO,WE;INTERVAL=2;UNTIL=20270101T000000Z",
     /// "time_zone": "Europe/Paris"}` for a window starting at `start`. `BYDAY` defaults to
-    /// the start's weekday, `INTERVAL` to 1; `UNTIL` (UTC, or a date) and `COUNT` (at most
+    /// the start's weekday, `INTERVAL` to 1; `UNTIL` (a UTC time, whose local date is the
+    /// last an occurrence starts on, or that local date itself) and `COUNT` (at most
     /// 1000) are exclusive; the start's own day must be one of `BYDAY`.
     pub fn parse(raw: &Value, start: DateTime<Utc>) -> Result<Self, ValidationErrors> {
         let bad = |field: &str, message: &str| {
@@ -369,7 +380,10 @@ impl Recurrence {
         };
         rule.last_date = match (until, count) {
             (Some(until), _) => {
-                let last = until.with_timezone(&time_zone).date_naive();
+                let last = match until {
+                    Until::At(at) => at.with_timezone(&time_zone).date_naive(),
+                    Until::Date(date) => date,
+                };
                 if last < first {
                     return Err(bad("rrule", "UNTIL is before starts_at"));
                 }
@@ -401,16 +415,23 @@ impl Recurrence {
     }
 }
 
-/// `UNTIL` as RFC 5545 writes it: `20270101T000000Z`, or a date `20270101` (its end).
-fn parse_until(value: &str) -> Option<DateTime<Utc>> {
+/// `UNTIL` as RFC 5545 writes it.
+#[derive(Debug, Clone, Copy)]
+enum Until {
+    /// `20270101T000000Z`: the last occurrence starts on that instant's local date.
+    At(DateTime<Utc>),
+    /// `20270101`: a local date, the last an occurrence may start on.
+    Date(NaiveDate),
+}
+
+fn parse_until(value: &str) -> Option<Until> {
     let value = value.trim();
     if let Ok(t) = chrono::NaiveDateTime::parse_from_str(value, "%Y%m%dT%H%M%SZ") {
-        return Some(t.and_utc());
+        return Some(Until::At(t.and_utc()));
     }
     NaiveDate::parse_from_str(value, "%Y%m%d")
         .ok()
-        .and_then(|d| d.and_hms_opt(23, 59, 59))
-        .map(|t| t.and_utc())
+        .map(Until::Date)
 }
 
 /// A weekday's RRULE name.

@@ -71,6 +71,17 @@ fn a_window_reads_its_defaults_and_names_each_fault() {
         ),
         ["duration", "filter.field", "reason"]
     );
+    for end in [
+        "2027-03-03T10:00:00Z",
+        "2026-03-01T10:00:00.5Z",
+        "2026-03-01T10:00:00.999Z",
+    ] {
+        assert_eq!(
+            faults(json!({"reason": "r", "starts_at": "2026-03-01T10:00:00Z", "ends_at": end})),
+            ["ends_at"],
+            "{end}: longer than 366 days, or not whole seconds"
+        );
+    }
     let weekly = |rrule: &str, tz: &str, duration: Value| {
         json!({"reason": "r", "starts_at": "2026-03-02T10:00:00Z", "duration": duration,
                "recurrence": {"rrule": rrule, "time_zone": tz}})
@@ -254,6 +265,20 @@ fn interval_count_and_until_bound_the_occurrences() {
                             "recurrence": {"rrule": "FREQ=WEEKLY;UNTIL=20260316",
                                            "time_zone": "UTC"}}));
     assert!(until.occurrence_at(at("2026-03-16T10:30:00Z")).is_some());
+    // A bare UNTIL date is a local date: in Paris, Saturday 11 April 2026 00:30 local
+    // (22:30 UTC the day before) is past UNTIL=20260410.
+    let paris = spec(json!({"reason": "r", "starts_at": "2026-03-27T23:30:00Z",
+                            "duration": "1h",
+                            "recurrence": {"rrule": "FREQ=WEEKLY;BYDAY=SA;UNTIL=20260410",
+                                           "time_zone": "Europe/Paris"}}));
+    assert!(
+        paris.occurrence_at(at("2026-04-03T22:45:00Z")).is_some(),
+        "4 April"
+    );
+    assert!(
+        paris.occurrence_at(at("2026-04-10T22:45:00Z")).is_none(),
+        "11 April"
+    );
     assert!(until.occurrence_at(at("2026-03-23T10:30:00Z")).is_none());
     assert_eq!(until.next_start_after(at("2026-03-16T10:00:00Z")), None);
     // Without an end, it goes on.

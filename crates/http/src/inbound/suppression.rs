@@ -92,8 +92,9 @@ pub(crate) async fn list_windows<R: TicketRepository, C: Clock>(
 
 /// Create a suppression window
 ///
-/// For camera maintenance: the alerts its filter selects while an occurrence runs are
-/// handled by its `mode`. The creator is the caller. Admins only.
+/// For camera maintenance: the alerts its filter selects while an occurrence runs are to
+/// be handled by its `mode` (not acting on alerts yet: windows are stored, listed and
+/// previewed). The creator is the caller. Admins only.
 #[utoipa::path(
     post,
     path = "/api/suppression-windows",
@@ -286,8 +287,8 @@ fn probe(req: &HttpRequest) -> Result<Probe, ApiError> {
 /// The windows with an occurrence running at `at` (default now) whose filter selects an
 /// alert of camera `camera_id` (with `provider_id`, `alert_type` and `severity` when given;
 /// absent: no provider, no alert type, severity `medium`), oldest first, each with that
-/// occurrence. Recurring windows are judged in their time zone, across DST changes.
-/// Supervisors and admins.
+/// occurrence and its state then. Recurring windows are judged in their time zone, across
+/// DST changes. Supervisors and admins.
 #[utoipa::path(
     get,
     path = "/api/suppression-windows/preview",
@@ -341,7 +342,8 @@ pub(crate) async fn preview<R: TicketRepository, C: Clock>(
         .filter(|w| w.spec.filter.as_ref().is_none_or(|f| f.matches(&ticket)))
         .filter_map(|w| {
             let (start, end) = w.spec.occurrence_at(at)?;
-            let mut body = window_json(w, now);
+            // As the window stood at `at`.
+            let mut body = window_json(w, at);
             body["occurrence"] = json!({"starts_at": start, "ends_at": end});
             Some(body)
         })
@@ -360,7 +362,7 @@ fn request_properties() -> Value {
         "filter": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Filter"}],
             "description": "Which alerts the window takes; absent or null: every one."},
         "mode": {"type": ["string", "null"], "enum": ["drop", "suppress", "collect", null],
-            "description": "`drop`: the alert is kept with the window, no ticket; `suppress` (the default): the ticket is made but silent until the window ends; `collect`: one ticket per occurrence gathers its alerts."},
+            "description": "What the window is to do to the alerts it selects: `drop` (keep the alert with the window, no ticket), `suppress` (the default: the ticket made but silent until the window ends) or `collect` (one ticket per occurrence gathers its alerts). Not acting on alerts yet: windows are stored, listed and previewed."},
         "starts_at": {"type": "string", "format": "date-time"},
         "ends_at": {"type": "string", "format": "date-time",
             "description": "After starts_at. Give ends_at or duration."},

@@ -41,15 +41,6 @@ fn integral(value: &Value) -> Option<i64> {
     json_integer(value).ok()
 }
 
-/// [`json_integer`] for an optional field (`null` is absent).
-fn optional_json_integer<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<i64>, D::Error> {
-    #[derive(Deserialize)]
-    struct Integer(#[serde(deserialize_with = "json_integer")] i64);
-    Ok(Option::<Integer>::deserialize(deserializer)?.map(|i| i.0))
-}
-
 /// A JSON integer as JSON Schema counts them: `42`, and also `42.0` or `4.2e1`.
 fn json_integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
     use serde::de::{Error, Unexpected, Visitor};
@@ -203,19 +194,32 @@ pub struct EndEventRequest {
     event_action: String,
     /// The analytics provider that sent the alert.
     provider_id: String,
-    /// The `external_id` of an alert of the incident.
-    #[serde(default)]
+    /// The `external_id` of an alert of the incident. These members may be absent but not
+    /// `null`, as the schema says (its `anyOf` needs one of them with a value).
+    #[serde(default, deserialize_with = "not_null")]
     external_id: Option<String>,
     /// The incident's dedup key.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "not_null")]
     dedup_key: Option<String>,
     /// With `alert_type` or `title`: the dedup key an alert without one would get.
-    #[serde(default, deserialize_with = "optional_json_integer")]
+    #[serde(default, deserialize_with = "not_null_integer")]
     camera_id: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "not_null")]
     alert_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "not_null")]
     title: Option<String>,
+}
+
+/// A member that may be absent (`#[serde(default)]`) but, when present, not `null`.
+fn not_null<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(deserializer).map(Some)
+}
+
+/// [`not_null`] for an integer, as [`json_integer`] reads one.
+fn not_null_integer<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
+    json_integer(deserializer).map(Some)
 }
 
 impl EndEventRequest {

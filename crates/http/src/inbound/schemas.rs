@@ -887,48 +887,56 @@ mod filter_schema_tests {
     }
 }
 
-/// How an end event names its incident: one of these, each non-null.
-fn end_event_keys() -> serde_json::Value {
-    serde_json::json!([
-        {"required": ["dedup_key"], "properties": {"dedup_key": {"$ref": "#/components/schemas/DedupKey"}}},
-        {"required": ["external_id"], "properties": {"external_id": {"$ref": "#/components/schemas/ExternalId"}}},
-        {"required": ["camera_id", "alert_type"], "properties": {
-            "camera_id": {"type": "integer"}, "alert_type": {"$ref": "#/components/schemas/AlertType"}}},
-        {"required": ["camera_id", "title"], "properties": {
-            "camera_id": {"type": "integer"}, "title": {"$ref": "#/components/schemas/Title"}}}
-    ])
+/// The members of an end event.
+fn end_event_properties() -> serde_json::Value {
+    serde_json::json!({
+        "event_action": {"type": "string", "pattern": "^resolve$"},
+        "provider_id": {"type": "string", "format": "uuid",
+            "description": "The analytics provider that sent the alert."},
+        "external_id": {"$ref": "#/components/schemas/ExternalId",
+            "description": "The `external_id` of an alert of the incident."},
+        "dedup_key": {"$ref": "#/components/schemas/DedupKey",
+            "description": "The incident's dedup key."},
+        "camera_id": {"type": "integer", "minimum": 0,
+            "maximum": 9_223_372_036_854_775_807_i64,
+            "description": "With `alert_type` or `title`: the dedup key an alert without one would get."},
+        "alert_type": {"$ref": "#/components/schemas/AlertType"},
+        "title": {"$ref": "#/components/schemas/Title"}
+    })
 }
 
-/// The body of an end event ([`crate::inbound::dto::EndEventRequest`]), written out: JSON
-/// Schema's `anyOf` says which fields name the incident, which a derive cannot.
+/// The body of an end event ([`crate::inbound::dto::EndEventRequest`]), written out: one
+/// complete object per way of naming the incident (`anyOf`), each requiring its members,
+/// which a derive cannot say. Complete objects rather than a shared `properties` with an
+/// `anyOf` of `required` lists: test generators (schemathesis 4.32) read those apart.
 #[derive(Debug)]
 pub struct EndEventRequestSchema;
 
 impl PartialSchema for EndEventRequestSchema {
     fn schema() -> RefOr<Schema> {
+        let way = |title: &str, names: &[&str]| {
+            let mut required = vec!["event_action", "provider_id"];
+            required.extend_from_slice(names);
+            serde_json::json!({
+                "type": "object",
+                "title": title,
+                "required": required,
+                "properties": end_event_properties()
+            })
+        };
         from_json(serde_json::json!({
-            "type": "object",
             "description": "`POST /api/tickets` with `\"event_action\": \"resolve\"`: the provider \
                 says the incident of an earlier alert is over. It names the incident by that \
                 alert's `external_id`, or by its dedup key: `dedup_key`, else derived from \
                 `camera_id` and `alert_type` (or else `title`) as for an alert, so an alert's own \
-                body with `event_action` added names its incident. Other alert fields are ignored.",
-            "required": ["event_action", "provider_id"],
-            "properties": {
-                "event_action": {"type": "string", "pattern": "^resolve$"},
-                "provider_id": {"type": "string", "format": "uuid",
-                    "description": "The analytics provider that sent the alert."},
-                "external_id": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/ExternalId"}],
-                    "description": "The `external_id` of an alert of the incident."},
-                "dedup_key": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/DedupKey"}],
-                    "description": "The incident's dedup key."},
-                "camera_id": {"type": ["integer", "null"], "minimum": 0,
-                    "maximum": 9_223_372_036_854_775_807_i64,
-                    "description": "With `alert_type` or `title`: the dedup key an alert without one would get."},
-                "alert_type": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/AlertType"}]},
-                "title": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Title"}]}
-            },
-            "anyOf": end_event_keys(),
+                body with `event_action` added names its incident. These members may be absent \
+                but not null. Other alert fields are ignored.",
+            "anyOf": [
+                way("By dedup key", &["dedup_key"]),
+                way("By an earlier alert", &["external_id"]),
+                way("By camera and alert type", &["camera_id", "alert_type"]),
+                way("By camera and title", &["camera_id", "title"])
+            ],
             "examples": [{"event_action": "resolve",
                 "provider_id": "6f1c2b9e-8a4d-4c1e-9f0a-3b5d7e9c1a24",
                 "dedup_key": "dock-2-intrusion"}]

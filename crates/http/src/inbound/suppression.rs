@@ -24,7 +24,9 @@ use crate::inbound::problem::{
     ApiError, InternalError, MalformedRequest, NotPermitted, ObjectConflict, ObjectNotFound,
     PayloadTooLarge, ServiceUnavailable, ValidationError,
 };
-use crate::inbound::schemas::{ETagSchema, IfMatchSchema, OrgRefSchema, from_json};
+use crate::inbound::schemas::{
+    AlertTypeSchema, ETagSchema, IfMatchSchema, OrgRefSchema, SeveritySchema, from_json,
+};
 
 type Service<R, C> = web::Data<TicketService<R, C>>;
 type Orgs = web::Data<dyn ticket_domain::OrganizationRepository>;
@@ -298,8 +300,8 @@ fn probe(req: &HttpRequest) -> Result<Probe, ApiError> {
         ("camera_id" = i64, Query, minimum = 0, description = "The camera."),
         ("at" = Option<DateTime<Utc>>, Query, nullable = false, description = "The moment (RFC 3339); default now."),
         ("provider_id" = Option<uuid::Uuid>, Query, nullable = false, description = "The alert's provider."),
-        ("alert_type" = Option<String>, Query, nullable = false, description = "The alert's type."),
-        ("severity" = Option<String>, Query, nullable = false, description = "The alert's severity (default medium)."),
+        ("alert_type" = Option<AlertTypeSchema>, Query, nullable = false, description = "The alert's type."),
+        ("severity" = Option<SeveritySchema>, Query, nullable = false, description = "The alert's severity (default medium)."),
     ),
     responses(
         (status = 200, description = "The windows that apply", body = SuppressionPreviewSchema),

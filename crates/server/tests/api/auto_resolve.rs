@@ -312,6 +312,11 @@ async fn an_end_event_is_validated_and_only_a_rule_that_takes_it_acts() {
             "dedup_key",
         ),
         (
+            json!({"event_action": "resolve", "provider_id": provider, "dedup_key": null,
+                   "external_id": "e"}),
+            "dedup_key",
+        ),
+        (
             json!({"event_action": "resolve", "dedup_key": "k"}),
             "provider_id",
         ),

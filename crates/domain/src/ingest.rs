@@ -9,6 +9,7 @@ use crate::auto_resolve::{AutoResolved, Cause, auto_resolve};
 use crate::event::OutboxEvent;
 use crate::flapping::{Reopened, flap_reopen};
 use crate::model::{DedupKey, ExternalId, ProviderId, Status};
+use crate::suppression::{DroppedAlert, Mode};
 use crate::ticket::{Ticket, TicketDraft};
 
 /// What the store must find for a draft before [`decide`] can run.
@@ -17,6 +18,9 @@ pub struct IngestLookup<'a> {
     pub provider_id: ProviderId,
     /// Look for an earlier alert with this id, when the provider sent one.
     pub external_id: Option<&'a ExternalId>,
+    /// Look for it among the alerts `drop` windows took too: the organization has had a
+    /// `drop` window.
+    pub dropped_too: bool,
     pub dedup_key: &'a DedupKey,
     /// A ticket in one of these statuses takes the alert ([`Status::ACTIVE`]).
     pub active_statuses: &'static [Status],
@@ -25,21 +29,40 @@ pub struct IngestLookup<'a> {
     pub reopen_resolved_after: Option<DateTime<Utc>>,
 }
 
+/// What the store found under the alert's (`provider_id`, `external_id`).
+#[derive(Debug, Clone, PartialEq)]
+// The ticket is the common case: boxing it would allocate on every alert.
+#[allow(clippy::large_enum_variant)]
+pub enum Earlier {
+    /// The ticket an earlier alert went to.
+    Ticket(Ticket),
+    /// The earlier alert a `drop` window took.
+    Dropped(DroppedAlert),
+}
+
 /// What to write for one alert.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IngestDecision {
     /// The same (`provider_id`, `external_id`) came before: answer with that alert's ticket
     /// as it is now, and write nothing.
     Replay(Ticket),
+    /// The same (`provider_id`, `external_id`) was dropped before: answer with it, and
+    /// write nothing.
+    ReplayDropped(DroppedAlert),
     /// Fold the alert into the active ticket: store `ticket` (the merged state), the
-    /// draft's alert under the ticket's id, and `event`.
-    Merge { ticket: Ticket, event: OutboxEvent },
+    /// draft's alert under the ticket's id, and `event` (none while the ticket is silent).
+    Merge {
+        ticket: Ticket,
+        event: Option<OutboxEvent>,
+    },
+    /// A `drop` window took the alert: store it with the window, and no ticket.
+    Drop(DroppedAlert),
     /// Reopen the ticket an auto-resolve rule resolved a moment ago (flapping): store the
     /// reopened ticket, the draft's alert under its id, the history row and the events.
     Reopen(Box<Reopened>),
     /// Open the draft's ticket: store it, its first alert, its creation history row and
-    /// `event`.
-    Create { event: OutboxEvent },
+    /// `event` (none for a silent ticket: its release announces it).
+    Create { event: Option<OutboxEvent> },
 }
 
 impl TicketDraft {
@@ -49,6 +72,7 @@ impl TicketDraft {
         IngestLookup {
             provider_id: self.ticket.provider_id(),
             external_id: self.alert.external_id.as_ref(),
+            dropped_too: self.drops_seen && self.alert.external_id.is_some(),
             dedup_key: self.ticket.dedup_key(),
             active_statuses: Status::ACTIVE,
             reopen_resolved_after: (window > TimeDelta::zero())
@@ -58,38 +82,54 @@ impl TicketDraft {
     }
 }
 
-/// Decides what `draft` does at `now`, given `earlier`, the ticket of an earlier alert with
-/// the same (`provider_id`, `external_id`), and `candidate`, the ticket the store found for
-/// the draft's (`provider_id`, `dedup_key`): the active one, else the one an auto-resolve
-/// rule resolved most recently within the window ([`IngestLookup`]):
+/// Decides what `draft` does at `now`, given `earlier`, what an earlier alert with the
+/// same (`provider_id`, `external_id`) became, and `candidate`, the ticket the store found
+/// for the draft's (`provider_id`, `dedup_key`): the active one, else the one an
+/// auto-resolve rule resolved most recently within the window ([`IngestLookup`]):
 /// - a replay wins over everything (providers retry; a retry never changes anything);
 /// - else an active ticket of the same incident takes the alert ([`Ticket::merge_alert`]);
-/// - else a ticket of the incident resolved automatically within the organization's
-///   reopen window is reopened with it ([`flap_reopen`]);
-/// - else the draft becomes a new ticket.
+///   a ticket active before a window started is left as it was, not silenced or dropped;
+/// - else a `drop` window keeps the alert without a ticket;
+/// - else, unless a `suppress` window makes the new ticket silent, a ticket of the incident
+///   resolved automatically within the organization's reopen window is reopened with it
+///   ([`flap_reopen`]);
+/// - else the draft becomes a new ticket, announced unless it is silent.
 ///
 /// A candidate of another incident, or neither active nor reopenable, is ignored, so a
 /// store that over-fetches cannot merge into the wrong ticket.
 pub fn decide(
     draft: &TicketDraft,
-    earlier: Option<Ticket>,
+    earlier: Option<Earlier>,
     candidate: Option<Ticket>,
     now: DateTime<Utc>,
 ) -> IngestDecision {
-    if let Some(ticket) = earlier {
-        return IngestDecision::Replay(ticket);
+    match earlier {
+        Some(Earlier::Ticket(ticket)) => return IngestDecision::Replay(ticket),
+        Some(Earlier::Dropped(alert)) => return IngestDecision::ReplayDropped(alert),
+        None => {}
     }
     let same_incident = |t: &Ticket| {
         t.org_id() == draft.ticket.org_id()
             && t.provider_id() == draft.ticket.provider_id()
             && t.dedup_key() == draft.ticket.dedup_key()
     };
-    match candidate.filter(same_incident) {
-        Some(active) if active.status().is_active() => {
-            let ticket = active.merge_alert(&draft.alert, now);
-            let event = OutboxEvent::alert_merged(&ticket, &draft.alert);
-            IngestDecision::Merge { ticket, event }
-        }
+    let create = || IngestDecision::Create {
+        event: (!draft.ticket.is_silent()).then(|| OutboxEvent::ticket_created(&draft.ticket)),
+    };
+    let candidate = candidate.filter(same_incident);
+    if let Some(active) = candidate.as_ref().filter(|t| t.status().is_active()) {
+        let ticket = active.merge_alert(&draft.alert, now);
+        let event = (!ticket.is_silent()).then(|| OutboxEvent::alert_merged(&ticket, &draft.alert));
+        return IngestDecision::Merge { ticket, event };
+    }
+    if let Some(window) = draft.window.filter(|w| w.mode == Mode::Drop) {
+        return IngestDecision::Drop(DroppedAlert::new(
+            window.window_id,
+            draft.ticket.camera_id(),
+            &draft.alert,
+        ));
+    }
+    match candidate.filter(|_| !draft.ticket.is_silent()) {
         Some(resolved) => match flap_reopen(&resolved, &draft.alert, &draft.flap, now) {
             Some(mut reopened) => {
                 // A reopen starts the chain of the escalation policy that selects the
@@ -97,13 +137,9 @@ pub fn decide(
                 reopened.ticket.escalation = draft.ticket.escalation.clone();
                 IngestDecision::Reopen(Box::new(reopened))
             }
-            None => IngestDecision::Create {
-                event: OutboxEvent::ticket_created(&draft.ticket),
-            },
+            None => create(),
         },
-        None => IngestDecision::Create {
-            event: OutboxEvent::ticket_created(&draft.ticket),
-        },
+        None => create(),
     }
 }
 

@@ -43,7 +43,9 @@ pub use escalation::{
 pub use event::{EventType, OutboxEvent};
 pub use filter::Filter;
 pub use flapping::{FlapPolicy, Flapping, Reopened};
-pub use ingest::{EndDecision, EndEvent, Ended, IngestDecision, IngestLookup, decide, decide_end};
+pub use ingest::{
+    Earlier, EndDecision, EndEvent, Ended, IngestDecision, IngestLookup, decide, decide_end,
+};
 pub use lifecycle::{AssigneeRule, StatusChange, TransitionError};
 pub use model::*;
 pub use notification::{
@@ -63,7 +65,7 @@ pub use ports::{
 pub use query::{
     Cursor, ListQuery, Page, PageLimit, ResolutionCounts, TargetStats, TicketFilter, TicketStats,
 };
-pub use service::{DetailsView, IngestOutcome, ServiceError, TicketService, TimerRound};
+pub use service::{DetailsView, IngestOutcome, Received, ServiceError, TicketService, TimerRound};
 pub use sla::{
     DEFAULT_WARN_PERCENT, DueTimes, SlaPolicy, SlaState, SlaStatus, SlaTarget, SlaTargets,
     TargetView,

@@ -300,6 +300,12 @@ impl DedupKey {
         Some(Self::of_kind(provider, camera, kind))
     }
 
+    /// The key of the ticket a `collect` window gathers an occurrence's alerts in:
+    /// `window/<window id>/<occurrence start, Unix seconds>`.
+    pub fn window(window: SuppressionWindowId, occurrence: DateTime<Utc>) -> Self {
+        Self(format!("window/{window}/{}", occurrence.timestamp()))
+    }
+
     fn of_kind(provider: ProviderId, camera: CameraId, kind: &str) -> Self {
         Self(format!(
             "{provider}/{camera}/{}",

@@ -17,6 +17,7 @@ use crate::filter::Filter;
 use crate::flapping::FlapPolicy;
 use crate::model::{CalendarId, RuleName, Severity, SlaPolicyId};
 use crate::sla::{DueTimes, SlaTargets};
+use crate::suppression::Windows;
 use crate::ticket::Ticket;
 
 /// Targets for some of the severities (at least one).
@@ -222,6 +223,7 @@ pub struct SlaRules {
     assignments: AssignmentRules,
     auto_resolves: AutoResolveRules,
     flapping: FlapPolicy,
+    windows: Windows,
 }
 
 impl SlaRules {
@@ -232,7 +234,18 @@ impl SlaRules {
             assignments: AssignmentRules::default(),
             auto_resolves: AutoResolveRules::default(),
             flapping: FlapPolicy::default(),
+            windows: Windows::default(),
         }
+    }
+
+    /// These rules, with the organization's suppression windows that may still apply.
+    pub fn with_windows(mut self, windows: Windows) -> Self {
+        self.windows = windows;
+        self
+    }
+
+    pub fn windows(&self) -> &Windows {
+        &self.windows
     }
 
     /// These rules, with the organization's treatment of flapping alerts.

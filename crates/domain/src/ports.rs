@@ -23,7 +23,7 @@ use crate::policy::{
     CalendarRecord, CalendarSpec, Removal, SlaPolicyRecord, SlaPolicySpec, SlaRules,
 };
 use crate::query::{ListQuery, Page, TicketFilter, TicketStats};
-use crate::suppression::{WindowRecord, WindowSpec};
+use crate::suppression::{DroppedAlert, WindowRecord, WindowSpec};
 use crate::ticket::{
     Comment, HistoryEntry, Ingested, StoredAlert, Ticket, TicketDetails, TicketDraft,
 };
@@ -472,8 +472,11 @@ pub trait SuppressionWindowRepository: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<WindowRecord, ConfigError>;
 
-    /// Ends the window at `now` (version + 1); a window already cancelled is returned as
-    /// it is. MUST refuse a stale `expected_version` ([`ConfigError::VersionConflict`]).
+    /// Ends the window at `now` (version + 1), and in the same transaction brings the
+    /// release of every ticket it keeps silent forward to `now` (their `suppressed.until`
+    /// and `release` timers; version + 1 each), so the timer workers release them at once.
+    /// A window already cancelled is returned as it is. MUST refuse a stale
+    /// `expected_version` ([`ConfigError::VersionConflict`]).
     async fn cancel_suppression_window(
         &self,
         org: OrgId,
@@ -481,6 +484,16 @@ pub trait SuppressionWindowRepository: Send + Sync + 'static {
         expected_version: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<WindowRecord, ConfigError>;
+
+    /// The alerts the window dropped, newest first: at most `limit`, with ids below
+    /// `before` when given. `None` for a window the organization does not have.
+    async fn dropped_alerts(
+        &self,
+        org: OrgId,
+        id: SuppressionWindowId,
+        limit: i64,
+        before: Option<i64>,
+    ) -> Result<Option<Vec<DroppedAlert>>, RepositoryError>;
 }
 
 /// An operator's availability for automatic assignment.

@@ -14,6 +14,7 @@ use crate::policy::SlaRules;
 use crate::ports::{Clock, RepositoryError, TicketRef, TicketRepository};
 use crate::query::{ListQuery, Page, TicketFilter, TicketStats};
 use crate::sla::SlaPolicy;
+use crate::suppression::DroppedAlert;
 use crate::ticket::{
     Comment, HistoryEntry, Ingested, NewAlert, StoredAlert, Ticket, TicketDetails, TicketDraft,
     TicketView,
@@ -64,6 +65,27 @@ pub enum IngestOutcome {
     Reopened,
 }
 
+/// What became of an alert.
+#[derive(Debug, Clone, PartialEq)]
+// The ticket is the common case: boxing it would allocate on every alert.
+#[allow(clippy::large_enum_variant)]
+pub enum Received {
+    /// A ticket took it: how, and the ticket as readers see it.
+    Ticket(IngestOutcome, TicketView),
+    /// A `drop` window took it, now or (`replayed`) when it was first sent.
+    Dropped { alert: DroppedAlert, replayed: bool },
+}
+
+impl Received {
+    /// How a ticket took the alert; `None` if it was dropped.
+    pub fn ticket(self) -> Option<(IngestOutcome, TicketView)> {
+        match self {
+            Received::Ticket(outcome, view) => Some((outcome, view)),
+            Received::Dropped { .. } => None,
+        }
+    }
+}
+
 /// What one round of [`TicketService::run_timers`] did.
 #[derive(Debug, Default)]
 pub struct TimerRound {
@@ -100,11 +122,7 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
 
     /// Turns an alert into a ticket, merges it into an active one, or replays an earlier
     /// answer (see [`TicketRepository::ingest`]).
-    pub async fn ingest(
-        &self,
-        org: OrgId,
-        alert: NewAlert,
-    ) -> Result<(IngestOutcome, TicketView), ServiceError> {
+    pub async fn ingest(&self, org: OrgId, alert: NewAlert) -> Result<Received, ServiceError> {
         self.ingest_under(org, alert, &SlaRules::default()).await
     }
 
@@ -115,7 +133,7 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
         org: OrgId,
         alert: NewAlert,
         rules: &SlaRules,
-    ) -> Result<(IngestOutcome, TicketView), ServiceError> {
+    ) -> Result<Received, ServiceError> {
         let now = self.clock.now();
         let draft = TicketDraft::under(org, alert, &self.sla, rules, now);
         let (outcome, ticket) = match self.repo.ingest(org, draft, now).await? {
@@ -123,8 +141,20 @@ impl<R: TicketRepository, C: Clock> TicketService<R, C> {
             Ingested::Merged(t) => (IngestOutcome::Merged, t),
             Ingested::Replayed(t) => (IngestOutcome::Replayed, t),
             Ingested::Reopened(t) => (IngestOutcome::Reopened, t),
+            Ingested::Dropped(alert) => {
+                return Ok(Received::Dropped {
+                    alert,
+                    replayed: false,
+                });
+            }
+            Ingested::DropReplayed(alert) => {
+                return Ok(Received::Dropped {
+                    alert,
+                    replayed: true,
+                });
+            }
         };
-        Ok((outcome, TicketView::at(ticket, now)))
+        Ok(Received::Ticket(outcome, TicketView::at(ticket, now)))
     }
 
     /// Takes in a provider's end event (see [`TicketRepository::end_event`]): what it did,

@@ -5,7 +5,10 @@
 //! date, so it keeps its wall-clock time across a DST change; a local start that a change
 //! skips moves to the end of the gap, one that happens twice is taken the first time.
 //!
-//! Pure rules only: what a window's mode does to an alert is the ingest's (not yet built).
+//! What a window does to a new alert ([`Windows::applied`], then the ingest's
+//! [`crate::ingest::decide`]): `drop` keeps the alert without a ticket ([`DroppedAlert`]),
+//! `collect` gathers an occurrence's alerts in one ticket ([`collect_key`]), `suppress`
+//! makes a silent ticket ([`Suppressed`]) that [`release`] announces when the window ends.
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Utc, Weekday};
 use chrono_tz::Tz;
@@ -13,9 +16,14 @@ use serde_json::{Map, Value, json};
 
 use crate::calendar::{MAX_SPAN, parse_time_zone, resolve};
 use crate::error::{FieldError, ValidationErrors};
+use crate::event::OutboxEvent;
 use crate::filter::Filter;
-use crate::model::{SuppressionWindowId, name_enum};
+use crate::model::{
+    AlertData, AlertType, CameraId, DedupKey, ExternalId, ProviderId, Severity,
+    SuppressionWindowId, Title, name_enum,
+};
 use crate::policy::parse_span;
+use crate::ticket::{AlertRecord, Ticket};
 
 name_enum!(
     /// What a window does to a matching alert: `drop` keeps the alert with the window that
@@ -448,6 +456,8 @@ pub struct WindowRecord {
     pub created_by: String,
     /// When a user ended it early.
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// How many alerts it dropped.
+    pub dropped_alerts: i64,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -469,4 +479,170 @@ impl WindowRecord {
                 .map(|start| (start, start + self.spec.duration))
         })
     }
+}
+
+/// The window that takes a new alert, with the occurrence running when it came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    pub window_id: SuppressionWindowId,
+    pub mode: Mode,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+}
+
+/// An organization's windows that may still apply (not cancelled, not over), in the order
+/// they were created: the first whose filter selects an alert and whose occurrence is
+/// running takes it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Windows {
+    windows: Vec<WindowRecord>,
+    drops_seen: bool,
+}
+
+impl Windows {
+    /// `drops_seen`: whether the organization has ever had a `drop` window (a replay may
+    /// then name an alert one dropped, even after the window is gone).
+    pub fn new(windows: Vec<WindowRecord>, drops_seen: bool) -> Self {
+        Self {
+            drops_seen: drops_seen || windows_drop(&windows),
+            windows,
+        }
+    }
+
+    pub fn drops_seen(&self) -> bool {
+        self.drops_seen
+    }
+
+    pub fn as_slice(&self) -> &[WindowRecord] {
+        &self.windows
+    }
+
+    /// The window that takes a new ticket's alert at `now`, if any.
+    pub fn applied(&self, ticket: &Ticket, now: DateTime<Utc>) -> Option<Applied> {
+        self.windows
+            .iter()
+            .filter(|w| w.cancelled_at.is_none_or(|c| c > now))
+            .filter(|w| w.spec.filter.as_ref().is_none_or(|f| f.matches(ticket)))
+            .find_map(|w| {
+                w.spec
+                    .occurrence_at(now)
+                    .map(|(starts_at, ends_at)| Applied {
+                        window_id: w.id,
+                        mode: w.spec.mode,
+                        starts_at,
+                        ends_at,
+                    })
+            })
+    }
+}
+
+fn windows_drop(windows: &[WindowRecord]) -> bool {
+    windows.iter().any(|w| w.spec.mode == Mode::Drop)
+}
+
+/// A ticket made silent by a `suppress` window: no events, assignment, SLA clock or
+/// escalation until `until` (or the window's early cancel), when it is released
+/// ([`release`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Suppressed {
+    pub window_id: SuppressionWindowId,
+    /// The end of the occurrence that made it: its clocks were set to start then.
+    pub window_end: DateTime<Utc>,
+    /// When it is released: the occurrence's end, or the window's cancel if earlier.
+    pub until: DateTime<Utc>,
+}
+
+/// An alert a `drop` window took: kept with the window, no ticket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DroppedAlert {
+    /// Given by the store; 0 on one not yet stored.
+    pub id: i64,
+    pub window_id: SuppressionWindowId,
+    pub camera_id: CameraId,
+    pub provider_id: ProviderId,
+    pub external_id: Option<ExternalId>,
+    pub title: Title,
+    pub severity: Severity,
+    pub alert_type: Option<AlertType>,
+    pub payload: AlertData,
+    pub occurred_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+}
+
+impl DroppedAlert {
+    /// `alert`, of a ticket on `camera_id`, taken by `window_id`.
+    pub fn new(window_id: SuppressionWindowId, camera_id: CameraId, alert: &AlertRecord) -> Self {
+        Self {
+            id: 0,
+            window_id,
+            camera_id,
+            provider_id: alert.provider_id,
+            external_id: alert.external_id.clone(),
+            title: alert.title.clone(),
+            severity: alert.severity,
+            alert_type: alert.alert_type.clone(),
+            payload: alert.payload.clone(),
+            occurred_at: alert.occurred_at,
+            received_at: alert.received_at,
+        }
+    }
+}
+
+/// The dedup key of the ticket a `collect` window's occurrence gathers its alerts in: one
+/// per window, occurrence (and provider: a ticket is one provider's).
+pub fn collect_key(applied: &Applied) -> DedupKey {
+    DedupKey::window(applied.window_id, applied.starts_at)
+}
+
+/// A suppressed ticket released at `now`: it starts as if created then. Released before
+/// its window's end (the window was cancelled) its clocks start now: every due and warning
+/// time and its escalation chain move earlier by the time left (on a business calendar,
+/// keeping the calendar time they had from the end); released late (every instance was
+/// down) it starts at the end, as the window said. An active ticket is announced with one
+/// `ticket_created` event; one resolved while silent is released without any. `None` for
+/// a ticket not suppressed.
+pub fn release(ticket: &Ticket, now: DateTime<Utc>) -> Option<Released> {
+    let suppressed = ticket.suppressed?;
+    let at = now.min(suppressed.until);
+    let end = suppressed.window_end;
+    let mut next = ticket.clone();
+    next.suppressed = None;
+    next.updated_at = now;
+    next.version += 1;
+    if !ticket.status.is_active() {
+        return Some(Released {
+            ticket: next,
+            event: None,
+        });
+    }
+    next.created_at = at;
+    if at < end {
+        let calendar = next.sla_calendar.clone();
+        let moved = |t: DateTime<Utc>| match calendar.as_deref() {
+            Some(c) => c.add(at, c.between(end, t)).unwrap_or(t - (end - at)),
+            None => t - (end - at),
+        };
+        next.first_response_due_at = moved(next.first_response_due_at);
+        next.resolution_due_at = moved(next.resolution_due_at);
+        next.first_response_warn_at = next.first_response_warn_at.map(moved);
+        next.resolution_warn_at = next.resolution_warn_at.map(moved);
+        if let Some(chain) = &next.escalation {
+            let mut chain = (**chain).clone();
+            chain.started_at = at;
+            next.escalation = Some(std::sync::Arc::new(chain));
+        }
+    }
+    let event = OutboxEvent::ticket_created(&next);
+    Some(Released {
+        ticket: next,
+        event: Some(event),
+    })
+}
+
+/// A released ticket and its announcement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Released {
+    pub ticket: Ticket,
+    /// `ticket_created`, for a ticket still active.
+    pub event: Option<OutboxEvent>,
 }

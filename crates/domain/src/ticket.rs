@@ -20,6 +20,7 @@ use crate::model::{
 };
 use crate::policy::SlaRules;
 use crate::sla::{SlaPolicy, SlaState, SlaStatus, SlaTarget, TargetView};
+use crate::suppression::{Applied, DroppedAlert, Mode, Suppressed, collect_key};
 
 /// A ticket as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +79,8 @@ pub struct Ticket {
     pub(crate) resolved_by: Option<Actor>,
     /// Set once it has been reopened by alerts often enough (see [`crate::flapping`]).
     pub(crate) flapping: Option<Flapping>,
+    /// Set while a `suppress` window keeps it silent ([`crate::suppression`]).
+    pub(crate) suppressed: Option<Suppressed>,
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) updated_at: DateTime<Utc>,
     /// Increases on every change; the ETag.
@@ -125,6 +128,7 @@ pub struct TicketRecord {
     pub reopen_count: i32,
     pub resolved_by: Option<Actor>,
     pub flapping: Option<Flapping>,
+    pub suppressed: Option<Suppressed>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -176,6 +180,7 @@ impl Ticket {
             reopen_count,
             resolved_by,
             flapping,
+            suppressed,
             created_at,
             updated_at,
             version,
@@ -218,6 +223,7 @@ impl Ticket {
             reopen_count,
             resolved_by,
             flapping,
+            suppressed,
             created_at,
             updated_at,
             version,
@@ -265,6 +271,7 @@ impl Ticket {
             reopen_count,
             resolved_by,
             flapping,
+            suppressed,
             created_at,
             updated_at,
             version,
@@ -309,6 +316,9 @@ impl Ticket {
         if reopen_count < 0 {
             return broken("reopen_count", "must not be negative");
         }
+        if suppressed.is_some_and(|s| s.until > s.window_end) {
+            return broken("suppressed_until", "must not be after the window's end");
+        }
         // Kept only while resolved: a store may hold a stale one on a reopened ticket (a
         // previous release reopened without clearing it).
         let resolved_by = resolved_by.filter(|_| status.is_resolution());
@@ -350,6 +360,7 @@ impl Ticket {
             reopen_count,
             resolved_by,
             flapping,
+            suppressed,
             created_at,
             updated_at,
             version,
@@ -419,6 +430,11 @@ pub struct TicketDraft {
     /// How the organization treats an alert for a ticket resolved automatically a moment
     /// ago ([`crate::flapping`]).
     pub flap: FlapPolicy,
+    /// The suppression window that takes the alert, if one does.
+    pub window: Option<Applied>,
+    /// Whether the organization has had a `drop` window: a replay may name a dropped
+    /// alert.
+    pub drops_seen: bool,
 }
 
 impl TicketDraft {
@@ -431,6 +447,12 @@ impl TicketDraft {
     /// The ticket `alert` would open in organization `org` at `now`: due and warning times
     /// from the first of the organization's `rules` that takes it (see
     /// [`SlaRules::select`]), counted on that policy's calendar, else from `default`.
+    ///
+    /// The first suppression window whose occurrence is running and whose filter selects
+    /// the alert takes it ([`crate::suppression::Windows::applied`]): under `collect` the
+    /// ticket's key is the occurrence's ([`collect_key`]); under `suppress` it is silent
+    /// until the occurrence ends, and its clocks and escalation chain start then, with no
+    /// assignment now; under `drop` the store keeps the alert without a ticket.
     pub fn under(
         org: OrgId,
         alert: NewAlert,
@@ -439,13 +461,36 @@ impl TicketDraft {
         now: DateTime<Utc>,
     ) -> Self {
         let mut draft = Self::with_default(org, alert, default, now);
+        draft.window = rules.windows().applied(&draft.ticket, now);
+        draft.drops_seen = rules.windows().drops_seen();
+        let start = match draft.window {
+            Some(w) if w.mode == Mode::Suppress => {
+                draft.ticket.suppressed = Some(Suppressed {
+                    window_id: w.window_id,
+                    window_end: w.ends_at,
+                    until: w.ends_at,
+                });
+                let ticket = &mut draft.ticket;
+                let due = default.due_times(ticket.severity, w.ends_at);
+                ticket.first_response_due_at = due.first_response;
+                ticket.resolution_due_at = due.resolution;
+                ticket.first_response_warn_at = Some(due.first_response_warn);
+                ticket.resolution_warn_at = Some(due.resolution_warn);
+                w.ends_at
+            }
+            Some(w) if w.mode == Mode::Collect => {
+                draft.ticket.dedup_key = collect_key(&w);
+                now
+            }
+            _ => now,
+        };
         if let Some((policy, targets)) = rules.select(&draft.ticket) {
             let ticket = &mut draft.ticket;
             let due = crate::policy::due_times(
                 targets,
                 policy.warn_percent.unwrap_or(default.warn_percent()),
                 policy.calendar.as_deref(),
-                now,
+                start,
             );
             ticket.first_response_due_at = due.first_response;
             ticket.resolution_due_at = due.resolution;
@@ -456,9 +501,11 @@ impl TicketDraft {
         }
         draft.ticket.escalation = rules
             .escalations()
-            .chain_for(&draft.ticket, now)
+            .chain_for(&draft.ticket, start)
             .map(Arc::new);
-        draft.assignment = rules.assignments().plan_for(&draft.ticket);
+        if !draft.ticket.is_silent() {
+            draft.assignment = rules.assignments().plan_for(&draft.ticket);
+        }
         draft.ticket.auto_resolve = rules.auto_resolves().plan_for(&draft.ticket).map(Arc::new);
         draft.flap = *rules.flapping();
         draft
@@ -525,6 +572,7 @@ impl TicketDraft {
             reopen_count: 0,
             resolved_by: None,
             flapping: None,
+            suppressed: None,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -534,6 +582,8 @@ impl TicketDraft {
             alert: record,
             assignment: None,
             flap: FlapPolicy::default(),
+            window: None,
+            drops_seen: false,
         }
     }
 
@@ -677,11 +727,19 @@ impl Ticket {
     pub fn flapping(&self) -> Option<&Flapping> {
         self.flapping.as_ref()
     }
+    pub fn suppressed(&self) -> Option<&Suppressed> {
+        self.suppressed.as_ref()
+    }
+    /// Whether a `suppress` window keeps it silent: nothing it does makes an event until
+    /// it is released.
+    pub fn is_silent(&self) -> bool {
+        self.suppressed.is_some()
+    }
 
-    /// Whether an automatic event of this ticket at `now` must stay unsent: it is flapping
-    /// and one went out less than its interval ago.
+    /// Whether an automatic event of this ticket at `now` must stay unsent: it is silent,
+    /// or flapping and one went out less than its interval ago.
     pub fn automatic_events_muted(&self, now: DateTime<Utc>) -> bool {
-        self.flapping.is_some_and(|f| f.mutes(now))
+        self.is_silent() || self.flapping.is_some_and(|f| f.mutes(now))
     }
 
     /// Records that an automatic event of this ticket went out at `now` (for a flapping
@@ -828,6 +886,10 @@ pub enum Ingested {
     Replayed(Ticket),
     /// The alert reopened the ticket an auto-resolve rule had just resolved (flapping).
     Reopened(Ticket),
+    /// A `drop` window took the alert: kept with the window, no ticket.
+    Dropped(DroppedAlert),
+    /// The same (`provider_id`, `external_id`) was dropped before: that alert, unchanged.
+    DropReplayed(DroppedAlert),
 }
 
 /// A ticket with its comments and history, oldest first.

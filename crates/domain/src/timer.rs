@@ -12,6 +12,7 @@ use crate::event::OutboxEvent;
 use crate::lifecycle::release_hold;
 use crate::model::name_enum;
 use crate::sla::{SlaState, SlaTarget};
+use crate::suppression::{Released, release};
 use crate::ticket::{HistoryEntry, Ticket};
 
 name_enum!(
@@ -19,13 +20,15 @@ name_enum!(
     /// from at `hold_until`; `sla_warning` warns that a pending target's share has elapsed;
     /// `sla_breach` records a target's breach once its due time has passed; `escalation`
     /// runs the chain's next step; `auto_resolve` ends the quiet period of the ticket's
-    /// auto-resolve rule.
+    /// auto-resolve rule; `release` ends a suppressed ticket's silence when its window ends
+    /// (a cancel of the window moves it to that moment).
     TimerKind {
         HoldEnd = "hold_end",
         SlaWarning = "sla_warning",
         Escalation = "escalation",
         SlaBreach = "sla_breach",
         AutoResolve = "auto_resolve",
+        Release = "release",
     }
 );
 
@@ -57,6 +60,7 @@ impl Ticket {
             // Due at the last alert plus the quiet period as it stands: a merged alert
             // moves the due time, and a timer that finds an alert came since moves on.
             TimerKind::AutoResolve => quiet_until(self),
+            TimerKind::Release => self.suppressed.map(|s| s.until),
         }
     }
 
@@ -97,6 +101,9 @@ pub enum Fired {
     /// The auto-resolve rule's quiet period ended: the ticket resolved, or left with a
     /// system comment.
     AutoResolved(AutoResolved),
+    /// A suppressed ticket's silence ended: the ticket as if created then, and its
+    /// `ticket_created` event if it is still active.
+    Released(Released),
 }
 
 /// Fires the timer of `kind` on `ticket` at `now`; `None` when nothing is due any more.
@@ -114,6 +121,7 @@ pub fn fire(ticket: &Ticket, kind: TimerKind, now: DateTime<Utc>) -> Option<Fire
         TimerKind::Escalation => escalate(ticket, now).map(Fired::Escalated),
         TimerKind::SlaBreach => breach(ticket, now),
         TimerKind::AutoResolve => auto_resolve(ticket, Cause::Quiet, now).map(Fired::AutoResolved),
+        TimerKind::Release => release(ticket, now).map(Fired::Released),
     }
 }
 

@@ -148,7 +148,12 @@ async fn ingest_passes_an_open_draft_due_at_now_plus_the_severity_targets() {
             });
         let svc = service(repo, now);
 
-        let (outcome, view) = svc.ingest(ORG, alert(severity)).await.unwrap();
+        let (outcome, view) = svc
+            .ingest(ORG, alert(severity))
+            .await
+            .unwrap()
+            .ticket()
+            .unwrap();
 
         assert_eq!(outcome, IngestOutcome::Created, "{severity}");
         let seen = seen.lock().unwrap();
@@ -202,7 +207,7 @@ async fn ingest_uses_the_services_sla_policy_and_the_alerts_occurred_at() {
 
     let mut a = alert(Severity::Low);
     a.occurred_at = Some(occurred);
-    let (_, view) = svc.ingest(ORG, a).await.unwrap();
+    let (_, view) = svc.ingest(ORG, a).await.unwrap().ticket().unwrap();
 
     assert_eq!(
         view.ticket.first_response_due_at(),
@@ -235,7 +240,12 @@ async fn ingest_maps_merged_and_replayed_to_their_outcomes_with_the_stored_ticke
             .return_once(move |_, _, _| Ok(answer(returned)));
         let svc = service(repo, t0() + TimeDelta::minutes(5));
 
-        let (outcome, view) = svc.ingest(ORG, alert(Severity::Critical)).await.unwrap();
+        let (outcome, view) = svc
+            .ingest(ORG, alert(Severity::Critical))
+            .await
+            .unwrap()
+            .ticket()
+            .unwrap();
 
         assert_eq!(outcome, expected);
         assert_eq!(
@@ -257,7 +267,12 @@ async fn ingest_view_flags_a_breach_of_the_ticket_it_merged_into() {
         .return_once(move |_, _, _| Ok(Ingested::Merged(existing)));
     let svc = service(repo, t0() + TimeDelta::minutes(20));
 
-    let (outcome, view) = svc.ingest(ORG, alert(Severity::High)).await.unwrap();
+    let (outcome, view) = svc
+        .ingest(ORG, alert(Severity::High))
+        .await
+        .unwrap()
+        .ticket()
+        .unwrap();
 
     assert_eq!(outcome, IngestOutcome::Merged);
     assert_eq!(view.sla.first_response, SlaState::Breached);

@@ -138,7 +138,7 @@ fn rule_columns() -> diesel::dsl::AsSelect<RuleRow, diesel::pg::Pg> {
 
 /// The organization's active rules in order (inside a transaction scoped to it).
 pub(crate) async fn active_rules(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     org: OrgId,
 ) -> Result<Vec<AssignmentRuleRecord>, DbError> {
     let rows: Vec<RuleRow> = assignment_rules::table
@@ -150,7 +150,7 @@ pub(crate) async fn active_rules(
             assignment_rules::id,
         ))
         .select(rule_columns())
-        .load(conn)
+        .load(&mut &*conn)
         .await?;
     rows.into_iter()
         .map(AssignmentRuleRecord::try_from)

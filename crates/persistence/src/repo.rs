@@ -6,10 +6,11 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Double, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use ticket_domain::suppression::DroppedAlert;
 use ticket_domain::{
-    AutoResolved, CameraId, Comment, Cursor, DueTimer, EndDecision, EndEvent, Ended, Escalation,
-    HealthCheck, HistoryEntry, IngestDecision, Ingested, ListQuery, OrgId, OutboxEvent, Page,
-    ProviderId, Reopened, RepositoryError, ResolutionCounts, Severity, SlaTarget, Status,
+    AutoResolved, CameraId, Comment, Cursor, DueTimer, Earlier, EndDecision, EndEvent, Ended,
+    Escalation, HealthCheck, HistoryEntry, IngestDecision, Ingested, ListQuery, OrgId, OutboxEvent,
+    Page, ProviderId, Reopened, RepositoryError, ResolutionCounts, Severity, SlaTarget, Status,
     StoredAlert, TargetStats, Ticket, TicketDetails, TicketDraft, TicketFilter, TicketRef,
     TicketRepository, TicketStats, Visibility, decide, decide_end,
 };
@@ -21,11 +22,12 @@ use crate::filter::{Bind, Conditions, sla_clock_sql};
 use crate::pool::PgPool;
 use crate::prepared::Prepared;
 use crate::rows::{
-    AlertRow, CommentRow, HistoryRow, NewAlertRow, NewHistoryRow, NewNotificationRow, NewTicketRow,
-    TicketChanges, TicketRow,
+    AlertRow, CommentRow, DroppedAlertRow, HistoryRow, NewAlertRow, NewDroppedAlertRow,
+    NewHistoryRow, NewNotificationRow, NewTicketRow, TicketChanges, TicketRow,
 };
 use crate::schema::{
-    notification_logs, ticket_alerts, ticket_comments, ticket_state_history, tickets,
+    dropped_alerts, notification_logs, ticket_alerts, ticket_comments, ticket_state_history,
+    tickets,
 };
 use crate::timers;
 
@@ -191,7 +193,24 @@ async fn ingest_once(
         .await
         .optional()
     };
-    let (earlier, active, resolved) = match lookup.external_id {
+    // An alert a `drop` window took keeps its id too: looked for only in organizations
+    // that have had such a window (one more statement in the same pipeline).
+    let dropped = async {
+        let (Some(external_id), true) = (lookup.external_id, lookup.dropped_too) else {
+            return Ok(None);
+        };
+        Prepared(
+            dropped_alerts::table
+                .filter(dropped_alerts::org_id.eq(org.as_uuid()))
+                .filter(dropped_alerts::provider_id.eq(lookup.provider_id.as_uuid()))
+                .filter(dropped_alerts::external_id.eq(external_id.as_str()))
+                .select(DroppedAlertRow::as_select()),
+        )
+        .get_result::<DroppedAlertRow>(&mut &*conn)
+        .await
+        .optional()
+    };
+    let (earlier, active, resolved, dropped) = match lookup.external_id {
         Some(external_id) => {
             let earlier = ticket_alerts::table
                 .inner_join(tickets::table)
@@ -200,26 +219,47 @@ async fn ingest_once(
                 .filter(ticket_alerts::external_id.eq(external_id.as_str()))
                 .select(TicketRow::as_select())
                 .first::<TicketRow>(&mut &*conn);
-            let (scoped, locked, earlier, active, resolved) =
-                tokio::join!(set_org(conn, org), incident, earlier, active, resolved);
+            let (scoped, locked, earlier, active, resolved, dropped) = tokio::join!(
+                set_org(conn, org),
+                incident,
+                earlier,
+                active,
+                resolved,
+                dropped
+            );
             scoped?;
             locked?;
-            (earlier.optional()?, active.optional()?, resolved?)
+            (earlier.optional()?, active.optional()?, resolved?, dropped?)
         }
         None => {
             let (scoped, locked, active, resolved) =
                 tokio::join!(set_org(conn, org), incident, active, resolved);
             scoped?;
             locked?;
-            (None, active.optional()?, resolved?)
+            (None, active.optional()?, resolved?, None)
         }
     };
-    let earlier = earlier.map(Ticket::try_from).transpose()?;
+    let earlier = match (earlier, dropped) {
+        (Some(row), _) => Some(Earlier::Ticket(Ticket::try_from(row)?)),
+        (None, Some(row)) => Some(Earlier::Dropped(DroppedAlert::try_from(row)?)),
+        (None, None) => None,
+    };
     let candidate = active.or(resolved).map(Ticket::try_from).transpose()?;
     let alert = &draft.alert;
 
     match decide(draft, earlier, candidate, now) {
         IngestDecision::Replay(ticket) => Ok(Ingested::Replayed(ticket)),
+        IngestDecision::ReplayDropped(alert) => Ok(Ingested::DropReplayed(alert)),
+        IngestDecision::Drop(alert) => {
+            let row = Prepared(
+                diesel::insert_into(dropped_alerts::table)
+                    .values(NewDroppedAlertRow::new(org, &alert))
+                    .returning(DroppedAlertRow::as_returning()),
+            )
+            .get_result::<DroppedAlertRow>(&mut &*conn)
+            .await?;
+            Ok(Ingested::Dropped(DroppedAlert::try_from(row)?))
+        }
         IngestDecision::Merge { ticket, event } => {
             let (updated, stored, evented) = tokio::join!(
                 Prepared(
@@ -239,11 +279,16 @@ async fn ingest_once(
                     ))
                 )
                 .execute(&mut &*conn),
-                Prepared(
-                    diesel::insert_into(notification_logs::table)
-                        .values(NewNotificationRow::new(org, &event))
-                )
-                .execute(&mut &*conn),
+                async {
+                    // A silent ticket's merges make no event.
+                    let Some(event) = &event else { return Ok(0) };
+                    Prepared(
+                        diesel::insert_into(notification_logs::table)
+                            .values(NewNotificationRow::new(org, event)),
+                    )
+                    .execute(&mut &*conn)
+                    .await
+                },
             );
             updated?;
             stored?;
@@ -283,7 +328,7 @@ async fn ingest_once(
             };
             let ticket = assigned.as_ref().map_or(&draft.ticket, |a| &a.ticket);
             let mut history = vec![draft.history()];
-            let mut events = vec![&event];
+            let mut events: Vec<&OutboxEvent> = event.iter().collect();
             if let Some(a) = &assigned {
                 history.extend(a.history.clone());
                 events.push(&a.event);
@@ -647,7 +692,7 @@ pub(crate) const TICKET_COLUMNS: &str = "id, org_id, number, title, description,
     sla_paused_seconds, first_response_warn_at, resolution_warn_at, first_response_warned_at, \
     resolution_warned_at, first_response_breach_notified_at, resolution_breach_notified_at, \
     created_at, updated_at, version, sla_policy_id, sla_calendar, escalation, auto_resolve, reopen_count, resolved_by, \
-    flapping";
+    flapping, suppression_window_id, suppressed_window_end, suppressed_until";
 
 /// Records one target's breaches at `now` (at most `limit`), inside a transaction.
 async fn record_breaches(
@@ -834,6 +879,8 @@ impl TicketRepository for PgTicketRepository {
                         Ingested::Merged(_) => "alerts_merged_total",
                         Ingested::Replayed(_) => "alerts_replayed_total",
                         Ingested::Reopened(_) => "flap_reopens_total",
+                        Ingested::Dropped(_) => "alerts_dropped_total",
+                        Ingested::DropReplayed(_) => "alerts_replayed_total",
                     };
                     metrics::counter!(counter).increment(1);
                     // A new ticket an assignment rule assigned made one transition more.
@@ -1040,7 +1087,9 @@ impl TicketRepository for PgTicketRepository {
         expected_version: i64,
         entry: &HistoryEntry,
     ) -> Result<(), RepositoryError> {
-        let changed_event = OutboxEvent::status_changed(ticket, entry);
+        // A silent ticket's changes make no event (`Ticket::is_silent`).
+        let changed_event =
+            (!ticket.is_silent()).then(|| OutboxEvent::status_changed(ticket, entry));
         let mut conn = self.conn().await?;
         conn.transaction(async |c| {
             // One pipeline (see `ingest_once`); if the version check matched nothing, the
@@ -1053,7 +1102,7 @@ impl TicketRepository for PgTicketRepository {
                     ticket,
                     expected_version,
                     entry,
-                    std::slice::from_ref(&changed_event)
+                    changed_event.as_slice()
                 ),
                 timers::keep(c, ticket),
             );
@@ -1107,18 +1156,25 @@ impl TicketRepository for PgTicketRepository {
                     return Err(exists.map_or(DbError::NotFound, |_| DbError::VersionConflict));
                 }
             };
-            let comment_event = OutboxEvent::comment_added(&ticket, comment);
+            let comment_event =
+                (!ticket.is_silent()).then(|| OutboxEvent::comment_added(&ticket, comment));
             let (stored, evented) = tokio::join!(
                 Prepared(
                     diesel::insert_into(ticket_comments::table)
                         .values(CommentRow::new(org, comment))
                 )
                 .execute(&mut &**c),
-                Prepared(
-                    diesel::insert_into(notification_logs::table)
-                        .values(NewNotificationRow::new(org, &comment_event))
-                )
-                .execute(&mut &**c),
+                async {
+                    let Some(event) = &comment_event else {
+                        return Ok(0);
+                    };
+                    Prepared(
+                        diesel::insert_into(notification_logs::table)
+                            .values(NewNotificationRow::new(org, event)),
+                    )
+                    .execute(&mut &**c)
+                    .await
+                },
             );
             stored?;
             evented?;

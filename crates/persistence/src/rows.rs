@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use ticket_domain::SuppressionWindowId;
+use ticket_domain::suppression::{DroppedAlert, Suppressed};
 use ticket_domain::{
     Actor, AlertData, AlertRecord, AlertType, AutoResolve, BusinessCalendar, CameraId, Comment,
     CommentBody, CommentId, DedupKey, DeliveryStatus, Description, Escalation, EventType,
@@ -17,7 +19,8 @@ use uuid::Uuid;
 
 use crate::error::DbError;
 use crate::schema::{
-    notification_logs, ticket_alerts, ticket_comments, ticket_state_history, tickets,
+    dropped_alerts, notification_logs, ticket_alerts, ticket_comments, ticket_state_history,
+    tickets,
 };
 
 fn corrupt(error: FieldError) -> DbError {
@@ -70,6 +73,9 @@ pub(crate) struct TicketRow {
     reopen_count: i32,
     resolved_by: Option<String>,
     flapping: Option<serde_json::Value>,
+    suppression_window_id: Option<Uuid>,
+    suppressed_window_end: Option<DateTime<Utc>>,
+    suppressed_until: Option<DateTime<Utc>>,
 }
 
 /// The hold of a row: all of its columns or none (the CHECK `held_has_hold` says so too).
@@ -168,6 +174,24 @@ impl TryFrom<TicketRow> for Ticket {
                 .map(Flapping::parse)
                 .transpose()
                 .map_err(corrupt)?,
+            suppressed: match (
+                r.suppression_window_id,
+                r.suppressed_window_end,
+                r.suppressed_until,
+            ) {
+                (Some(window), Some(window_end), Some(until)) => Some(Suppressed {
+                    window_id: SuppressionWindowId::from_uuid(window),
+                    window_end,
+                    until,
+                }),
+                (None, None, None) => None,
+                _ => {
+                    return Err(DbError::Corrupt(format!(
+                        "ticket {}: suppressed: some columns set, not all",
+                        r.id
+                    )));
+                }
+            },
             first_response_warn_at: r.first_response_warn_at,
             resolution_warn_at: r.resolution_warn_at,
             first_response_warned_at: r.first_response_warned_at,
@@ -217,6 +241,9 @@ pub(crate) struct NewTicketRow<'a> {
     escalation: Option<serde_json::Value>,
     auto_resolve: Option<serde_json::Value>,
     reopen_count: i32,
+    suppression_window_id: Option<Uuid>,
+    suppressed_window_end: Option<DateTime<Utc>>,
+    suppressed_until: Option<DateTime<Utc>>,
 }
 
 impl<'a> From<&'a Ticket> for NewTicketRow<'a> {
@@ -253,6 +280,9 @@ impl<'a> From<&'a Ticket> for NewTicketRow<'a> {
             escalation: t.escalation().map(Escalation::to_json),
             auto_resolve: t.auto_resolve().map(AutoResolve::to_json),
             reopen_count: t.reopen_count(),
+            suppression_window_id: t.suppressed().map(|s| s.window_id.as_uuid()),
+            suppressed_window_end: t.suppressed().map(|s| s.window_end),
+            suppressed_until: t.suppressed().map(|s| s.until),
         }
     }
 }
@@ -285,6 +315,9 @@ pub(crate) struct TicketChanges<'a> {
     reopen_count: i32,
     resolved_by: Option<String>,
     flapping: Option<serde_json::Value>,
+    suppression_window_id: Option<Uuid>,
+    suppressed_window_end: Option<DateTime<Utc>>,
+    suppressed_until: Option<DateTime<Utc>>,
     updated_at: DateTime<Utc>,
     version: i64,
 }
@@ -313,6 +346,9 @@ impl<'a> From<&'a Ticket> for TicketChanges<'a> {
             reopen_count: t.reopen_count(),
             resolved_by: t.resolved_by().map(ToString::to_string),
             flapping: t.flapping().map(Flapping::to_json),
+            suppression_window_id: t.suppressed().map(|s| s.window_id.as_uuid()),
+            suppressed_window_end: t.suppressed().map(|s| s.window_end),
+            suppressed_until: t.suppressed().map(|s| s.until),
             updated_at: t.updated_at(),
             version: t.version(),
         }
@@ -566,5 +602,84 @@ impl TryFrom<AlertRow> for StoredAlert {
                 received_at: r.received_at,
             },
         })
+    }
+}
+
+/// An alert a `drop` window took (`dropped_alerts`).
+#[derive(Debug, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = dropped_alerts, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct DroppedAlertRow {
+    id: i64,
+    window_id: Uuid,
+    provider_id: Uuid,
+    external_id: Option<String>,
+    camera_id: i64,
+    title: String,
+    severity: String,
+    alert_type: Option<String>,
+    payload: serde_json::Value,
+    occurred_at: DateTime<Utc>,
+    received_at: DateTime<Utc>,
+}
+
+impl TryFrom<DroppedAlertRow> for DroppedAlert {
+    type Error = DbError;
+
+    /// Read as a ticket's alert is (the same columns, checked the same way), without the
+    /// ticket.
+    fn try_from(r: DroppedAlertRow) -> Result<Self, DbError> {
+        let stored = StoredAlert::try_from(AlertRow {
+            id: r.id,
+            ticket_id: Uuid::nil(),
+            provider_id: r.provider_id,
+            external_id: r.external_id,
+            title: r.title,
+            severity: r.severity,
+            alert_type: r.alert_type,
+            payload: r.payload,
+            occurred_at: r.occurred_at,
+            received_at: r.received_at,
+        })?;
+        let mut dropped = DroppedAlert::new(
+            SuppressionWindowId::from_uuid(r.window_id),
+            CameraId::parse(r.camera_id, "camera_id").map_err(corrupt)?,
+            &stored.alert,
+        );
+        dropped.id = stored.id;
+        Ok(dropped)
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = dropped_alerts)]
+pub(crate) struct NewDroppedAlertRow<'a> {
+    org_id: Uuid,
+    window_id: Uuid,
+    provider_id: Uuid,
+    external_id: Option<&'a str>,
+    camera_id: i64,
+    title: &'a str,
+    severity: &'static str,
+    alert_type: Option<&'a str>,
+    payload: &'a serde_json::Value,
+    occurred_at: DateTime<Utc>,
+    received_at: DateTime<Utc>,
+}
+
+impl<'a> NewDroppedAlertRow<'a> {
+    pub(crate) fn new(org: OrgId, a: &'a DroppedAlert) -> Self {
+        Self {
+            org_id: org.as_uuid(),
+            window_id: a.window_id.as_uuid(),
+            provider_id: a.provider_id.as_uuid(),
+            external_id: a.external_id.as_ref().map(|e| e.as_str()),
+            camera_id: a.camera_id.get(),
+            title: a.title.as_str(),
+            severity: a.severity.as_str(),
+            alert_type: a.alert_type.as_ref().map(AlertType::as_str),
+            payload: a.payload.as_json(),
+            occurred_at: a.occurred_at,
+            received_at: a.received_at,
+        }
     }
 }

@@ -57,6 +57,9 @@ diesel::table! {
         reopen_count -> Int4,
         resolved_by -> Nullable<Text>,
         flapping -> Nullable<Jsonb>,
+        suppression_window_id -> Nullable<Uuid>,
+        suppressed_window_end -> Nullable<Timestamptz>,
+        suppressed_until -> Nullable<Timestamptz>,
     }
 }
 
@@ -144,6 +147,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     escalation_policies,
     auto_resolve_rules,
     suppression_windows,
+    dropped_alerts,
     operator_groups,
     assignment_rules,
     operators,
@@ -269,5 +273,22 @@ diesel::table! {
         version -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    dropped_alerts (org_id, id) {
+        org_id -> Uuid,
+        id -> Int8,
+        window_id -> Uuid,
+        provider_id -> Uuid,
+        external_id -> Nullable<Text>,
+        camera_id -> Int8,
+        title -> Text,
+        severity -> Text,
+        alert_type -> Nullable<Text>,
+        payload -> Jsonb,
+        occurred_at -> Timestamptz,
+        received_at -> Timestamptz,
     }
 }

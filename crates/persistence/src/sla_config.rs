@@ -12,6 +12,7 @@ use diesel::dsl::exists;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use ticket_domain::suppression::Windows;
 use ticket_domain::{
     AppliedPolicy, AssignmentRuleRecord, AssignmentRules, AutoResolveRuleRecord, AutoResolveRules,
     BusinessCalendar, CalendarId, CalendarRecord, CalendarSpec, ConfigError,
@@ -408,13 +409,17 @@ impl SlaConfigRepository for PgSlaConfig {
             Ok(rules) => return Ok(rules),
             Err(writes) => writes,
         };
-        let (rows, escalations, assignments, auto_resolves, settings): (
+        let (rows, escalations, assignments, auto_resolves, settings, windows): (
             Vec<(PolicyRow, Option<serde_json::Value>)>,
             Vec<EscalationRow>,
             Vec<AssignmentRuleRecord>,
             Vec<AutoResolveRuleRecord>,
             Option<serde_json::Value>,
+            Windows,
         ) = read_in!(self, org, |c| {
+            // The cache follows the real clock: a window over by now is over for every
+            // later alert.
+            let windows = crate::suppression::live_windows(c, org, Utc::now()).await?;
             let assignments = crate::assignment::active_rules(c, org).await?;
             let auto_resolves = crate::auto_resolve::active_rules(c, org).await?;
             let settings = organizations::table
@@ -459,6 +464,7 @@ impl SlaConfigRepository for PgSlaConfig {
                 assignments,
                 auto_resolves,
                 settings,
+                windows,
             ))
         })?;
         // Policies sharing a calendar share one parsed copy.
@@ -502,7 +508,8 @@ impl SlaConfigRepository for PgSlaConfig {
                         .as_ref()
                         .map(FlapPolicy::of_settings)
                         .unwrap_or_default(),
-                ),
+                )
+                .with_windows(windows),
         );
         self.remember(org, writes, &rules);
         Ok(rules)

@@ -6,12 +6,15 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use ticket_domain::AssignmentRules;
+use ticket_domain::suppression::Released;
 use ticket_domain::timer::fire;
 use ticket_domain::{
     AutoResolve, AutoResolved, DueTimer, Escalated, Escalation, Fired, OrgId, OutboxEvent, Ticket,
     TicketId, TimerKind,
 };
 
+use crate::assignment::assign_new;
 use crate::error::DbError;
 use crate::prepared::Prepared;
 use crate::repo::{TICKET_COLUMNS, set_org, store_transition};
@@ -212,6 +215,9 @@ pub(crate) async fn fire_one(
                 .increment(1);
             next
         }
+        Some(Fired::Released(released)) => {
+            store_released(conn, org, &ticket, released, now).await?
+        }
         Some(Fired::AutoResolved(AutoResolved::Declined {
             ticket: next,
             comment,
@@ -239,6 +245,81 @@ pub(crate) async fn fire_one(
     kept?;
     dropped?;
     Ok(true)
+}
+
+/// Stores a suppressed ticket's release (see [`ticket_domain::suppression::release`]): the
+/// ticket as if created now, its `ticket_created` event and, still active, what the
+/// organization's assignment rules do to a new ticket now (as at creation: the history
+/// row and event of the assignment, or `assignment_failed`). Returns the ticket as stored.
+async fn store_released(
+    conn: &AsyncPgConnection,
+    org: OrgId,
+    before: &Ticket,
+    released: Released,
+    now: DateTime<Utc>,
+) -> Result<Ticket, DbError> {
+    let Released { ticket, event } = released;
+    let assigned = match &event {
+        Some(_) => {
+            let rules = AssignmentRules::new(crate::assignment::active_rules(conn, org).await?);
+            match rules.plan_for(&ticket) {
+                Some(plan) => Some(assign_new(conn, org, &ticket, &plan, now).await?),
+                None => None,
+            }
+        }
+        None => None,
+    };
+    let (after, history, mut events) = match assigned {
+        Some(a) => (a.ticket, a.history, vec![a.event]),
+        None => (ticket, None, Vec::new()),
+    };
+    events.splice(0..0, event);
+    let history: Vec<NewHistoryRow> = history.iter().map(|h| NewHistoryRow::new(org, h)).collect();
+    let notifications: Vec<NewNotificationRow> = events
+        .iter()
+        .map(|e| NewNotificationRow::new(org, e))
+        .collect();
+    let (updated, logged, evented) = tokio::join!(
+        Prepared(
+            diesel::update(
+                tickets::table
+                    .find(after.id().as_uuid())
+                    .filter(tickets::org_id.eq(org.as_uuid()))
+                    .filter(tickets::version.eq(before.version())),
+            )
+            .set((
+                TicketChanges::from(&after),
+                tickets::created_at.eq(after.created_at()),
+                tickets::escalation.eq(after.escalation().map(Escalation::to_json)),
+            )),
+        )
+        .execute(&mut &*conn),
+        async {
+            if history.is_empty() {
+                return Ok(0);
+            }
+            Prepared(diesel::insert_into(ticket_state_history::table).values(&history))
+                .execute(&mut &*conn)
+                .await
+        },
+        async {
+            if notifications.is_empty() {
+                return Ok(0);
+            }
+            Prepared(diesel::insert_into(notification_logs::table).values(&notifications))
+                .execute(&mut &*conn)
+                .await
+        },
+    );
+    if updated? != 1 {
+        return Err(DbError::Corrupt(
+            "a locked ticket changed under its release".to_owned(),
+        ));
+    }
+    logged?;
+    evented?;
+    metrics::counter!("tickets_released_total").increment(1);
+    Ok(after)
 }
 
 /// Stores a locked ticket's warning and breach stamps with their events (none for a

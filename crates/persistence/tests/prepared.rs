@@ -99,7 +99,12 @@ async fn every_write(
     camera: i64,
 ) {
     let org = Organization::DEFAULT_ID;
-    let (_, created) = service.ingest(org, alert(camera)).await.unwrap();
+    let (_, created) = service
+        .ingest(org, alert(camera))
+        .await
+        .unwrap()
+        .ticket()
+        .unwrap();
     service.ingest(org, alert(camera)).await.unwrap(); // merged
     let id = TicketRef::Id(created.ticket.id());
     let change = StatusChange {

@@ -698,7 +698,8 @@ fn domain_enums() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static st
             names(TimerKind::ALL, TimerKind::as_str),
         ),
         (("tickets", "severity"), severities.clone()),
-        (("ticket_alerts", "severity"), severities),
+        (("ticket_alerts", "severity"), severities.clone()),
+        (("dropped_alerts", "severity"), severities),
         (
             ("ticket_comments", "visibility"),
             names(Visibility::ALL, Visibility::as_str),
@@ -821,6 +822,10 @@ async fn enum_checks_allow_exactly_the_domain_values() {
         "INSERT INTO suppression_windows (org_id, id, reason, mode, starts_at, \
            duration_seconds, created_by, created_at, updated_at) \
            VALUES ('00000000-0000-0000-0000-000000000001', $1, 'r', 'drop', now(), 60, 'op', \
+           now(), now())",
+        "INSERT INTO dropped_alerts (org_id, window_id, provider_id, camera_id, title, severity, \
+           payload, occurred_at, received_at) \
+           VALUES ('00000000-0000-0000-0000-000000000001', $1, $1, 9, 'alert', 'high', '{}', \
            now(), now())",
     ];
     for sql in rows {

@@ -21,7 +21,7 @@ use ticket_persistence::{
 };
 use uuid::Uuid;
 
-const TENANT_TABLES: [&str; 15] = [
+const TENANT_TABLES: [&str; 16] = [
     "organizations",
     "tickets",
     "ticket_alerts",
@@ -34,6 +34,7 @@ const TENANT_TABLES: [&str; 15] = [
     "escalation_policies",
     "auto_resolve_rules",
     "suppression_windows",
+    "dropped_alerts",
     "operator_groups",
     "assignment_rules",
     "operators",
@@ -81,7 +82,7 @@ async fn two_organizations(db: &TestDatabase) -> (OrgId, OrgId) {
             dedup_key: None,
         };
         let now = Utc::now() - TimeDelta::hours(1);
-        let draft = TicketDraft::new(org, alert, &SlaPolicy::default(), now);
+        let draft = TicketDraft::new(org, alert.clone(), &SlaPolicy::default(), now);
         repo.ingest(org, draft, now).await.unwrap();
         let sla = PgSlaConfig::new(pool.clone());
         let calendar = sla
@@ -180,11 +181,13 @@ async fn two_organizations(db: &TestDatabase) -> (OrgId, OrgId) {
         )
         .await
         .unwrap();
+        // Drops camera 424242's alerts, and has dropped one.
         sla.create_suppression_window(
             org,
             &ticket_domain::suppression::WindowSpec::parse(
-                serde_json::json!({"reason": "Nobody's", "starts_at": "2020-01-01T00:00:00Z",
-                    "duration": 60})
+                serde_json::json!({"reason": "Nobody's", "starts_at": now, "duration": "3h",
+                    "mode": "drop",
+                    "filter": {"field": "camera_id", "op": "eq", "value": 424242}})
                 .as_object()
                 .unwrap(),
             )
@@ -194,6 +197,17 @@ async fn two_organizations(db: &TestDatabase) -> (OrgId, OrgId) {
         )
         .await
         .unwrap();
+        let rules = sla.sla_rules(org).await.unwrap();
+        let dropped = NewAlert {
+            camera_id: CameraId::parse(424242, "camera_id").unwrap(),
+            ..alert
+        };
+        let draft = TicketDraft::under(org, dropped, &SlaPolicy::default(), &rules, Utc::now());
+        let taken = repo.ingest(org, draft, Utc::now()).await.unwrap();
+        assert!(
+            matches!(taken, ticket_domain::Ingested::Dropped(_)),
+            "{taken:?}"
+        );
         ids.push(org);
     }
     (ids[0], ids[1])

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use ticket_domain::suppression::DroppedAlert;
 use ticket_domain::{
     AlertData, AlertType, CameraId, Comment, CommentBody, Cursor, DedupKey, Description, EndEvent,
     ExternalId, FieldError, Filter, HistoryEntry, ListQuery, NewAlert, PageLimit, ProviderId,
@@ -290,6 +291,61 @@ pub struct EndEventResponse<'a> {
     pub ticket: Option<TicketResponse<'a>>,
 }
 
+/// An alert a `drop` suppression window took: kept with the window, no ticket.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DroppedAlertResponse {
+    #[schema(minimum = 1)]
+    pub id: i64,
+    pub suppression_window_id: Uuid,
+    #[schema(minimum = 0)]
+    pub camera_id: i64,
+    pub provider_id: Uuid,
+    #[schema(value_type = Option<ExternalIdSchema>)]
+    pub external_id: Option<String>,
+    #[schema(value_type = TitleSchema)]
+    pub title: String,
+    #[schema(value_type = SeveritySchema)]
+    pub severity: Severity,
+    #[schema(value_type = Option<AlertTypeSchema>)]
+    pub alert_type: Option<String>,
+    /// The provider's payload as given.
+    #[schema(value_type = AlertDataSchema)]
+    pub alert_data: Value,
+    /// When the provider saw it.
+    pub occurred_at: DateTime<Utc>,
+    /// When the service took it in.
+    pub received_at: DateTime<Utc>,
+}
+
+impl From<DroppedAlert> for DroppedAlertResponse {
+    fn from(a: DroppedAlert) -> Self {
+        Self {
+            id: a.id,
+            suppression_window_id: a.window_id.as_uuid(),
+            camera_id: a.camera_id.get(),
+            provider_id: a.provider_id.as_uuid(),
+            external_id: a.external_id.map(ExternalId::into_inner),
+            title: a.title.into_inner(),
+            severity: a.severity,
+            alert_type: a.alert_type.map(AlertType::into_inner),
+            alert_data: a.payload.into_json(),
+            occurred_at: a.occurred_at,
+            received_at: a.received_at,
+        }
+    }
+}
+
+/// The answer to an alert a `drop` suppression window took (202): no ticket was made.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DroppedResponse {
+    #[schema(value_type = String, pattern = "^dropped$")]
+    pub outcome: &'static str,
+    /// Whether the same (`provider_id`, `external_id`) was dropped before: this is that
+    /// alert, and nothing was written.
+    pub replayed: bool,
+    pub alert: DroppedAlertResponse,
+}
+
 impl CreateTicketRequest {
     /// Parses every field, reporting all the invalid ones at once.
     pub fn parse(self) -> Result<NewAlert, ApiError> {
@@ -477,6 +533,10 @@ pub struct TicketResponse<'a> {
     /// Set once alerts have reopened it often enough: its automatic events (reopen,
     /// auto-resolution) then go out at most once per `event_interval_seconds`.
     pub flapping: Option<FlappingResponse>,
+    /// Set while a `suppress` suppression window keeps it silent: no events, assignment,
+    /// SLA clock or escalation until `until`, when it starts as if created then (its
+    /// `created_at` and due times move there, and one `ticket_created` event goes out).
+    pub suppressed: Option<SuppressedResponse>,
     /// The first response came after its due time, or has not come and the due time has
     /// passed (evaluated when the response is built).
     pub first_response_breached: bool,
@@ -491,6 +551,15 @@ pub struct TicketResponse<'a> {
     /// Starts at 1, +1 per change; the `ETag`.
     #[schema(minimum = 1)]
     pub version: i64,
+}
+
+/// What keeps a ticket silent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuppressedResponse {
+    /// The suppression window.
+    pub suppression_window_id: Uuid,
+    /// When it is released: the window's occurrence end, or its cancel.
+    pub until: DateTime<Utc>,
 }
 
 /// A flapping ticket's state.
@@ -606,6 +675,10 @@ impl<'a> From<&'a TicketView> for TicketResponse<'a> {
                 since: f.since,
                 event_interval_seconds: f.event_interval.num_seconds(),
                 notified_at: f.notified_at,
+            }),
+            suppressed: t.suppressed().map(|s| SuppressedResponse {
+                suppression_window_id: s.window_id.as_uuid(),
+                until: s.until,
             }),
             first_response_breached: view.sla.first_response.is_breached(),
             resolution_breached: view.sla.resolution.is_breached(),

@@ -4,17 +4,18 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use ticket_domain::{
     Action, Clock, EndEvent, Ended, HealthCheck, IngestOutcome, OrgId, OrganizationRepository,
-    OutboxRepository, SlaConfigRepository, TicketId, TicketNumber, TicketRef, TicketRepository,
-    TicketService,
+    OutboxRepository, Received, SlaConfigRepository, TicketId, TicketNumber, TicketRef,
+    TicketRepository, TicketService,
 };
 
 use crate::inbound::auth::caller_allowed;
 use crate::inbound::dto::SearchRequest;
 use crate::inbound::dto::parse_incoming;
 use crate::inbound::dto::{
-    AlertResponse, CommentRequest, CommentResponse, EndEventResponse, HealthResponse, Incoming,
-    NotificationResponse, OrganizationPatch, OrganizationResponse, PageResponse, ReadyResponse,
-    StatsResponse, StatusChangeRequest, TicketDetailsResponse, TicketResponse,
+    AlertResponse, CommentRequest, CommentResponse, DroppedAlertResponse, DroppedResponse,
+    EndEventResponse, HealthResponse, Incoming, NotificationResponse, OrganizationPatch,
+    OrganizationResponse, PageResponse, ReadyResponse, StatsResponse, StatusChangeRequest,
+    TicketDetailsResponse, TicketResponse,
 };
 use crate::inbound::extract::{etag, if_match, query_pairs, read_body, read_json};
 use crate::inbound::problem::{
@@ -162,7 +163,7 @@ pub(crate) async fn list_notifications(
 
 /// A page of a list fetched with one row more than `limit`: that row, if present, says
 /// another page follows, starting below the last id shown.
-fn id_paged<T, U>(
+pub(crate) fn id_paged<T, U>(
     mut rows: Vec<T>,
     limit: i64,
     id: impl Fn(&T) -> i64,
@@ -190,6 +191,13 @@ fn create_ticket_description() -> String {
          joins it (`alert_count` + 1, `last_alert_at` moved, severity raised if higher, due \
          times unchanged): 200.\n\
          3. **Create**: otherwise a new `open` ticket: 201.\n\n\
+         Suppression windows act between 2 and 3: the first window with an occurrence \
+         running whose filter selects the alert takes it. `drop`: the alert is kept with \
+         the window and no ticket is made: 202 `DroppedResponse` (a replay of it: 202 \
+         again, `replayed: true`). `collect`: the occurrence's alerts (per provider) gather \
+         in one ticket, whose `dedup_key` is `window/<window id>/<occurrence start>`. \
+         `suppress`: the new ticket is silent (`suppressed`) until the occurrence ends. \
+         A ticket active before the window is merged into as usual.\n\n\
          With `\"event_action\": \"resolve\"` the body is an **end event** \
          (`EndEventRequest`): the provider says an incident is over. It names the incident \
          by an earlier alert's `external_id` (that alert's ticket, if still active), else by \
@@ -220,6 +228,7 @@ fn create_ticket_description() -> String {
             ("Content-Location" = TicketLocationSchema, description = "The ticket"),
             ("ETag" = ETagSchema, description = "The ticket's version"),
         )),
+        (status = 202, description = "A `drop` suppression window took the alert: kept with the window, no ticket", body = DroppedResponse),
         (status = 400, response = MalformedRequest),
         (status = 413, response = PayloadTooLarge),
         (status = 422, response = ValidationError),
@@ -244,7 +253,16 @@ pub(crate) async fn create_ticket<R: TicketRepository, C: Clock>(
     };
     caller.require_post_alert(alert.provider_id)?;
     let rules = sla.sla_rules(caller.org).await?;
-    let (outcome, view) = service.ingest_under(caller.org, alert, &rules).await?;
+    let (outcome, view) = match service.ingest_under(caller.org, alert, &rules).await? {
+        Received::Ticket(outcome, view) => (outcome, view),
+        Received::Dropped { alert, replayed } => {
+            return Ok(HttpResponse::Accepted().json(DroppedResponse {
+                outcome: "dropped",
+                replayed,
+                alert: DroppedAlertResponse::from(alert),
+            }));
+        }
+    };
     let (id, version) = (view.ticket.id().as_uuid(), view.ticket.version());
     let mut response = match outcome {
         IngestOutcome::Created => {

@@ -588,6 +588,11 @@ named_schema!(
     AlertPageSchema as "AlertPage" = page_of("AlertResponse", ID_CURSOR_PATTERN)
 );
 named_schema!(
+    /// A page of the alerts a suppression window dropped.
+    DroppedAlertPageSchema as "DroppedAlertPage" =
+        page_of("DroppedAlertResponse", ID_CURSOR_PATTERN)
+);
+named_schema!(
     /// A page of outbox events.
     NotificationPageSchema as "NotificationPage" =
         page_of("NotificationResponse", ID_CURSOR_PATTERN)

@@ -19,13 +19,17 @@ use utoipa::{PartialSchema, ToSchema};
 
 use crate::inbound::auth::caller_allowed;
 use crate::inbound::config::{json_schema, object, with_etag};
+use crate::inbound::dto::DroppedAlertResponse;
 use crate::inbound::extract::{if_match, parse_time, query_pairs, read_json};
 use crate::inbound::problem::{
     ApiError, InternalError, MalformedRequest, NotPermitted, ObjectConflict, ObjectNotFound,
     PayloadTooLarge, ServiceUnavailable, ValidationError,
 };
+use crate::inbound::query::id_page;
+use crate::inbound::routes::id_paged;
 use crate::inbound::schemas::{
-    AlertTypeSchema, ETagSchema, IfMatchSchema, OrgRefSchema, SeveritySchema, from_json,
+    AlertTypeSchema, DroppedAlertPageSchema, ETagSchema, IdCursorSchema, IfMatchSchema,
+    OrgRefSchema, PageLimitSchema, SeveritySchema, from_json,
 };
 
 type Service<R, C> = web::Data<TicketService<R, C>>;
@@ -51,6 +55,7 @@ fn window_json(w: &WindowRecord, now: DateTime<Utc>) -> Value {
         fields.insert("occurrence".into(), occurrence.unwrap_or(Value::Null));
         fields.insert("created_by".into(), json!(w.created_by));
         fields.insert("cancelled_at".into(), json!(w.cancelled_at));
+        fields.insert("dropped_alerts".into(), json!(w.dropped_alerts));
         fields.insert("version".into(), json!(w.version));
         fields.insert("created_at".into(), json!(w.created_at));
         fields.insert("updated_at".into(), json!(w.updated_at));
@@ -94,9 +99,10 @@ pub(crate) async fn list_windows<R: TicketRepository, C: Clock>(
 
 /// Create a suppression window
 ///
-/// For camera maintenance: the alerts its filter selects while an occurrence runs are to
-/// be handled by its `mode` (not acting on alerts yet: windows are stored, listed and
-/// previewed). The creator is the caller. Admins only.
+/// For camera maintenance: a new alert its filter selects while an occurrence runs is
+/// handled by its `mode` (`drop`, `suppress`, `collect`; see `POST /api/tickets`). A
+/// ticket active before the window starts is left as it is. The creator is the caller.
+/// Admins only.
 #[utoipa::path(
     post,
     path = "/api/suppression-windows",
@@ -185,7 +191,9 @@ pub(crate) async fn get_window<R: TicketRepository, C: Clock>(
 
 /// Cancel a suppression window
 ///
-/// Ends it now, whatever its state; cancelling again changes nothing. Admins only.
+/// Ends it now, whatever its state; cancelling again changes nothing. The tickets it keeps
+/// silent are released at once (by the next timer round): each starts as if created then,
+/// with one `ticket_created` event. Admins only.
 #[utoipa::path(
     post,
     path = "/api/suppression-windows/{id}/cancel",
@@ -223,6 +231,50 @@ pub(crate) async fn cancel_window<R: TicketRepository, C: Clock>(
         window.version,
         window_json(&window, now),
     ))
+}
+
+/// Alerts a window dropped
+///
+/// The alerts a `drop` window took, newest first, one page at a time. Supervisors and
+/// admins.
+#[utoipa::path(
+    get,
+    path = "/api/suppression-windows/{id}/alerts",
+    tag = "configuration",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The window's id"),
+        ("X-Org-Id" = Option<OrgRefSchema>, Header, nullable = false),
+        ("limit" = Option<PageLimitSchema>, Query),
+        ("cursor" = Option<IdCursorSchema>, Query),
+    ),
+    responses(
+        (status = 200, description = "A page of dropped alerts", body = DroppedAlertPageSchema),
+        (status = 403, response = NotPermitted),
+        (status = 404, response = ObjectNotFound),
+        (status = 422, response = ValidationError),
+        (status = 500, response = InternalError),
+        (status = 503, response = ServiceUnavailable),
+    ),
+)]
+pub(crate) async fn window_alerts(
+    orgs: Orgs,
+    windows: Windows,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller_allowed(&req, orgs.as_ref(), Action::ReadConfig).await?;
+    let id = window_id(&path)?;
+    let (limit, before) = id_page(&query_pairs(&req), |_, _| None)?;
+    let alerts = windows
+        .dropped_alerts(caller.org, id, limit + 1, before)
+        .await?
+        .ok_or(ApiError::ObjectNotFound(WHAT))?;
+    Ok(HttpResponse::Ok().json(id_paged(
+        alerts,
+        limit,
+        |a| a.id,
+        DroppedAlertResponse::from,
+    )))
 }
 
 /// The alert a preview judges the windows' filters against: camera `camera_id`, and the
@@ -364,7 +416,7 @@ fn request_properties() -> Value {
         "filter": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Filter"}],
             "description": "Which alerts the window takes; absent or null: every one."},
         "mode": {"type": ["string", "null"], "enum": ["drop", "suppress", "collect", null],
-            "description": "What the window is to do to the alerts it selects: `drop` (keep the alert with the window, no ticket), `suppress` (the default: the ticket made but silent until the window ends) or `collect` (one ticket per occurrence gathers its alerts). Not acting on alerts yet: windows are stored, listed and previewed."},
+            "description": "What the window does to the new alerts it selects: `drop` (keep the alert with the window, no ticket), `suppress` (the default: the ticket made but silent until the window ends, then it starts as if created then) or `collect` (one ticket per occurrence, and provider, gathers its alerts)."},
         "starts_at": {"type": "string", "format": "date-time"},
         "ends_at": {"type": "string", "format": "date-time",
             "description": "After starts_at. Give ends_at or duration."},
@@ -418,6 +470,8 @@ json_schema!(
             "occurrence": occurrence,
             "created_by": {"type": "string"},
             "cancelled_at": {"type": ["string", "null"], "format": "date-time"},
+            "dropped_alerts": {"type": "integer", "minimum": 0,
+                "description": "How many alerts it dropped (mode drop): GET /api/suppression-windows/{id}/alerts lists them."},
             "version": {"type": "integer", "minimum": 1},
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time"}
@@ -428,7 +482,7 @@ json_schema!(
             "type": "object",
             "required": ["id", "reason", "filter", "mode", "starts_at", "ends_at", "duration",
                          "recurrence", "state", "occurrence", "created_by", "cancelled_at",
-                         "version", "created_at", "updated_at"],
+                         "dropped_alerts", "version", "created_at", "updated_at"],
             "properties": properties
         })
     }
@@ -467,6 +521,11 @@ pub fn configure<R: TicketRepository, C: Clock>(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/api/suppression-windows/{id}")
             .route(web::get().to(get_window::<R, C>))
+            .default_service(method_not_allowed("GET")),
+    )
+    .service(
+        web::resource("/api/suppression-windows/{id}/alerts")
+            .route(web::get().to(window_alerts))
             .default_service(method_not_allowed("GET")),
     )
     .service(

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS tickets_suppression_window_idx;

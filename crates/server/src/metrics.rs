@@ -4,13 +4,14 @@
 //! |---|---|---|
 //! | `http_requests_total` | counter | `method`, `route`, `status` |
 //! | `http_request_duration_seconds` | histogram | `method`, `route` |
-//! | `tickets_created_total`, `alerts_merged_total`, `alerts_replayed_total`, `flap_reopens_total` | counter | |
+//! | `tickets_created_total`, `alerts_merged_total`, `alerts_replayed_total`, `flap_reopens_total`, `alerts_dropped_total` | counter | |
 //! | `end_events_total` | counter | `outcome` (`resolved`, `declined`, `ignored`, `nothing_active`) |
 //! | `escalation_steps_total` | counter | (one per `ticket_escalated` event) |
 //! | `ticket_transitions_total` | counter | `to_status` |
 //! | `comments_added_total` | counter | |
 //! | `sla_breaches_total` | counter | |
 //! | `sla_warnings_total` | counter | |
+//! | `tickets_released_total` | counter | |
 //! | `notifications_sent_total` | counter | |
 //! | `notification_delivery_failures_total` | counter | `outcome` (`retry`, `gave_up`) |
 //! | `notifications_purged_total` | counter | |

@@ -8,7 +8,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::auto_resolve::{AutoResolved, Cause, auto_resolve};
 use crate::event::OutboxEvent;
 use crate::flapping::{Reopened, flap_reopen};
-use crate::model::{DedupKey, ExternalId, ProviderId, Status};
+use crate::inhibition::Inhibited;
+use crate::model::{AlertType, CameraId, DedupKey, ExternalId, ProviderId, Status};
 use crate::suppression::{DroppedAlert, Mode};
 use crate::ticket::{Ticket, TicketDraft};
 
@@ -27,6 +28,10 @@ pub struct IngestLookup<'a> {
     /// Without an active ticket, one resolved by an auto-resolve rule after this time is
     /// reopened ([`crate::flapping`]); `None`: never.
     pub reopen_resolved_after: Option<DateTime<Utc>>,
+    /// Look for an active ticket of this camera of one of these alert types (compared
+    /// without regard to ASCII case), which would silence a new ticket
+    /// ([`crate::inhibition`]); `None`: the draft cannot be silenced so.
+    pub inhibitors: Option<(CameraId, &'a [AlertType])>,
 }
 
 /// What the store found under the alert's (`provider_id`, `external_id`).
@@ -63,6 +68,10 @@ pub enum IngestDecision {
     /// Open the draft's ticket: store it, its first alert, its creation history row and
     /// `event` (none for a silent ticket: its release announces it).
     Create { event: Option<OutboxEvent> },
+    /// Open this ticket, the draft's silenced by an active ticket of its camera
+    /// ([`crate::inhibition`]): store it, its first alert and creation history row, with
+    /// no event and no assignment.
+    CreateInhibited(Box<Ticket>),
 }
 
 impl TicketDraft {
@@ -78,6 +87,10 @@ impl TicketDraft {
             reopen_resolved_after: (window > TimeDelta::zero())
                 .then(|| now.checked_sub_signed(window))
                 .flatten(),
+            inhibitors: (self.inhibit.may_silence(self.ticket.alert_type())
+                && !self.ticket.is_silent()
+                && self.window.is_none_or(|w| w.mode != Mode::Drop))
+            .then(|| (self.ticket.camera_id(), &*self.inhibit.alert_types)),
         }
     }
 }
@@ -103,6 +116,19 @@ pub fn decide(
     candidate: Option<Ticket>,
     now: DateTime<Utc>,
 ) -> IngestDecision {
+    decide_among(draft, earlier, candidate, None, now)
+}
+
+/// [`decide`], given also `inhibitor`, an active ticket of the draft's camera of an
+/// inhibiting alert type ([`IngestLookup::inhibitors`]): where a new ticket would be made
+/// and announced, it is made silent instead, until that ticket ends.
+pub fn decide_among(
+    draft: &TicketDraft,
+    earlier: Option<Earlier>,
+    candidate: Option<Ticket>,
+    inhibitor: Option<&Ticket>,
+    now: DateTime<Utc>,
+) -> IngestDecision {
     match earlier {
         Some(Earlier::Ticket(ticket)) => return IngestDecision::Replay(ticket),
         Some(Earlier::Dropped(alert)) => return IngestDecision::ReplayDropped(alert),
@@ -113,8 +139,26 @@ pub fn decide(
             && t.provider_id() == draft.ticket.provider_id()
             && t.dedup_key() == draft.ticket.dedup_key()
     };
-    let create = || IngestDecision::Create {
-        event: (!draft.ticket.is_silent()).then(|| OutboxEvent::ticket_created(&draft.ticket)),
+    let inhibitor = inhibitor.filter(|t| {
+        t.org_id() == draft.ticket.org_id()
+            && t.camera_id() == draft.ticket.camera_id()
+            && t.status().is_active()
+            && t.alert_type().is_some_and(|a| draft.inhibit.inhibits(a))
+            && draft.inhibit.may_silence(draft.ticket.alert_type())
+            && !draft.ticket.is_silent()
+    });
+    let create = || match inhibitor {
+        Some(by) => {
+            let mut ticket = draft.ticket.clone();
+            ticket.inhibited = Some(Inhibited {
+                by: by.id(),
+                on_end: draft.inhibit.on_end,
+            });
+            IngestDecision::CreateInhibited(Box::new(ticket))
+        }
+        None => IngestDecision::Create {
+            event: (!draft.ticket.is_silent()).then(|| OutboxEvent::ticket_created(&draft.ticket)),
+        },
     };
     let candidate = candidate.filter(same_incident);
     if let Some(active) = candidate.as_ref().filter(|t| t.status().is_active()) {
@@ -129,7 +173,7 @@ pub fn decide(
             &draft.alert,
         ));
     }
-    match candidate.filter(|_| !draft.ticket.is_silent()) {
+    match candidate.filter(|_| !draft.ticket.is_silent() && inhibitor.is_none()) {
         Some(resolved) => match flap_reopen(&resolved, &draft.alert, &draft.flap, now) {
             Some(mut reopened) => {
                 // A reopen starts the chain of the escalation policy that selects the

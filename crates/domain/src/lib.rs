@@ -13,6 +13,7 @@ pub mod event;
 pub mod filter;
 pub mod flapping;
 pub mod ingest;
+pub mod inhibition;
 pub mod lifecycle;
 pub mod model;
 pub mod notification;
@@ -44,7 +45,8 @@ pub use event::{EventType, OutboxEvent};
 pub use filter::Filter;
 pub use flapping::{FlapPolicy, Flapping, Reopened};
 pub use ingest::{
-    Earlier, EndDecision, EndEvent, Ended, IngestDecision, IngestLookup, decide, decide_end,
+    Earlier, EndDecision, EndEvent, Ended, IngestDecision, IngestLookup, decide, decide_among,
+    decide_end,
 };
 pub use lifecycle::{AssigneeRule, StatusChange, TransitionError};
 pub use model::*;

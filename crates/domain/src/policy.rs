@@ -15,6 +15,7 @@ use crate::error::{FieldError, ValidationErrors};
 use crate::escalation::EscalationRules;
 use crate::filter::Filter;
 use crate::flapping::FlapPolicy;
+use crate::inhibition::InhibitPolicy;
 use crate::model::{CalendarId, RuleName, Severity, SlaPolicyId};
 use crate::sla::{DueTimes, SlaTargets};
 use crate::suppression::Windows;
@@ -224,6 +225,7 @@ pub struct SlaRules {
     auto_resolves: AutoResolveRules,
     flapping: FlapPolicy,
     windows: Windows,
+    inhibition: InhibitPolicy,
 }
 
 impl SlaRules {
@@ -235,7 +237,18 @@ impl SlaRules {
             auto_resolves: AutoResolveRules::default(),
             flapping: FlapPolicy::default(),
             windows: Windows::default(),
+            inhibition: InhibitPolicy::default(),
         }
+    }
+
+    /// These rules, with the organization's inhibition of offline cameras' alerts.
+    pub fn with_inhibition(mut self, inhibition: InhibitPolicy) -> Self {
+        self.inhibition = inhibition;
+        self
+    }
+
+    pub fn inhibition(&self) -> &InhibitPolicy {
+        &self.inhibition
     }
 
     /// These rules, with the organization's suppression windows that may still apply.

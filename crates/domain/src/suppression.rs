@@ -14,16 +14,20 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Utc, Weekday};
 use chrono_tz::Tz;
 use serde_json::{Map, Value, json};
 
+use crate::actor::{Actor, SystemActor, SystemKind};
 use crate::calendar::{MAX_SPAN, parse_time_zone, resolve};
 use crate::error::{FieldError, ValidationErrors};
 use crate::event::OutboxEvent;
 use crate::filter::Filter;
+use crate::inhibition::{self, OnEnd};
+use crate::lifecycle::{StatusChange, apply_as};
 use crate::model::{
     AlertData, AlertType, CameraId, DedupKey, ExternalId, ProviderId, Severity,
     SuppressionWindowId, Title, name_enum,
 };
+use crate::model::{Reason, Status};
 use crate::policy::parse_span;
-use crate::ticket::{AlertRecord, Ticket};
+use crate::ticket::{AlertRecord, HistoryEntry, Ticket};
 
 name_enum!(
     /// What a window does to a matching alert: `drop` keeps the alert with the window that
@@ -594,33 +598,61 @@ pub fn collect_key(applied: &Applied) -> DedupKey {
     DedupKey::window(applied.window_id, applied.starts_at)
 }
 
-/// A suppressed ticket released at `now`: it starts as if created then. Released before
-/// its window's end (the window was cancelled) its clocks start now: every due and warning
-/// time and its escalation chain move earlier by the time left (on a business calendar,
+/// A silent ticket released at `now`: it starts as if created then.
+///
+/// Silenced by a `suppress` window, it is released at the occurrence's end: released
+/// before it (the window was cancelled) its clocks start now, every due and warning time
+/// and its escalation chain moving earlier by the time left (on a business calendar,
 /// keeping the calendar time they had from the end); released late (every instance was
-/// down) it starts at the end, as the window said. An active ticket is announced with one
-/// `ticket_created` event; one resolved while silent is released without any. `None` for
-/// a ticket not suppressed.
+/// down) it starts at the end, as the window said. Silenced by an inhibiting ticket
+/// ([`crate::inhibition`]), it is released when that ticket ends: its clocks move later by
+/// the time it was silent, or, under `on_end: drop`, it is resolved without a word.
+///
+/// An active ticket is announced with one `ticket_created` event; one resolved while
+/// silent is released without any. `None` for a ticket that is not silent.
 pub fn release(ticket: &Ticket, now: DateTime<Utc>) -> Option<Released> {
-    let suppressed = ticket.suppressed?;
-    let at = now.min(suppressed.until);
-    let end = suppressed.window_end;
+    let (at, base) = match (ticket.suppressed, ticket.inhibited) {
+        (Some(s), _) => (now.min(s.until), s.window_end),
+        (None, Some(_)) => (now, ticket.created_at),
+        (None, None) => return None,
+    };
     let mut next = ticket.clone();
     next.suppressed = None;
+    next.inhibited = None;
     next.updated_at = now;
     next.version += 1;
     if !ticket.status.is_active() {
         return Some(Released {
             ticket: next,
+            history: None,
             event: None,
         });
     }
+    if ticket.inhibited.is_some_and(|i| i.on_end == OnEnd::Drop) {
+        let actor = Actor::System(SystemActor::builtin(SystemKind::Suppression, "inhibition"));
+        let change = StatusChange {
+            target: Status::Resolved,
+            assignee_id: None,
+            reason: Reason::parse(inhibition::REASON, "reason").ok(),
+            hold_until: None,
+        };
+        // Every active status may be resolved; a refusal would leave it silent for good,
+        // so it is released instead.
+        if let Ok((mut resolved, history)) = apply_as(&next, &change, actor, now) {
+            resolved.version = next.version;
+            return Some(Released {
+                ticket: resolved,
+                history: Some(history),
+                event: None,
+            });
+        }
+    }
     next.created_at = at;
-    if at < end {
+    if at != base {
         let calendar = next.sla_calendar.clone();
         let moved = |t: DateTime<Utc>| match calendar.as_deref() {
-            Some(c) => c.add(at, c.between(end, t)).unwrap_or(t - (end - at)),
-            None => t - (end - at),
+            Some(c) => c.add(at, c.between(base, t)).unwrap_or(t + (at - base)),
+            None => t + (at - base),
         };
         next.first_response_due_at = moved(next.first_response_due_at);
         next.resolution_due_at = moved(next.resolution_due_at);
@@ -635,6 +667,7 @@ pub fn release(ticket: &Ticket, now: DateTime<Utc>) -> Option<Released> {
     let event = OutboxEvent::ticket_created(&next);
     Some(Released {
         ticket: next,
+        history: None,
         event: Some(event),
     })
 }
@@ -643,6 +676,8 @@ pub fn release(ticket: &Ticket, now: DateTime<Utc>) -> Option<Released> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Released {
     pub ticket: Ticket,
+    /// The resolution of a dropped one.
+    pub history: Option<HistoryEntry>,
     /// `ticket_created`, for a ticket still active.
     pub event: Option<OutboxEvent>,
 }

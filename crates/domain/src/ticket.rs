@@ -13,6 +13,7 @@ use crate::calendar::BusinessCalendar;
 use crate::error::FieldError;
 use crate::escalation::Escalation;
 use crate::flapping::{FlapPolicy, Flapping};
+use crate::inhibition::{InhibitPolicy, Inhibited};
 use crate::model::{
     AlertData, AlertType, CameraId, CommentBody, CommentId, DedupKey, Description, ExternalId,
     OrgId, ProviderId, Reason, Severity, SlaPolicyId, Status, TicketId, TicketNumber, Title,
@@ -81,6 +82,8 @@ pub struct Ticket {
     pub(crate) flapping: Option<Flapping>,
     /// Set while a `suppress` window keeps it silent ([`crate::suppression`]).
     pub(crate) suppressed: Option<Suppressed>,
+    /// Set while an active ticket of its camera keeps it silent ([`crate::inhibition`]).
+    pub(crate) inhibited: Option<Inhibited>,
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) updated_at: DateTime<Utc>,
     /// Increases on every change; the ETag.
@@ -129,6 +132,7 @@ pub struct TicketRecord {
     pub resolved_by: Option<Actor>,
     pub flapping: Option<Flapping>,
     pub suppressed: Option<Suppressed>,
+    pub inhibited: Option<Inhibited>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -181,6 +185,7 @@ impl Ticket {
             resolved_by,
             flapping,
             suppressed,
+            inhibited,
             created_at,
             updated_at,
             version,
@@ -224,6 +229,7 @@ impl Ticket {
             resolved_by,
             flapping,
             suppressed,
+            inhibited,
             created_at,
             updated_at,
             version,
@@ -272,6 +278,7 @@ impl Ticket {
             resolved_by,
             flapping,
             suppressed,
+            inhibited,
             created_at,
             updated_at,
             version,
@@ -319,6 +326,12 @@ impl Ticket {
         if suppressed.is_some_and(|s| s.until > s.window_end) {
             return broken("suppressed_until", "must not be after the window's end");
         }
+        if suppressed.is_some() && inhibited.is_some() {
+            return broken(
+                "inhibited_by",
+                "a ticket is silenced by a window or a ticket",
+            );
+        }
         // Kept only while resolved: a store may hold a stale one on a reopened ticket (a
         // previous release reopened without clearing it).
         let resolved_by = resolved_by.filter(|_| status.is_resolution());
@@ -361,6 +374,7 @@ impl Ticket {
             resolved_by,
             flapping,
             suppressed,
+            inhibited,
             created_at,
             updated_at,
             version,
@@ -435,6 +449,9 @@ pub struct TicketDraft {
     /// Whether the organization has had a `drop` window: a replay may name a dropped
     /// alert.
     pub drops_seen: bool,
+    /// How the organization silences a camera's alerts while it is offline or tampered
+    /// with.
+    pub inhibit: InhibitPolicy,
 }
 
 impl TicketDraft {
@@ -508,6 +525,7 @@ impl TicketDraft {
         }
         draft.ticket.auto_resolve = rules.auto_resolves().plan_for(&draft.ticket).map(Arc::new);
         draft.flap = *rules.flapping();
+        draft.inhibit = rules.inhibition().clone();
         draft
     }
 
@@ -573,6 +591,7 @@ impl TicketDraft {
             resolved_by: None,
             flapping: None,
             suppressed: None,
+            inhibited: None,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -584,6 +603,7 @@ impl TicketDraft {
             flap: FlapPolicy::default(),
             window: None,
             drops_seen: false,
+            inhibit: InhibitPolicy::default(),
         }
     }
 
@@ -730,10 +750,13 @@ impl Ticket {
     pub fn suppressed(&self) -> Option<&Suppressed> {
         self.suppressed.as_ref()
     }
-    /// Whether a `suppress` window keeps it silent: nothing it does makes an event until
-    /// it is released.
+    pub fn inhibited(&self) -> Option<&Inhibited> {
+        self.inhibited.as_ref()
+    }
+    /// Whether a `suppress` window or an inhibiting ticket keeps it silent: nothing it
+    /// does makes an event until it is released.
     pub fn is_silent(&self) -> bool {
-        self.suppressed.is_some()
+        self.suppressed.is_some() || self.inhibited.is_some()
     }
 
     /// Whether an automatic event of this ticket at `now` must stay unsent: it is silent,

@@ -37,6 +37,13 @@ impl Ticket {
     pub fn timer(&self, kind: TimerKind) -> Option<DateTime<Utc>> {
         match kind {
             TimerKind::HoldEnd => self.hold.as_ref().and_then(|h| h.until),
+            // A silent ticket warns, breaches and escalates only once released (a window's
+            // due times come after its end anyway; an inhibited ticket's do not).
+            TimerKind::SlaWarning | TimerKind::SlaBreach | TimerKind::Escalation
+                if self.is_silent() =>
+            {
+                None
+            }
             // Held, the clocks stand still: leaving the hold schedules the warning again.
             TimerKind::SlaWarning if self.hold.is_some() => None,
             TimerKind::SlaWarning => SlaTarget::ALL

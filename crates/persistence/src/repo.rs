@@ -12,7 +12,7 @@ use ticket_domain::{
     Escalation, HealthCheck, HistoryEntry, IngestDecision, Ingested, ListQuery, OrgId, OutboxEvent,
     Page, ProviderId, Reopened, RepositoryError, ResolutionCounts, Severity, SlaTarget, Status,
     StoredAlert, TargetStats, Ticket, TicketDetails, TicketDraft, TicketFilter, TicketRef,
-    TicketRepository, TicketStats, Visibility, decide, decide_end,
+    TicketRepository, TicketStats, Visibility, decide_among, decide_end,
 };
 use uuid::Uuid;
 
@@ -210,7 +210,31 @@ async fn ingest_once(
         .await
         .optional()
     };
-    let (earlier, active, resolved, dropped) = match lookup.external_id {
+    // An active ticket of the camera that would silence a new one (inhibition): one more
+    // statement in the same pipeline, on a small partial index (000061). Share-locked, so
+    // its end waits for this alert's ticket and then finds it to release.
+    let inhibitor = async {
+        let Some((camera, types)) = lookup.inhibitors else {
+            return Ok(None);
+        };
+        let types: Vec<String> = types.iter().map(|t| t.as_str().to_lowercase()).collect();
+        Prepared(
+            diesel::sql_query(format!(
+                "SELECT {TICKET_COLUMNS} FROM tickets \
+                 WHERE org_id = $1 AND camera_id = $2 AND {} \
+                   AND lower(alert_type) = ANY($3) \
+                 ORDER BY created_at, id LIMIT 1 FOR SHARE",
+                &*ACTIVE_SQL
+            ))
+            .bind::<diesel::sql_types::Uuid, _>(org.as_uuid())
+            .bind::<diesel::sql_types::BigInt, _>(camera.get())
+            .bind::<Array<Text>, _>(types),
+        )
+        .get_result::<TicketRow>(&mut &*conn)
+        .await
+        .optional()
+    };
+    let (earlier, active, resolved, dropped, inhibitor) = match lookup.external_id {
         Some(external_id) => {
             let earlier = ticket_alerts::table
                 .inner_join(tickets::table)
@@ -219,26 +243,34 @@ async fn ingest_once(
                 .filter(ticket_alerts::external_id.eq(external_id.as_str()))
                 .select(TicketRow::as_select())
                 .first::<TicketRow>(&mut &*conn);
-            let (scoped, locked, earlier, active, resolved, dropped) = tokio::join!(
+            let (scoped, locked, earlier, active, resolved, dropped, inhibitor) = tokio::join!(
                 set_org(conn, org),
                 incident,
                 earlier,
                 active,
                 resolved,
-                dropped
+                dropped,
+                inhibitor
             );
             scoped?;
             locked?;
-            (earlier.optional()?, active.optional()?, resolved?, dropped?)
+            (
+                earlier.optional()?,
+                active.optional()?,
+                resolved?,
+                dropped?,
+                inhibitor?,
+            )
         }
         None => {
-            let (scoped, locked, active, resolved) =
-                tokio::join!(set_org(conn, org), incident, active, resolved);
+            let (scoped, locked, active, resolved, inhibitor) =
+                tokio::join!(set_org(conn, org), incident, active, resolved, inhibitor);
             scoped?;
             locked?;
-            (None, active.optional()?, resolved?, None)
+            (None, active.optional()?, resolved?, None, inhibitor?)
         }
     };
+    let inhibitor = inhibitor.map(Ticket::try_from).transpose()?;
     let earlier = match (earlier, dropped) {
         (Some(row), _) => Some(Earlier::Ticket(Ticket::try_from(row)?)),
         (None, Some(row)) => Some(Earlier::Dropped(DroppedAlert::try_from(row)?)),
@@ -247,8 +279,20 @@ async fn ingest_once(
     let candidate = active.or(resolved).map(Ticket::try_from).transpose()?;
     let alert = &draft.alert;
 
-    match decide(draft, earlier, candidate, now) {
+    // A ticket silenced by an inhibitor is made as any other, without its event or
+    // assignment.
+    let (inhibited, decision) =
+        match decide_among(draft, earlier, candidate, inhibitor.as_ref(), now) {
+            IngestDecision::CreateInhibited(ticket) => {
+                (Some(*ticket), IngestDecision::Create { event: None })
+            }
+            decision => (None, decision),
+        };
+    match decision {
         IngestDecision::Replay(ticket) => Ok(Ingested::Replayed(ticket)),
+        IngestDecision::CreateInhibited(_) => Err(DbError::Corrupt(
+            "an inhibited creation left unconverted".to_owned(),
+        )),
         IngestDecision::ReplayDropped(alert) => Ok(Ingested::DropReplayed(alert)),
         IngestDecision::Drop(alert) => {
             let row = Prepared(
@@ -320,13 +364,15 @@ async fn ingest_once(
             Ok(Ingested::Reopened(ticket))
         }
         IngestDecision::Create { event } => {
+            let made = inhibited.as_ref().unwrap_or(&draft.ticket);
             // An assignment rule assigns it in this transaction (one or two more round
             // trips, only for tickets a rule takes).
-            let assigned = match &draft.assignment {
-                Some(plan) => Some(assign_new(conn, org, &draft.ticket, plan, now).await?),
+            let plan = draft.assignment.as_ref().filter(|_| !made.is_silent());
+            let assigned = match plan {
+                Some(plan) => Some(assign_new(conn, org, made, plan, now).await?),
                 None => None,
             };
-            let ticket = assigned.as_ref().map_or(&draft.ticket, |a| &a.ticket);
+            let ticket = assigned.as_ref().map_or(made, |a| &a.ticket);
             let mut history = vec![draft.history()];
             let mut events: Vec<&OutboxEvent> = event.iter().collect();
             if let Some(a) = &assigned {
@@ -634,7 +680,32 @@ pub(crate) async fn store_transition(
         .execute(&mut &*conn)
         .await
     };
-    let (updated, chained, logged, evented) = tokio::join!(
+    // A ticket that stops being active releases the tickets it kept silent
+    // (`inhibition`): their release timers are due now. Sent after the update, whose row
+    // lock waits for any alert share-locking this ticket as their inhibitor, so the
+    // statement's snapshot sees that alert's ticket too.
+    let ended = entry.from_status.is_none_or(Status::is_active) && !entry.to_status.is_active();
+    let releasing = async {
+        if !ended {
+            return Ok(0);
+        }
+        Prepared(
+            diesel::sql_query(
+                "INSERT INTO ticket_timers (ticket_id, kind, org_id, due_at) \
+                 SELECT id, 'release', org_id, $3 FROM tickets \
+                 WHERE org_id = $1 AND inhibited_by = $2 \
+                 ON CONFLICT (ticket_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(org.as_uuid())
+            .bind::<diesel::sql_types::Uuid, _>(ticket.id().as_uuid())
+            .bind::<Timestamptz, _>(entry.changed_at),
+        )
+        .execute(&mut &*conn)
+        .await
+    };
+    // A silent ticket's changes, a user's or a timer's, make no event.
+    let events = if ticket.is_silent() { &[][..] } else { events };
+    let (updated, releasing, chained, logged, evented) = tokio::join!(
         Prepared(
             diesel::update(
                 tickets::table
@@ -645,6 +716,7 @@ pub(crate) async fn store_transition(
             .set(TicketChanges::from(ticket))
         )
         .execute(&mut &*conn),
+        releasing,
         chained,
         Prepared(
             diesel::insert_into(ticket_state_history::table).values(NewHistoryRow::new(org, entry))
@@ -677,11 +749,22 @@ pub(crate) async fn store_transition(
     if updated.map_err(DbError::from_update)? != 1 {
         return Err(DbError::VersionConflict);
     }
+    releasing?;
     chained?;
     logged?;
     evented?;
     Ok(())
 }
+
+/// `status IN (<the active statuses>)`, spelled as the partial indexes over active tickets
+/// (000061) spell it, so a prepared statement's plan can use them.
+static ACTIVE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let list: Vec<String> = Status::ACTIVE
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    format!("status IN ({})", list.join(", "))
+});
 
 /// Every column of `tickets` the domain reads, named: cached statements must not use `*`
 /// (see `prepared`).
@@ -692,7 +775,8 @@ pub(crate) const TICKET_COLUMNS: &str = "id, org_id, number, title, description,
     sla_paused_seconds, first_response_warn_at, resolution_warn_at, first_response_warned_at, \
     resolution_warned_at, first_response_breach_notified_at, resolution_breach_notified_at, \
     created_at, updated_at, version, sla_policy_id, sla_calendar, escalation, auto_resolve, reopen_count, resolved_by, \
-    flapping, suppression_window_id, suppressed_window_end, suppressed_until";
+    flapping, suppression_window_id, suppressed_window_end, suppressed_until, inhibited_by, \
+    inhibited_on_end";
 
 /// Records one target's breaches at `now` (at most `limit`), inside a transaction.
 async fn record_breaches(

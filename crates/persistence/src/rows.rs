@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use ticket_domain::SuppressionWindowId;
+use ticket_domain::inhibition::{Inhibited, OnEnd};
 use ticket_domain::suppression::{DroppedAlert, Suppressed};
 use ticket_domain::{
     Actor, AlertData, AlertRecord, AlertType, AutoResolve, BusinessCalendar, CameraId, Comment,
@@ -76,6 +77,8 @@ pub(crate) struct TicketRow {
     suppression_window_id: Option<Uuid>,
     suppressed_window_end: Option<DateTime<Utc>>,
     suppressed_until: Option<DateTime<Utc>>,
+    inhibited_by: Option<Uuid>,
+    inhibited_on_end: Option<String>,
 }
 
 /// The hold of a row: all of its columns or none (the CHECK `held_has_hold` says so too).
@@ -192,6 +195,19 @@ impl TryFrom<TicketRow> for Ticket {
                     )));
                 }
             },
+            inhibited: match (r.inhibited_by, r.inhibited_on_end) {
+                (Some(by), Some(on_end)) => Some(Inhibited {
+                    by: TicketId::from_uuid(by),
+                    on_end: OnEnd::parse(&on_end, "inhibited_on_end").map_err(corrupt)?,
+                }),
+                (None, None) => None,
+                _ => {
+                    return Err(DbError::Corrupt(format!(
+                        "ticket {}: inhibited: one column set, not both",
+                        r.id
+                    )));
+                }
+            },
             first_response_warn_at: r.first_response_warn_at,
             resolution_warn_at: r.resolution_warn_at,
             first_response_warned_at: r.first_response_warned_at,
@@ -244,6 +260,8 @@ pub(crate) struct NewTicketRow<'a> {
     suppression_window_id: Option<Uuid>,
     suppressed_window_end: Option<DateTime<Utc>>,
     suppressed_until: Option<DateTime<Utc>>,
+    inhibited_by: Option<Uuid>,
+    inhibited_on_end: Option<&'static str>,
 }
 
 impl<'a> From<&'a Ticket> for NewTicketRow<'a> {
@@ -283,6 +301,8 @@ impl<'a> From<&'a Ticket> for NewTicketRow<'a> {
             suppression_window_id: t.suppressed().map(|s| s.window_id.as_uuid()),
             suppressed_window_end: t.suppressed().map(|s| s.window_end),
             suppressed_until: t.suppressed().map(|s| s.until),
+            inhibited_by: t.inhibited().map(|i| i.by.as_uuid()),
+            inhibited_on_end: t.inhibited().map(|i| i.on_end.as_str()),
         }
     }
 }
@@ -318,6 +338,8 @@ pub(crate) struct TicketChanges<'a> {
     suppression_window_id: Option<Uuid>,
     suppressed_window_end: Option<DateTime<Utc>>,
     suppressed_until: Option<DateTime<Utc>>,
+    inhibited_by: Option<Uuid>,
+    inhibited_on_end: Option<&'static str>,
     updated_at: DateTime<Utc>,
     version: i64,
 }
@@ -349,6 +371,8 @@ impl<'a> From<&'a Ticket> for TicketChanges<'a> {
             suppression_window_id: t.suppressed().map(|s| s.window_id.as_uuid()),
             suppressed_window_end: t.suppressed().map(|s| s.window_end),
             suppressed_until: t.suppressed().map(|s| s.until),
+            inhibited_by: t.inhibited().map(|i| i.by.as_uuid()),
+            inhibited_on_end: t.inhibited().map(|i| i.on_end.as_str()),
             updated_at: t.updated_at(),
             version: t.version(),
         }

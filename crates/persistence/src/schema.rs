@@ -60,6 +60,8 @@ diesel::table! {
         suppression_window_id -> Nullable<Uuid>,
         suppressed_window_end -> Nullable<Timestamptz>,
         suppressed_until -> Nullable<Timestamptz>,
+        inhibited_by -> Nullable<Uuid>,
+        inhibited_on_end -> Nullable<Text>,
     }
 }
 

@@ -12,6 +12,7 @@ use diesel::dsl::exists;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use ticket_domain::inhibition::InhibitPolicy;
 use ticket_domain::suppression::Windows;
 use ticket_domain::{
     AppliedPolicy, AssignmentRuleRecord, AssignmentRules, AutoResolveRuleRecord, AutoResolveRules,
@@ -509,7 +510,13 @@ impl SlaConfigRepository for PgSlaConfig {
                         .map(FlapPolicy::of_settings)
                         .unwrap_or_default(),
                 )
-                .with_windows(windows),
+                .with_windows(windows)
+                .with_inhibition(
+                    settings
+                        .as_ref()
+                        .map(InhibitPolicy::of_settings)
+                        .unwrap_or_default(),
+                ),
         );
         self.remember(org, writes, &rules);
         Ok(rules)

@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use ticket_domain::AssignmentRules;
 use ticket_domain::suppression::Released;
 use ticket_domain::timer::fire;
+use ticket_domain::{AssignmentRules, Status};
 use ticket_domain::{
     AutoResolve, AutoResolved, DueTimer, Escalated, Escalation, Fired, OrgId, OutboxEvent, Ticket,
     TicketId, TimerKind,
@@ -258,21 +258,30 @@ async fn store_released(
     released: Released,
     now: DateTime<Utc>,
 ) -> Result<Ticket, DbError> {
-    let Released { ticket, event } = released;
+    let Released {
+        ticket,
+        history: resolution,
+        event,
+    } = released;
+    // As at creation: only a ticket still open is assigned by a rule.
     let assigned = match &event {
-        Some(_) => {
+        Some(_) if ticket.status() == Status::Open => {
             let rules = AssignmentRules::new(crate::assignment::active_rules(conn, org).await?);
             match rules.plan_for(&ticket) {
                 Some(plan) => Some(assign_new(conn, org, &ticket, &plan, now).await?),
                 None => None,
             }
         }
-        None => None,
+        _ => None,
     };
     let (after, history, mut events) = match assigned {
         Some(a) => (a.ticket, a.history, vec![a.event]),
-        None => (ticket, None, Vec::new()),
+        None => (ticket, resolution, Vec::new()),
     };
+    if let Some(h) = &history {
+        metrics::counter!("ticket_transitions_total", "to_status" => h.to_status.as_str())
+            .increment(1);
+    }
     events.splice(0..0, event);
     let history: Vec<NewHistoryRow> = history.iter().map(|h| NewHistoryRow::new(org, h)).collect();
     let notifications: Vec<NewNotificationRow> = events
@@ -389,11 +398,18 @@ pub(crate) async fn store_declined(
         .execute(&mut &*conn),
         Prepared(diesel::insert_into(ticket_comments::table).values(CommentRow::new(org, comment)))
             .execute(&mut &*conn),
-        Prepared(
-            diesel::insert_into(notification_logs::table)
-                .values(NewNotificationRow::new(org, event))
-        )
-        .execute(&mut &*conn),
+        async {
+            // A silent ticket's comments make no event.
+            if next.is_silent() {
+                return Ok(0);
+            }
+            Prepared(
+                diesel::insert_into(notification_logs::table)
+                    .values(NewNotificationRow::new(org, event)),
+            )
+            .execute(&mut &*conn)
+            .await
+        },
     );
     if updated? != 1 {
         return Err(DbError::Corrupt(format!(

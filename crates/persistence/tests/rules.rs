@@ -701,6 +701,13 @@ fn domain_enums() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static st
         (("ticket_alerts", "severity"), severities.clone()),
         (("dropped_alerts", "severity"), severities),
         (
+            ("tickets", "inhibited_on_end"),
+            names(
+                ticket_domain::inhibition::OnEnd::ALL,
+                ticket_domain::inhibition::OnEnd::as_str,
+            ),
+        ),
+        (
             ("ticket_comments", "visibility"),
             names(Visibility::ALL, Visibility::as_str),
         ),
@@ -843,6 +850,9 @@ async fn enum_checks_allow_exactly_the_domain_values() {
                held_from = CASE WHEN $1 = 'on_hold' THEN 'in_progress' END, \
                hold_reason = CASE WHEN $1 = 'on_hold' THEN 'rules case' END"
                 .to_owned()
+        } else if (table.as_str(), column.as_str()) == ("tickets", "inhibited_on_end") {
+            // Both inhibition columns or neither (CHECK tickets_inhibited_check).
+            "UPDATE tickets SET inhibited_on_end = $1, inhibited_by = id".to_owned()
         } else if (table.as_str(), column.as_str()) == ("assignment_rules", "strategy") {
             // A fixed rule names a user, the others a group (CHECK assignment_rule_target).
             "UPDATE assignment_rules SET strategy = $1, \

@@ -537,6 +537,11 @@ pub struct TicketResponse<'a> {
     /// SLA clock or escalation until `until`, when it starts as if created then (its
     /// `created_at` and due times move there, and one `ticket_created` event goes out).
     pub suppressed: Option<SuppressedResponse>,
+    /// Set while an active ticket of an inhibiting alert type (`camera_offline`,
+    /// `tampering`, or the organization's `settings.inhibition.alert_types`) of its camera
+    /// keeps it silent, as `suppressed` does; when that ticket ends this one is released
+    /// (`on_end: release`) or resolved without a word (`drop`).
+    pub inhibited: Option<InhibitedResponse>,
     /// The first response came after its due time, or has not come and the due time has
     /// passed (evaluated when the response is built).
     pub first_response_breached: bool,
@@ -560,6 +565,16 @@ pub struct SuppressedResponse {
     pub suppression_window_id: Uuid,
     /// When it is released: the window's occurrence end, or its cancel.
     pub until: DateTime<Utc>,
+}
+
+/// What inhibits a ticket.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InhibitedResponse {
+    /// The inhibiting ticket.
+    pub by_ticket_id: Uuid,
+    /// What its end does to this one.
+    #[schema(value_type = String, pattern = "^(release|drop)$")]
+    pub on_end: &'static str,
 }
 
 /// A flapping ticket's state.
@@ -679,6 +694,10 @@ impl<'a> From<&'a TicketView> for TicketResponse<'a> {
             suppressed: t.suppressed().map(|s| SuppressedResponse {
                 suppression_window_id: s.window_id.as_uuid(),
                 until: s.until,
+            }),
+            inhibited: t.inhibited().map(|i| InhibitedResponse {
+                by_ticket_id: i.by.as_uuid(),
+                on_end: i.on_end.as_str(),
             }),
             first_response_breached: view.sla.first_response.is_breached(),
             resolution_breached: view.sla.resolution.is_breached(),
@@ -1119,14 +1138,20 @@ impl OrganizationPatch {
                     format!("must be at most {MAX_SETTINGS_BYTES} bytes of JSON"),
                 ));
                 None
-            } else if let Err(faults) = ticket_domain::FlapPolicy::parse(&v) {
+            } else {
                 // The members the service reads are checked as any rule's body is.
-                for fault in faults.0 {
+                let flapping = ticket_domain::FlapPolicy::parse(&v).err();
+                let inhibition = ticket_domain::inhibition::InhibitPolicy::parse(&v).err();
+                let faults: Vec<FieldError> = flapping
+                    .into_iter()
+                    .chain(inhibition)
+                    .flat_map(|f| f.0)
+                    .collect();
+                let valid = faults.is_empty();
+                for fault in faults {
                     errors.push(fault);
                 }
-                None
-            } else {
-                Some(v)
+                valid.then_some(v)
             }
         });
         errors.into_result().map_err(ApiError::Invalid)?;

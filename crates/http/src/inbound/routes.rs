@@ -197,7 +197,13 @@ fn create_ticket_description() -> String {
          again, `replayed: true`). `collect`: the occurrence's alerts (per provider) gather \
          in one ticket, whose `dedup_key` is `window/<window id>/<occurrence start>`. \
          `suppress`: the new ticket is silent (`suppressed`) until the occurrence ends. \
-         A ticket active before the window is merged into as usual.\n\n\
+         Under `drop` and `suppress`, a ticket active before the window still takes \
+         its incident's alerts as usual; under `collect` the window's ticket takes them.\n\n\
+         **Inhibition**: while a ticket of an inhibiting alert type (`camera_offline`, \
+         `tampering`, or the organization's `settings.inhibition.alert_types`) is active \
+         for a camera, a new ticket of that camera's other alerts is made silent \
+         (`inhibited`) until it ends, then released or resolved without a word \
+         (`settings.inhibition.on_end`: `release` or `drop`).\n\n\
          With `\"event_action\": \"resolve\"` the body is an **end event** \
          (`EndEventRequest`): the provider says an incident is over. It names the incident \
          by an earlier alert's `external_id` (that alert's ticket, if still active), else by \

@@ -437,3 +437,143 @@ async fn a_collect_window_gathers_its_alerts_in_one_ticket() {
             .starts_with("window/")
     );
 }
+
+#[actix_web::test]
+async fn an_offline_camera_silences_its_other_alerts_until_its_ticket_is_resolved() {
+    let app = TestApp::spawn_with(fast).await;
+    let offline = app
+        .create(json!({"camera_id": 9, "alert_type": "camera_offline"}))
+        .await;
+    let offline_id = offline["id"].as_str().unwrap().to_owned();
+    let motion = app
+        .create(json!({"camera_id": 9, "alert_type": "motion"}))
+        .await;
+    let id = motion["id"].as_str().unwrap().to_owned();
+    assert_eq!(motion["inhibited"]["by_ticket_id"], offline_id.as_str());
+    assert_eq!(motion["inhibited"]["on_end"], "release");
+    assert_eq!(motion["status"], "open");
+    // Another camera, and the inhibiting type itself, are not silenced.
+    let other = app
+        .create(json!({"camera_id": 10, "alert_type": "motion"}))
+        .await;
+    assert_eq!(other["inhibited"], Value::Null);
+    let tamper = app
+        .create(json!({"camera_id": 9, "alert_type": "Tampering"}))
+        .await;
+    assert_eq!(tamper["inhibited"], Value::Null);
+    // Its merges and an operator's comment make no notification either.
+    let merged = app
+        .post(
+            "/api/tickets",
+            None,
+            &alert(json!({"camera_id": 9, "alert_type": "motion"})),
+        )
+        .await;
+    assert_eq!(merged.body["id"], id.as_str());
+    let comment = app
+        .post(
+            &format!("/api/tickets/{id}/comments"),
+            Some("op-1"),
+            &json!({"body": "probably the outage"}),
+        )
+        .await;
+    assert_eq!(comment.status, StatusCode::CREATED, "{}", comment.body);
+    sleep(300).await;
+    assert!(app.events_of(&id).await.is_empty(), "silent while offline");
+
+    app.transition(&offline_id, "op-1", json!({"status": "resolved"}))
+        .await;
+    let events = first_events(&app, &id).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["event_type"], "ticket_created");
+    let released = ticket(&app, &id).await;
+    assert_eq!(released["inhibited"], Value::Null);
+    assert_eq!(released["status"], "open");
+    assert!(time(&released["created_at"]) > time(&motion["created_at"]));
+    assert_eq!(
+        time(&released["first_response_due_at"]) - time(&released["created_at"]),
+        time(&motion["first_response_due_at"]) - time(&motion["created_at"]),
+        "the clocks start at the release"
+    );
+    // The camera is still tampered with: a new alert waits on that ticket now.
+    let after = app
+        .create(json!({"camera_id": 9, "alert_type": "intrusion"}))
+        .await;
+    assert_eq!(after["inhibited"]["by_ticket_id"], tamper["id"]);
+    app.transition(
+        tamper["id"].as_str().unwrap(),
+        "op-1",
+        json!({"status": "resolved"}),
+    )
+    .await;
+    let back = app
+        .create(json!({"camera_id": 9, "alert_type": "loitering"}))
+        .await;
+    assert_eq!(back["inhibited"], Value::Null, "the camera is back");
+    assert_eq!(
+        first_events(&app, after["id"].as_str().unwrap()).await[0]["event_type"],
+        "ticket_created"
+    );
+}
+
+#[actix_web::test]
+async fn with_on_end_drop_a_silenced_ticket_is_resolved_without_a_word() {
+    let app = TestApp::spawn_with(fast).await;
+    let bad = app
+        .as_admin(
+            "PATCH",
+            "/api/organization",
+            Some(&json!({"settings": {"inhibition": {"on_end": "forget"}}})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(bad.body["errors"][0]["field"], "settings.inhibition.on_end");
+    let set = app
+        .as_admin(
+            "PATCH",
+            "/api/organization",
+            Some(&json!({"settings": {"inhibition":
+                {"alert_types": ["video_loss"], "on_end": "drop"}}})),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    let lost = app
+        .create(json!({"camera_id": 4, "alert_type": "video_loss"}))
+        .await;
+    let motion = app
+        .create(json!({"camera_id": 4, "alert_type": "motion"}))
+        .await;
+    assert_eq!(motion["inhibited"]["on_end"], "drop");
+    let id = motion["id"].as_str().unwrap().to_owned();
+    // camera_offline is no longer on this organization's list.
+    let offline = app
+        .create(json!({"camera_id": 4, "alert_type": "camera_offline"}))
+        .await;
+    assert_eq!(offline["inhibited"]["by_ticket_id"], lost["id"]);
+
+    app.transition(
+        lost["id"].as_str().unwrap(),
+        "op-1",
+        json!({"status": "resolved"}),
+    )
+    .await;
+    let mut resolved = Value::Null;
+    for _ in 0..100 {
+        resolved = ticket(&app, &id).await;
+        if resolved["status"] == "resolved" {
+            break;
+        }
+        sleep(50).await;
+    }
+    assert_eq!(resolved["status"], "resolved", "{resolved}");
+    assert_eq!(resolved["inhibited"], Value::Null);
+    assert!(
+        resolved["resolved_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("system:suppression:"),
+        "{resolved}"
+    );
+    sleep(200).await;
+    assert!(app.events_of(&id).await.is_empty(), "never announced");
+}

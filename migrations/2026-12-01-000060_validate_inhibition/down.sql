@@ -1,0 +1,1 @@
+-- Nothing to undo: validation only records that the rows already comply.

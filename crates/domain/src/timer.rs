@@ -116,6 +116,13 @@ pub enum Fired {
 /// Fires the timer of `kind` on `ticket` at `now`; `None` when nothing is due any more.
 pub fn fire(ticket: &Ticket, kind: TimerKind, now: DateTime<Utc>) -> Option<Fired> {
     match kind {
+        // A silent ticket's clocks wait for its release (a row left from before it was
+        // silenced does nothing; the release schedules them again).
+        TimerKind::SlaWarning | TimerKind::SlaBreach | TimerKind::Escalation
+            if ticket.is_silent() =>
+        {
+            None
+        }
         TimerKind::HoldEnd => release_hold(ticket, now).map(|(ticket, history)| {
             let event = OutboxEvent::status_changed(&ticket, &history);
             Fired::Transition {

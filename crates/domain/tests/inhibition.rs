@@ -9,7 +9,7 @@ use serde_json::json;
 use ticket_domain::inhibition::{InhibitPolicy, Inhibited, OnEnd};
 use ticket_domain::lifecycle::apply;
 use ticket_domain::suppression::release;
-use ticket_domain::timer::TimerKind;
+use ticket_domain::timer::{TimerKind, fire};
 use ticket_domain::{
     AlertData, AlertType, CameraId, EventType, IngestDecision, NewAlert, OrgId, ProviderId,
     Severity, SlaPolicy, SlaRules, Status, StatusChange, Ticket, TicketDraft, Title, UserId,
@@ -132,6 +132,18 @@ fn an_active_inhibitor_of_the_camera_silences_a_new_ticket_of_another_type() {
         silent.timer(TimerKind::Release),
         None,
         "the inhibitor's end sets it"
+    );
+    let long_after = silent.resolution_due_at() + TimeDelta::days(1);
+    for kind in [
+        TimerKind::SlaWarning,
+        TimerKind::SlaBreach,
+        TimerKind::Escalation,
+    ] {
+        assert_eq!(fire(&silent, kind, long_after), None, "a stale {kind} row");
+    }
+    assert!(
+        fire(&motion.ticket, TimerKind::SlaBreach, long_after).is_some(),
+        "the same ticket, not silent, breaches"
     );
 
     // Not by a ticket of another camera, not active, or not of an inhibiting type.

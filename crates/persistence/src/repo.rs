@@ -635,6 +635,7 @@ impl Columns {
             "SELECT {TICKET_COLUMNS} FROM tickets \
              WHERE {notified} IS NULL AND ({event} IS NULL OR {event} > {due}) AND {due} < $1 \
                AND ({event} IS NOT NULL OR held_since IS NULL OR {due} < held_since) \
+               AND suppression_window_id IS NULL AND inhibited_by IS NULL \
              ORDER BY {due} LIMIT $2 FOR UPDATE SKIP LOCKED"
         )
     }
